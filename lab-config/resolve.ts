@@ -1,0 +1,135 @@
+/**
+ * Resolves the lab config: the defaults file, then per-stack overrides (`kumolab:<key>`),
+ * validated by the one schema. Records where every value came from, for `npm run lab -- config`.
+ * Pure: callers bring the parsed defaults and the overrides (see ./load.ts and infra/config.ts).
+ */
+import { z } from "zod";
+import { labConfigSchema, type LabConfig } from "./schema";
+
+export const CONFIG_NAMESPACE = "kumolab";
+
+/** Where a resolved value came from. */
+export type ValueSource = { kind: "default"; file: string } | { kind: "override"; origin: string; key: string };
+
+export interface ResolvedLabConfig {
+  config: LabConfig;
+  /** Dotted key path (e.g. `traffic.concurrency`) → where its value came from. */
+  sources: Record<string, ValueSource>;
+}
+
+/** A config that failed validation; `issues` are one line each, naming the key path, the value and what is allowed. */
+export class LabConfigError extends Error {
+  constructor(
+    readonly issues: string[],
+    readonly where: string,
+  ) {
+    super(`invalid lab config (${where}):\n${issues.map((i) => `  - ${i}`).join("\n")}\nFix the value in lab-config/lab.yaml or with 'pulumi config set kumolab:<key> <value>'; nothing was created.`);
+    this.name = "LabConfigError";
+  }
+}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type JsonObject = { [k: string]: Json };
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Pulumi hands config values to programs as strings (structured values as JSON text), while a
+ * stack file may hold them typed. Normalise both: JSON text becomes its value, other text stays text.
+ */
+export function parseOverrideValue(v: unknown): unknown {
+  if (typeof v !== "string") return v;
+  const t = v.trim();
+  if (t === "") return v;
+  try {
+    return JSON.parse(t) as unknown;
+  } catch {
+    return v; // plain text such as a region name: not JSON, kept as given
+  }
+}
+
+function setPath(target: JsonObject, path: string[], value: unknown): void {
+  let node: JsonObject = target;
+  for (const [i, part] of path.entries()) {
+    if (i === path.length - 1) {
+      node[part] = value as Json;
+      return;
+    }
+    const next = node[part];
+    if (!isObject(next)) node[part] = {};
+    node = node[part] as JsonObject;
+  }
+}
+
+function leafPaths(value: unknown, prefix: string[] = []): string[][] {
+  if (isObject(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 0) return [prefix];
+    return keys.flatMap((k) => leafPaths(value[k], [...prefix, k]));
+  }
+  return [prefix];
+}
+
+function describeValue(root: unknown, path: PropertyKey[]): string {
+  let v: unknown = root;
+  for (const p of path) {
+    if (v === null || typeof v !== "object") return "(missing)";
+    v = (v as Record<PropertyKey, unknown>)[p];
+  }
+  return v === undefined ? "(missing)" : JSON.stringify(v);
+}
+
+/** One line per zod issue: key path, value, what is allowed. */
+export function formatConfigIssues(error: z.ZodError, input: unknown): string[] {
+  return error.issues.flatMap((issue) => {
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((k) => {
+        const path = [...issue.path, k].join(".");
+        return `${path}: unknown key (value ${describeValue(input, [...issue.path, k])}); check its spelling against lab-config/lab.yaml`;
+      });
+    }
+    const path = issue.path.length > 0 ? issue.path.join(".") : "(root)";
+    return [`${path} = ${describeValue(input, issue.path)}: ${issue.message}`];
+  });
+}
+
+/**
+ * Merge `overrides` (keys with or without the `kumolab:` prefix; dotted keys address nested values)
+ * over `defaults` and validate.
+ * @param defaultsFile shown as the source of default values
+ * @param overrideOrigin shown as the source of overrides, e.g. `stack dev`
+ */
+export function resolveLabConfig(
+  defaults: unknown,
+  overrides: Record<string, unknown>,
+  defaultsFile: string,
+  overrideOrigin: string,
+): ResolvedLabConfig {
+  if (!isObject(defaults)) throw new LabConfigError([`(root): ${defaultsFile} must hold a mapping of keys`], defaultsFile);
+  const merged = structuredClone(defaults);
+  const sources: Record<string, ValueSource> = {};
+  for (const path of leafPaths(defaults)) sources[path.join(".")] = { kind: "default", file: defaultsFile };
+
+  const badKeys: string[] = [];
+  for (const [rawKey, rawValue] of Object.entries(overrides)) {
+    const [ns, key] = rawKey.includes(":") ? (rawKey.split(/:(.*)/s) as [string, string]) : [CONFIG_NAMESPACE, rawKey];
+    if (ns !== CONFIG_NAMESPACE) continue; // other namespaces (aws:region, …) belong to the providers
+    const path = key.split(".").filter((p) => p.length > 0);
+    if (path.length === 0) {
+      badKeys.push(`${rawKey}: empty key`);
+      continue;
+    }
+    const value = parseOverrideValue(rawValue);
+    setPath(merged, path, value);
+    // Whatever the override replaced now comes from it.
+    for (const p of Object.keys(sources)) if (p === path.join(".") || p.startsWith(`${path.join(".")}.`)) delete sources[p];
+    for (const leaf of leafPaths(value, path)) sources[leaf.join(".")] = { kind: "override", origin: overrideOrigin, key: rawKey };
+  }
+  if (badKeys.length > 0) throw new LabConfigError(badKeys, overrideOrigin);
+
+  const parsed = labConfigSchema.safeParse(merged);
+  if (!parsed.success) throw new LabConfigError(formatConfigIssues(parsed.error, merged), `${defaultsFile} + ${overrideOrigin}`);
+  return { config: parsed.data, sources };
+}

@@ -1,0 +1,238 @@
+/**
+ * The lab's definition: one zod schema used by every part of kumolab
+ * (the Pulumi program, the provisioning and trial scripts, the sweep and the report).
+ *
+ * Defaults live in `lab-config/lab.yaml`; any key can be overridden per stack with
+ * `pulumi config set kumolab:<key> …` (see ./resolve.ts). Unknown keys are rejected
+ * everywhere (`.strict()`), so a typo never silently falls back to a default.
+ */
+import { z } from "zod";
+import { AZURE_VM_SIZES, MIN_SINK_VCPU } from "./azure-sizes";
+
+/** IPv4 CIDR such as `203.0.113.7/32`. */
+const ipv4Cidr = z
+  .string()
+  .regex(
+    /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/,
+    "must be an IPv4 CIDR such as 203.0.113.7/32",
+  );
+/** IPv6 CIDR such as `2001:db8::7/128` (shape check only; the clouds validate further). */
+const ipv6Cidr = z
+  .string()
+  .regex(/^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/, "must be an IPv6 CIDR such as 2001:db8::7/128");
+
+/** CIDRs that open a port to every address on the internet. */
+export const WORLD_CIDRS: readonly string[] = ["0.0.0.0/0", "::/0"];
+
+export const positiveInt = z.number().int().positive();
+
+/** traffic-gen's body size syntax: `100000`, `100kb`, `60kb`, `1mb`. */
+export const bodySizeSchema = z
+  .union([positiveInt, z.string()])
+  .transform((v, ctx) => {
+    const parsed = parseBodySize(v);
+    if (parsed === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: "must be a byte count (100000) or a size with a unit b, kb or mb (100kb, 1mb)",
+      });
+      return z.NEVER;
+    }
+    return parsed;
+  });
+
+/**
+ * Parses traffic-gen's body-size syntax into bytes; undefined when malformed. Units are decimal
+ * (kb = 1000 bytes, so `100kb` is the published run's `--body-size 100000`); the lab always passes bytes on.
+ */
+export function parseBodySize(v: number | string): number | undefined {
+  if (typeof v === "number") return Number.isInteger(v) && v > 0 ? v : undefined;
+  const m = /^\s*(\d+)\s*(b|kb|mb)?\s*$/i.exec(v);
+  if (!m || !m[1]) return undefined;
+  const n = Number(m[1]);
+  const unit = (m[2] ?? "b").toLowerCase();
+  const bytes = unit === "mb" ? n * 1_000_000 : unit === "kb" ? n * 1000 : n;
+  return bytes > 0 ? bytes : undefined;
+}
+
+export const cpuArchSchema = z.enum(["x86_64", "arm64"]);
+export type CpuArch = z.infer<typeof cpuArchSchema>;
+
+/** One sender size of the sweep: a row of the published table. */
+export const senderSizeSchema = z
+  .object({
+    /** Stable id used on the command line and in results, e.g. `c2-r4`. */
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, "must be lower-case letters, digits and dashes (max 32)"),
+    /** EC2 instance type, e.g. `c5.large`. */
+    instanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, "must be an EC2 instance type such as c5.large"),
+    vcpu: positiveInt,
+    ramGiB: z.number().positive(),
+    arch: cpuArchSchema,
+    /** On-demand USD per hour, used for the sweep's cost estimate. Optional. */
+    hourlyUsd: z.number().nonnegative().optional(),
+  })
+  .strict();
+export type SenderSize = z.infer<typeof senderSizeSchema>;
+
+export const osImageSchema = z.enum(["ubuntu-22.04", "ubuntu-20.04"]);
+export type OsImage = z.infer<typeof osImageSchema>;
+
+export const labConfigSchema = z
+  .object({
+    aws: z
+      .object({
+        /** AWS region of the sender, e.g. `us-west-2` (the July 2023 prices were us-west-2). */
+        region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as us-west-2"),
+        /** Root volume of the sender in GiB. */
+        rootVolumeGiB: z.number().int().min(8).max(1024),
+      })
+      .strict(),
+    azure: z
+      .object({
+        /** Azure location of the sink, e.g. `westus2`. */
+        location: z.string().regex(/^[a-z0-9]+$/, "must be an Azure location such as westus2"),
+        /** Root (OS) disk of the sink in GiB. */
+        osDiskGiB: z.number().int().min(30).max(1024),
+      })
+      .strict(),
+    /**
+     * Who may reach the lab (SSH, metrics). `auto` = the operator's public address as a /32,
+     * looked up at `pulumi up` from `operatorIpLookupUrl`.
+     */
+    operatorCidr: z.union([z.literal("auto"), ipv4Cidr, ipv6Cidr]),
+    /** Explicit opt-in to a world-open `operatorCidr` (0.0.0.0/0 or ::/0). Never the default. */
+    allowWorldOpenOperatorCidr: z.boolean(),
+    /** What's-my-IP URL used when `operatorCidr` is `auto`; must answer with a bare IPv4 address. */
+    operatorIpLookupUrl: z.url({ protocol: /^https?$/ }),
+    sender: z
+      .object({
+        /** The size a plain `pulumi up` builds: an id from `sizes`. */
+        size: z.string(),
+        sizes: z.array(senderSizeSchema).min(1),
+      })
+      .strict(),
+    sink: z
+      .object({
+        /** Azure VM size of the sink; must be a known size with at least 8 vCPUs. */
+        vmSize: z.string().regex(/^Standard_[A-Za-z0-9_]+$/, "must be an Azure VM size such as Standard_F8s_v2"),
+        /** The sink's SMTP port (not 25: see the README, "Port 25"). */
+        smtpPort: z.number().int().min(1).max(65535),
+        /** On-demand USD per hour of the sink VM, for the cost estimate. Optional. */
+        hourlyUsd: z.number().nonnegative().optional(),
+      })
+      .strict(),
+    kumomta: z
+      .object({
+        channel: z.enum(["stable", "dev"]),
+        /** Pin a package version (e.g. `2025.01.29-833f82a8`); null for the channel's latest. */
+        version: z
+          .union([z.string().regex(/^[0-9][0-9A-Za-z.+~-]*$/, "must be a package version such as 2025.01.29-833f82a8"), z.null()])
+          .default(null),
+      })
+      .strict(),
+    os: osImageSchema,
+    traffic: z
+      .object({
+        concurrency: positiveInt,
+        messageCount: positiveInt,
+        /** Body size in traffic-gen's syntax, stored as bytes. */
+        bodySize: bodySizeSchema,
+        /**
+         * traffic-gen's `--duration` cap in seconds. traffic-gen stops at its deadline even with
+         * `--message-count`, so a run that hits this cap is marked incomplete. `auto` derives it
+         * from the message count at a pessimistic rate (see scripts/trial/duration-cap.ts).
+         */
+        durationCapSeconds: z.union([z.literal("auto"), positiveInt]),
+        /** Destination domains with optional weights (`--domain NAME[:WEIGHT]`); empty = traffic-gen's defaults. */
+        domains: z
+          .array(
+            z
+              .object({ name: z.string().regex(/^[A-Za-z0-9.-]+$/, "must be a domain name"), weight: positiveInt.optional() })
+              .strict(),
+          )
+          .default([]),
+        /** Extra headers (`--header "H: v"`). */
+        headers: z.array(z.string().regex(/^[A-Za-z0-9-]+: .*$/, "must look like 'Name: value'")).default([]),
+        /** traffic-gen `--throttle` spec, or null. */
+        throttle: z.union([z.string().min(1), z.null()]).default(null),
+      })
+      .strict(),
+    trials: z
+      .object({
+        count: positiveInt,
+        coolDownSeconds: z.number().int().nonnegative(),
+      })
+      .strict(),
+    lab: z
+      .object({
+        /** Lab lifetime; resources are tagged with `expiresAt` = creation + TTL and `npm run gc` reclaims them. */
+        ttlHours: z.number().positive().max(168),
+      })
+      .strict(),
+    ssh: z
+      .object({
+        /** Login user on both VMs (Ubuntu images: `ubuntu`). */
+        user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a Unix user name"),
+        /** How long to keep retrying a connection while a VM boots. */
+        connectDeadlineSeconds: positiveInt,
+        /** Default timeout of one remote command. */
+        commandTimeoutSeconds: positiveInt,
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    if (WORLD_CIDRS.includes(cfg.operatorCidr) && !cfg.allowWorldOpenOperatorCidr) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["operatorCidr"],
+        message: `${cfg.operatorCidr} opens SSH to the whole internet; use your own address (or 'auto'), or set allowWorldOpenOperatorCidr: true to accept the risk`,
+      });
+    }
+    const ids = cfg.sender.sizes.map((s) => s.id);
+    ids.forEach((id, i) => {
+      if (ids.indexOf(id) !== i) ctx.addIssue({ code: "custom", path: ["sender", "sizes", i, "id"], message: `duplicate size id '${id}'` });
+    });
+    if (!ids.includes(cfg.sender.size)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["sender", "size"],
+        message: `unknown size id '${cfg.sender.size}'; allowed: ${ids.join(", ")}`,
+      });
+    }
+    const sinkSize = AZURE_VM_SIZES[cfg.sink.vmSize];
+    if (!sinkSize) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["sink", "vmSize"],
+        message: `unknown Azure VM size '${cfg.sink.vmSize}'; known: ${Object.keys(AZURE_VM_SIZES).join(", ")} (add it to lab-config/azure-sizes.ts)`,
+      });
+    } else if (sinkSize.vcpu < MIN_SINK_VCPU) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["sink", "vmSize"],
+        message: `${cfg.sink.vmSize} has ${sinkSize.vcpu} vCPUs; the sink needs at least ${MIN_SINK_VCPU} so that it is never the limit`,
+      });
+    }
+    if (cfg.sink.smtpPort === 25 || cfg.sink.smtpPort === 465 || cfg.sink.smtpPort === 587) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["sink", "smtpPort"],
+        message: "the sink port must not be 25, 465 or 587: the lab blocks those outbound on every host",
+      });
+    }
+  });
+
+/** The lab config as the file holds it (before defaults and transforms). */
+export type LabConfigInput = z.input<typeof labConfigSchema>;
+/** The resolved, validated lab config. */
+export type LabConfig = z.output<typeof labConfigSchema>;
+
+/** Returns the sender size with `id`, or throws naming the allowed ids. */
+export function senderSizeById(cfg: LabConfig, id: string): SenderSize {
+  const size = cfg.sender.sizes.find((s) => s.id === id);
+  if (!size) {
+    throw new Error(`unknown sender size '${id}'; allowed: ${cfg.sender.sizes.map((s) => s.id).join(", ")} (lab-config/lab.yaml: sender.sizes)`);
+  }
+  return size;
+}
