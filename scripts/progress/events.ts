@@ -1,0 +1,37 @@
+/**
+ * Typed progress events. Long work (provisioning, trials, the sweep) reports through a
+ * ProgressSink and never prints directly, so the same steps drive a terminal, a log file or a test.
+ */
+export type Role = "sender" | "sink";
+
+export type ProgressEvent =
+  | { type: "step-start"; host?: string; step: string; detail?: string }
+  | { type: "step-done"; host?: string; step: string; ms: number; detail?: string; changed?: boolean }
+  | { type: "step-fail"; host?: string; step: string; ms: number; error: string }
+  | { type: "log"; host?: string; level: "info" | "warn"; message: string }
+  /** Live traffic-gen progress, parsed from its progress line. */
+  | { type: "rate"; msgsPerSec: number; sent: number }
+  /** Sweep position, for the ETA. */
+  | { type: "sweep"; sizeId: string; trial: number; trials: number; done: number; total: number; etaSeconds?: number };
+
+export type ProgressSink = (event: ProgressEvent) => void;
+
+/** A sink that drops everything (for callers that don't show progress). */
+export const silentProgress: ProgressSink = () => undefined;
+
+/**
+ * Runs `fn` as a named step, reporting start/done/fail with its duration. The error is rethrown
+ * unchanged: reporting a failure never swallows it.
+ */
+export async function step<T>(progress: ProgressSink, name: string, host: string | undefined, fn: () => Promise<T>, detail?: (result: T) => string | undefined): Promise<T> {
+  const started = Date.now();
+  progress({ type: "step-start", host, step: name });
+  try {
+    const result = await fn();
+    progress({ type: "step-done", host, step: name, ms: Date.now() - started, detail: detail?.(result) });
+    return result;
+  } catch (e) {
+    progress({ type: "step-fail", host, step: name, ms: Date.now() - started, error: (e as Error).message });
+    throw e;
+  }
+}
