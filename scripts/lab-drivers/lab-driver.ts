@@ -1,0 +1,35 @@
+/**
+ * The one narrow interface between the sweep and a lab. Implementations: the Pulumi Automation
+ * API (./pulumi-lab-driver.ts), a fixed hosts inventory (./inventory-lab-driver.ts), and in the
+ * tests the namespace lab.
+ */
+import type { SenderSize } from "../../lab-config/schema";
+import type { LabHosts } from "../hosts/lab-hosts";
+import type { ProgressSink } from "../progress/events";
+
+export interface LabReady {
+  hosts: LabHosts;
+  /** What this call did to the lab. */
+  change: "created" | "resized" | "unchanged";
+}
+
+export type TeardownOutcome =
+  | { ok: true; detail: string }
+  /** What is still running and exactly how to remove it. */
+  | { ok: false; remaining: string[]; howToRemove: string };
+
+export interface LabDriver {
+  /** e.g. `stack dev (file:///…/.pulumi-state)` or `inventory lab-config/hosts.yaml`. */
+  readonly description: string;
+  readonly source: "stack" | "inventory";
+  /** Sizes this driver can run; an inventory runs exactly its one size. */
+  readonly canResize: boolean;
+  /** Builds the lab at `size`, or resizes the sender in place; returns its hosts. */
+  ensureLab(size: SenderSize, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<LabReady>;
+  /** The lab's hosts if it exists now (for --resume), without changing anything. */
+  existingLab(opts: { signal: AbortSignal }): Promise<LabHosts | undefined>;
+  /** Clears what an interrupted operation left (lock, pending operations). Safe to call any time. */
+  recover(opts: { progress: ProgressSink }): Promise<void>;
+  /** Destroys everything this lab created. Never throws for a failed destroy: the outcome says what remains. */
+  teardown(opts: { progress: ProgressSink }): Promise<TeardownOutcome>;
+}
