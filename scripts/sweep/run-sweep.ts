@@ -1,0 +1,153 @@
+/**
+ * The sweep: for each sender size, build or resize the lab, provision it, run the trials with the
+ * cool-down between them; at the end (or on error or interrupt) tear the lab down unless kept.
+ *
+ * Everything that touches the world comes in through `SweepDeps`, so the same loop runs on the
+ * cloud (Automation API), an inventory, or the namespace test lab.
+ */
+import type { SenderSize } from "../../lab-config/schema";
+import type { LabHosts } from "../hosts/lab-hosts";
+import type { LabDriver, TeardownOutcome } from "../lab-drivers/lab-driver";
+import type { ProgressSink } from "../progress/events";
+import { abortableSleep } from "./interrupts";
+
+/** A lab connected and provisioned for trials; closed when the size is done. */
+export interface PreparedLab {
+  hosts: LabHosts;
+  close(): Promise<void>;
+}
+
+export interface TrialSpec {
+  sizeId: string;
+  size: SenderSize;
+  /** 1-based. */
+  trial: number;
+  trials: number;
+}
+
+/** What a trial did. `interrupted` trials are not recorded, so a resume runs them again. */
+export type TrialOutcome = { status: "ok" | "failed" | "interrupted"; detail: string };
+
+export type TimelineKind = "lab-up-start" | "lab-up-done" | "size-start" | "size-done" | "lab-destroy-start" | "lab-destroyed" | "interrupted";
+
+export interface SweepDeps {
+  driver: LabDriver;
+  /** Connect to the lab's hosts and provision them (idempotent: a re-run changes only what differs). */
+  prepare(hosts: LabHosts, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<PreparedLab>;
+  /** Runs one trial and writes its record (failed trials included). */
+  runTrial(lab: PreparedLab, spec: TrialSpec, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<TrialOutcome>;
+  /** (sizeId, trial) pairs already recorded in the results folder. */
+  recordedTrials(): Promise<Set<string>>;
+  timeline(kind: TimelineKind, sizeId?: string, detail?: string): Promise<void>;
+}
+
+export interface SweepOptions {
+  sizes: SenderSize[];
+  trials: number;
+  coolDownSeconds: number;
+  keep: boolean;
+  failFast: boolean;
+  progress: ProgressSink;
+  /** Aborts the sweep (first SIGINT/SIGTERM). */
+  signal: AbortSignal;
+  /** Aborts a running Pulumi operation (see interrupts.ts for why this is separate). */
+  pulumiSignal: AbortSignal;
+}
+
+export interface SweepResult {
+  ran: number;
+  failed: number;
+  skipped: number;
+  interrupted: boolean;
+  error?: Error;
+  teardown: TeardownOutcome | { ok: true; detail: string };
+}
+
+export const trialKey = (sizeId: string, trial: number): string => `${sizeId}#${trial}`;
+
+/** The (size, trial) pairs still to run, in order. Duplicates are impossible: each pair appears once. */
+export function remainingTrials(sizes: SenderSize[], trials: number, recorded: Set<string>): TrialSpec[] {
+  return sizes.flatMap((size) =>
+    Array.from({ length: trials }, (_, i) => ({ sizeId: size.id, size, trial: i + 1, trials })).filter((t) => !recorded.has(trialKey(t.sizeId, t.trial))),
+  );
+}
+
+export async function runSweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepResult> {
+  const { progress, signal } = opts;
+  const todo = remainingTrials(opts.sizes, opts.trials, await deps.recordedTrials());
+  const total = opts.sizes.length * opts.trials;
+  const skipped = total - todo.length;
+  if (skipped > 0) progress({ type: "log", level: "info", message: `resuming: ${skipped} of ${total} trials already recorded, ${todo.length} to run` });
+
+  let ran = 0;
+  let failed = 0;
+  let error: Error | undefined;
+  let labBuilt = false;
+  const started = Date.now();
+  let trialSecondsSum = 0;
+
+  try {
+    for (const size of opts.sizes) {
+      const specs = todo.filter((t) => t.sizeId === size.id);
+      if (specs.length === 0) continue;
+      if (signal.aborted) break;
+
+      await deps.timeline(labBuilt ? "size-start" : "lab-up-start", size.id);
+      const ready = await deps.driver.ensureLab(size, { progress, signal: opts.pulumiSignal });
+      labBuilt = true;
+      await deps.timeline(ready.change === "created" ? "lab-up-done" : "size-start", size.id, ready.change);
+      if (signal.aborted) break;
+
+      const lab = await deps.prepare(ready.hosts, { progress, signal });
+      try {
+        for (const [k, spec] of specs.entries()) {
+          if (signal.aborted) break;
+          if (k > 0 && opts.coolDownSeconds > 0) {
+            progress({ type: "log", level: "info", message: `cool-down ${opts.coolDownSeconds} s before trial ${spec.trial} of ${spec.trials} (size ${spec.sizeId})` });
+            await abortableSleep(opts.coolDownSeconds * 1000, signal);
+          }
+          const done = skipped + ran + failed;
+          const avg = ran + failed > 0 ? trialSecondsSum / (ran + failed) : undefined;
+          progress({
+            type: "sweep",
+            sizeId: spec.sizeId,
+            trial: spec.trial,
+            trials: spec.trials,
+            done,
+            total,
+            etaSeconds: avg === undefined ? undefined : avg * (total - done) + Math.max(0, total - done - 1) * opts.coolDownSeconds,
+          });
+          const t0 = Date.now();
+          const outcome = await deps.runTrial(lab, spec, { progress, signal });
+          trialSecondsSum += (Date.now() - t0) / 1000;
+          if (outcome.status === "interrupted") break;
+          if (outcome.status === "ok") ran++;
+          else {
+            failed++;
+            progress({ type: "log", level: "warn", message: `trial ${spec.trial} of size ${spec.sizeId} failed: ${outcome.detail}` });
+            if (opts.failFast) throw new Error(`trial ${spec.trial} of size ${spec.sizeId} failed and --fail-fast is set: ${outcome.detail}`);
+          }
+        }
+      } finally {
+        await lab.close();
+      }
+      if (!signal.aborted) await deps.timeline("size-done", size.id);
+    }
+  } catch (e) {
+    error = signal.aborted ? undefined : (e as Error);
+    if (!signal.aborted) progress({ type: "log", level: "warn", message: `sweep stopped: ${(e as Error).message}` });
+  }
+
+  const interrupted = signal.aborted;
+  if (interrupted) await deps.timeline("interrupted", undefined, signal.reason instanceof Error ? signal.reason.message : "interrupted");
+
+  let teardown: SweepResult["teardown"] = { ok: true, detail: "lab kept (--keep)" };
+  if (!opts.keep) {
+    if (interrupted || error) await deps.driver.recover({ progress });
+    await deps.timeline("lab-destroy-start");
+    teardown = await deps.driver.teardown({ progress });
+    if (teardown.ok) await deps.timeline("lab-destroyed", undefined, teardown.detail);
+  }
+  progress({ type: "log", level: "info", message: `sweep finished in ${Math.round((Date.now() - started) / 1000)} s: ${ran} ok, ${failed} failed, ${skipped} already recorded${interrupted ? ", interrupted" : ""}` });
+  return { ran, failed, skipped, interrupted, error, teardown };
+}

@@ -1,0 +1,21 @@
+/** What a trial needs from a connected host: run a command with a timeout, streaming, abortable. */
+export interface RemoteExecOptions {
+  timeoutMs: number;
+  sudo?: boolean;
+  onStdout?: (chunk: string) => void;
+  onStderr?: (chunk: string) => void;
+  /** Closing the channel early: the remote command then dies on its next write. */
+  signal?: AbortSignal;
+}
+
+export interface RemoteExecResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RemoteHost {
+  /** Used in errors and progress, e.g. `sender (198.18.4.10)`. */
+  readonly name: string;
+  exec(command: string, opts: RemoteExecOptions): Promise<RemoteExecResult>;
+}

@@ -1,0 +1,297 @@
+/**
+ * One trial: traffic-gen on the sender against the sender's own kumod, with every figure around it
+ * collected — metrics before and after on both hosts, the sender's queue drained, the sink's
+ * counter polled to place the last delivery, CPU/memory/network sampled on both hosts — and one
+ * durable record written whatever happens (a failed trial says why).
+ */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { LabConfig } from "../../lab-config/schema";
+import type { LabHosts } from "../hosts/lab-hosts";
+import type { ProgressSink } from "../progress/events";
+import { counterPollerScript, parseCounterPolls, timeCounterReached } from "./counter-poller";
+import { durationCap } from "./duration-cap";
+import { readHostFacts, type HostFacts } from "./host-facts";
+import { parsePrometheusText, totalDelta, type MetricsSnapshot } from "./prometheus";
+import type { RemoteHost } from "./remote-host";
+import { parseSamples, resourceSeries, samplerScript, summarizeResources, type ResourceSummary } from "./resource-sampler";
+import { trafficGenArgs } from "./traffic-gen-args";
+import { ProgressLineReader, parseTrafficGenOutput, type TrafficGenSummary } from "./traffic-gen-output";
+import { shellQuote } from "./shell-quote";
+import { validityOf, type InvalidReason } from "./validity";
+
+export const KUMOD_PATH = "/opt/kumomta/sbin/kumod";
+
+export interface TrialEndpoints {
+  /** Where traffic-gen submits on the sender, e.g. `127.0.0.1:2025`. */
+  submissionTarget: string;
+  /** kumod's metrics on each host, read on the host itself. */
+  senderMetricsUrl: string;
+  sinkMetricsUrl: string;
+}
+
+export interface TrialInput {
+  runId: string;
+  resultsDir: string;
+  sizeId: string;
+  sizeLabel: { id: string; label: string; vcpu?: number; ramGiB?: number; region?: string };
+  trial: number;
+  traffic: LabConfig["traffic"];
+  hosts: LabHosts;
+  sender: RemoteHost;
+  sink: RemoteHost;
+  endpoints: TrialEndpoints;
+  /** The port-25 proof from provisioning; null when there is none (the trial is then invalid). */
+  port25Proof: Record<string, unknown> | null;
+  /** Longest wait for the sender's queue to drain after traffic-gen ends. Default: max(30 s, the run's own length). */
+  drainTimeoutSeconds?: number;
+  progress: ProgressSink;
+  signal: AbortSignal;
+}
+
+export interface EndToEnd {
+  sinkReceived: number;
+  senderDelivered: number;
+  firstInjectionAt: string;
+  lastDeliveryAt: string | null;
+  seconds: number | null;
+  msgsPerSec: number | null;
+  mmh: number | null;
+  queueDrained: boolean;
+  drainWaitSeconds: number;
+}
+
+export interface TrialResult {
+  status: "ok" | "failed" | "interrupted";
+  failure?: { step: string; message: string };
+  startedAt: string;
+  endedAt: string;
+  params: {
+    concurrency: number;
+    messageCount: number;
+    bodySizeBytes: number;
+    durationCapSeconds: number;
+    durationCapReason: string;
+    extraArgs: string[];
+    argv: string[];
+  };
+  trafficGen?: TrafficGenSummary;
+  endToEnd?: EndToEnd;
+  metrics: { sender: { before?: MetricsSnapshot; after?: MetricsSnapshot }; sink: { before?: MetricsSnapshot; after?: MetricsSnapshot } };
+  resources?: { sender: ResourceSummary; sink: ResourceSummary };
+  context: {
+    hosts: { sender?: HostFacts; sink?: HostFacts };
+    senderSize: TrialInput["sizeLabel"];
+    sinkSize: { label: string; region?: string };
+    port25Proof: Record<string, unknown> | null;
+  };
+  valid: boolean;
+  invalidReasons: InvalidReason[];
+  files: Record<string, string>;
+}
+
+class TrialStepError extends Error {
+  constructor(
+    readonly step: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function inStep<T>(step: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof TrialStepError) throw e;
+    throw new TrialStepError(step, (e as Error).message);
+  }
+}
+
+async function readMetrics(host: RemoteHost, url: string): Promise<MetricsSnapshot> {
+  const r = await host.exec(`curl -sS --max-time 5 ${shellQuote(url)}`, { timeoutMs: 10_000 });
+  if (r.code !== 0) throw new Error(`${host.name}: reading kumod metrics from ${url} failed (exit ${r.code}): ${r.stderr.trim().slice(0, 200)} — is kumod running? Re-run 'npm run lab -- provision'`);
+  return parsePrometheusText(r.stdout);
+}
+
+/** Queue depth as kumod reports it: everything scheduled or ready, all queues. */
+function queueDepth(m: MetricsSnapshot): number {
+  return (m.totals["scheduled_count"] ?? 0) + (m.totals["ready_count"] ?? 0);
+}
+
+/** A background command on a host whose output we keep; stopped by closing its channel. */
+function background(host: RemoteHost, command: string, timeoutMs: number): { stop: () => Promise<string> } {
+  const ac = new AbortController();
+  let out = "";
+  const done = host
+    .exec(command, { timeoutMs, signal: ac.signal, onStdout: (c) => (out += c) })
+    .then(() => undefined)
+    .catch(() => undefined); // stopping it is the normal end: its output is what we keep
+  return {
+    stop: async () => {
+      ac.abort();
+      await done;
+      return out;
+    },
+  };
+}
+
+const HOUR = 3600;
+
+export async function runTrial(input: TrialInput): Promise<TrialResult> {
+  const { traffic, progress, signal } = input;
+  const startedAt = new Date();
+  const cap = durationCap(traffic);
+  const args = trafficGenArgs(traffic, input.endpoints.submissionTarget, cap.seconds);
+  const rawDir = path.join(input.resultsDir, "raw", `${input.sizeId}-t${input.trial}`);
+  await mkdir(rawDir, { recursive: true });
+  const rel = (f: string): string => path.relative(input.resultsDir, path.join(rawDir, f));
+
+  const result: TrialResult = {
+    status: "ok",
+    startedAt: startedAt.toISOString(),
+    endedAt: startedAt.toISOString(),
+    params: {
+      concurrency: traffic.concurrency,
+      messageCount: traffic.messageCount,
+      bodySizeBytes: traffic.bodySize,
+      durationCapSeconds: cap.seconds,
+      durationCapReason: cap.reason,
+      extraArgs: args.extraArgs,
+      argv: args.argv,
+    },
+    metrics: { sender: {}, sink: {} },
+    context: {
+      hosts: {},
+      senderSize: input.sizeLabel,
+      sinkSize: { label: input.hosts.sink.size?.label ?? "unknown", region: input.hosts.sink.size?.region },
+      port25Proof: input.port25Proof,
+    },
+    valid: false,
+    invalidReasons: [],
+    files: {},
+  };
+
+  const samplers: Array<{ name: "sender" | "sink"; stop: () => Promise<string> }> = [];
+  let sinkPoller: { stop: () => Promise<string> } | undefined;
+  let trafficGenStdout = "";
+  let trafficGenStderr = "";
+  const maxSeconds = cap.seconds + (input.drainTimeoutSeconds ?? Math.max(30, cap.seconds)) + 30;
+
+  try {
+    // 1. Context, and a clean slate: no traffic-gen left from an interrupted trial.
+    const [senderFacts, sinkFacts] = await inStep("host facts", () =>
+      Promise.all([
+        readHostFacts(input.sender, KUMOD_PATH, input.hosts.sinkAddressFromSender),
+        readHostFacts(input.sink, KUMOD_PATH, undefined),
+        input.sender.exec("pkill -x traffic-gen; true", { timeoutMs: 10_000, sudo: true }),
+      ]),
+    );
+    result.context.hosts = { sender: senderFacts, sink: sinkFacts };
+
+    // 2. Metrics before.
+    const [senderBefore, sinkBefore] = await inStep("metrics before", () =>
+      Promise.all([readMetrics(input.sender, input.endpoints.senderMetricsUrl), readMetrics(input.sink, input.endpoints.sinkMetricsUrl)]),
+    );
+    result.metrics = { sender: { before: senderBefore }, sink: { before: sinkBefore } };
+    const sinkBaseline = sinkBefore.totals["total_messages_received"] ?? 0;
+
+    // 3. Samplers on both hosts, and the sink's received counter at 0.1 s.
+    samplers.push({ name: "sender", ...background(input.sender, samplerScript(senderFacts.interface, maxSeconds), maxSeconds * 1000) });
+    samplers.push({ name: "sink", ...background(input.sink, samplerScript(sinkFacts.interface, maxSeconds), maxSeconds * 1000) });
+    sinkPoller = background(input.sink, counterPollerScript(input.endpoints.sinkMetricsUrl, "total_messages_received", maxSeconds * 10), maxSeconds * 1000);
+
+    // 4. traffic-gen. The host's own clock marks the first injection (the line before it starts).
+    const reader = new ProgressLineReader();
+    const command = `printf 'KUMOLAB_START %s\\n' "$(date +%s.%N)"; exec ${args.argv.map(shellQuote).join(" ")}`;
+    progress({ type: "step-start", host: input.sender.name, step: `traffic-gen: ${traffic.messageCount} messages, concurrency ${traffic.concurrency}, ${traffic.bodySize} B bodies (cap ${cap.seconds} s)` });
+    const run = await inStep("traffic-gen", () =>
+      input.sender.exec(command, {
+        timeoutMs: (cap.seconds + 60) * 1000,
+        signal,
+        onStdout: (c) => {
+          trafficGenStdout += c;
+          for (const p of reader.push(c)) progress({ type: "rate", msgsPerSec: p.msgsPerSec, sent: p.sent });
+        },
+        onStderr: (c) => (trafficGenStderr += c),
+      }),
+    );
+    if (signal.aborted) throw new TrialStepError("traffic-gen", "interrupted");
+    const startLine = /^KUMOLAB_START (\d+(?:\.\d+)?)$/m.exec(run.stdout);
+    const firstInjection = startLine?.[1] ? Number(startLine[1]) : startedAt.getTime() / 1000;
+    const tgOut = run.stdout.replace(/^KUMOLAB_START .*\n/m, "");
+    if (run.code !== 0 && !/overall rate:/.test(tgOut)) {
+      throw new TrialStepError("traffic-gen", `traffic-gen exited ${run.code ?? "by signal"}: ${run.stderr.trim().split("\n").slice(-3).join(" | ") || "(no stderr)"}`);
+    }
+    const tg = await inStep("parse traffic-gen output", async () => parseTrafficGenOutput(tgOut, run.stderr));
+    result.trafficGen = tg;
+    progress({ type: "step-done", host: input.sender.name, step: "traffic-gen", ms: Math.round(tg.elapsed.seconds * 1000), detail: `${tg.sent} sent, ${tg.failed} failed, ${tg.rate.msgsPerSec.toFixed(1)} msgs/s` });
+
+    // 5. Wait (bounded) until the sender has delivered what it accepted.
+    const drainStart = Date.now();
+    const drainLimitMs = (input.drainTimeoutSeconds ?? Math.max(30, tg.elapsed.seconds)) * 1000;
+    let senderNow = await readMetrics(input.sender, input.endpoints.senderMetricsUrl);
+    const drained = (m: MetricsSnapshot): boolean =>
+      queueDepth(m) === 0 && totalDelta(senderBefore, m, "total_messages_delivered") >= totalDelta(senderBefore, m, "total_messages_received");
+    for (let i = 0; i < 10_000 && !drained(senderNow) && Date.now() - drainStart < drainLimitMs && !signal.aborted; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      senderNow = await inStep("queue drain", () => readMetrics(input.sender, input.endpoints.senderMetricsUrl));
+    }
+    if (signal.aborted) throw new TrialStepError("queue drain", "interrupted");
+    const queueDrained = drained(senderNow);
+    const drainWaitSeconds = (Date.now() - drainStart) / 1000;
+    // Let the sink's poller see the last delivery before stopping it.
+    await new Promise((r) => setTimeout(r, 300));
+
+    // 6. Metrics after; stop the samplers.
+    const sinkAfter = await inStep("metrics after", () => readMetrics(input.sink, input.endpoints.sinkMetricsUrl));
+    result.metrics = { sender: { before: senderBefore, after: senderNow }, sink: { before: sinkBefore, after: sinkAfter } };
+    const pollText = await sinkPoller.stop();
+    sinkPoller = undefined;
+    const sinkReceived = totalDelta(sinkBefore, sinkAfter, "total_messages_received");
+    const polls = parseCounterPolls(pollText).map((p) => ({ ...p, value: p.value - sinkBaseline }));
+    const lastDelivery = sinkReceived > 0 ? timeCounterReached(polls, sinkReceived) : undefined;
+    const e2eSeconds = lastDelivery !== undefined ? lastDelivery - firstInjection : null;
+    result.endToEnd = {
+      sinkReceived,
+      senderDelivered: totalDelta(senderBefore, senderNow, "total_messages_delivered"),
+      firstInjectionAt: new Date(firstInjection * 1000).toISOString(),
+      lastDeliveryAt: lastDelivery !== undefined ? new Date(lastDelivery * 1000).toISOString() : null,
+      seconds: e2eSeconds,
+      msgsPerSec: e2eSeconds && e2eSeconds > 0 ? sinkReceived / e2eSeconds : null,
+      mmh: e2eSeconds && e2eSeconds > 0 ? (sinkReceived / e2eSeconds) * HOUR / 1e6 : null,
+      queueDrained,
+      drainWaitSeconds,
+    };
+    await writeFile(path.join(rawDir, "sink-counter.txt"), pollText);
+    result.files["sinkCounter"] = rel("sink-counter.txt");
+  } catch (e) {
+    const err = e instanceof TrialStepError ? e : new TrialStepError("trial", (e as Error).message);
+    result.status = signal.aborted ? "interrupted" : "failed";
+    result.failure = { step: err.step, message: err.message };
+    progress({ type: "step-fail", host: input.sender.name, step: `trial ${input.trial} (${err.step})`, ms: Date.now() - startedAt.getTime(), error: err.message });
+  } finally {
+    if (sinkPoller) await sinkPoller.stop();
+    // Raw series and logs beside the record, whatever happened.
+    const series: Partial<Record<"sender" | "sink", ResourceSummary>> = {};
+    for (const s of samplers) {
+      const text = await s.stop();
+      const points = resourceSeries(parseSamples(text));
+      await writeFile(path.join(rawDir, `samples-${s.name}.jsonl`), points.map((p) => JSON.stringify(p)).join("\n") + (points.length ? "\n" : ""));
+      result.files[`samples${s.name === "sender" ? "Sender" : "Sink"}`] = rel(`samples-${s.name}.jsonl`);
+      const facts = result.context.hosts[s.name];
+      if (facts) series[s.name] = summarizeResources(facts.interface, facts.linkBitsPerSecond, points);
+    }
+    if (series.sender && series.sink) result.resources = { sender: series.sender, sink: series.sink };
+    await writeFile(path.join(rawDir, "traffic-gen.stdout"), trafficGenStdout);
+    await writeFile(path.join(rawDir, "traffic-gen.stderr"), trafficGenStderr);
+    result.files["trafficGenStdout"] = rel("traffic-gen.stdout");
+    result.files["trafficGenStderr"] = rel("traffic-gen.stderr");
+  }
+
+  result.endedAt = new Date().toISOString();
+  const validity = validityOf(result);
+  result.valid = validity.valid;
+  result.invalidReasons = validity.reasons;
+  return result;
+}
