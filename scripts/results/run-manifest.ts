@@ -1,0 +1,49 @@
+/** The run manifest, `<results dir>/run.json`: what the sweep set out to do, with the prices used for its cost. */
+import { z } from "zod";
+
+export const RUN_MANIFEST_SCHEMA_VERSION = 1;
+
+export const manifestSizeSchema = z
+  .object({
+    id: z.string().min(1),
+    /** Instance type, e.g. c5.2xlarge (or the inventory host's description). */
+    label: z.string().min(1),
+    vcpu: z.number().int().positive(),
+    ramGiB: z.number().positive(),
+    arch: z.enum(["x86_64", "arm64"]).optional(),
+    hourlyUsd: z.number().nonnegative().optional(),
+  })
+  .strict();
+export type ManifestSize = z.infer<typeof manifestSizeSchema>;
+
+export const runManifestSchema = z
+  .object({
+    schemaVersion: z.literal(RUN_MANIFEST_SCHEMA_VERSION),
+    runId: z.string().min(1),
+    createdAt: z.iso.datetime({ offset: true }),
+    source: z.enum(["stack", "inventory"]),
+    labId: z.string().min(1),
+    sizes: z.array(manifestSizeSchema).min(1),
+    sink: z
+      .object({ label: z.string().min(1), vcpu: z.number().int().positive().optional(), ramGiB: z.number().positive().optional(), hourlyUsd: z.number().nonnegative().optional() })
+      .strict(),
+    trialsPerSize: z.number().int().positive(),
+    coolDownSeconds: z.number().int().nonnegative(),
+    traffic: z
+      .object({
+        concurrency: z.number().int().positive(),
+        messageCount: z.number().int().positive(),
+        bodySizeBytes: z.number().int().positive(),
+        durationCapSeconds: z.number().int().positive(),
+        extraArgs: z.array(z.string()),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    const ids = m.sizes.map((s) => s.id);
+    ids.forEach((id, i) => {
+      if (ids.indexOf(id) !== i) ctx.addIssue({ code: "custom", path: ["sizes", i, "id"], message: `duplicate size id '${id}'` });
+    });
+  });
+export type RunManifest = z.infer<typeof runManifestSchema>;

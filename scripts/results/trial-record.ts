@@ -1,0 +1,136 @@
+/**
+ * The trial record: one JSON line per trial in `<results dir>/trials.jsonl`. This schema is the
+ * single source of truth for what a trial holds; the trial runner writes it, the report reads it.
+ * A reader must be able to tell from the record alone whether its figure is trustworthy
+ * (`valid` + `invalidReasons`).
+ */
+import { z } from "zod";
+import { trafficGenSummarySchema } from "../trial/traffic-gen-output";
+
+export const TRIAL_RECORD_SCHEMA_VERSION = 1;
+
+const isoTime = z.iso.datetime({ offset: true });
+const nonNeg = z.number().finite().nonnegative();
+const count = z.number().int().nonnegative();
+
+/** A path inside the results folder: relative, no `..`. */
+export const relativePathSchema = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith("/") && !p.split(/[\\/]/).includes(".."), "must be a path relative to the results folder, without '..'");
+
+export const invalidReasonCodeSchema = z.enum([
+  "failed",
+  "incomplete-deadline",
+  "send-failures",
+  "nothing-sent",
+  "queue-not-drained",
+  "sink-cpu-high",
+  "network-near-link",
+  "missing-port25-proof",
+  "sink-count-mismatch",
+]);
+export type InvalidReasonCode = z.infer<typeof invalidReasonCodeSchema>;
+
+export const invalidReasonSchema = z.object({ code: invalidReasonCodeSchema, detail: z.string() }).strict();
+export type InvalidReason = z.infer<typeof invalidReasonSchema>;
+
+export const trialParamsSchema = z
+  .object({
+    concurrency: z.number().int().positive(),
+    messageCount: z.number().int().positive(),
+    bodySizeBytes: z.number().int().positive(),
+    durationCapSeconds: z.number().int().positive(),
+    /** How the cap was derived (see scripts/trial/duration-cap.ts). */
+    durationCapReason: z.string().min(1),
+    extraArgs: z.array(z.string()),
+    argv: z.array(z.string()).min(1),
+  })
+  .strict();
+
+export const endToEndSchema = z
+  .object({
+    sinkReceived: count,
+    senderDelivered: count,
+    firstInjectionAt: isoTime,
+    lastDeliveryAt: isoTime,
+    seconds: nonNeg,
+    msgsPerSec: nonNeg,
+    mmh: nonNeg,
+    queueDrained: z.boolean(),
+    drainWaitSeconds: nonNeg,
+  })
+  .strict();
+export type EndToEnd = z.infer<typeof endToEndSchema>;
+
+export const metricSnapshotSchema = z.record(z.string(), z.number());
+const beforeAfter = z.object({ before: metricSnapshotSchema, after: metricSnapshotSchema }).strict();
+
+export const seriesSummarySchema = z.object({ mean: nonNeg, p95: nonNeg, max: nonNeg }).strict();
+
+export const hostResourcesSchema = z
+  .object({
+    interface: z.string().min(1),
+    /** Link speed when known (e.g. from /sys/class/net/IF/speed or the instance type); null when unknown. */
+    linkBitsPerSecond: z.number().positive().nullable().optional(),
+    samples: count,
+    cpuPct: seriesSummarySchema,
+    memUsedPct: seriesSummarySchema,
+    netRxBytesPerSec: seriesSummarySchema,
+    netTxBytesPerSec: seriesSummarySchema,
+  })
+  .strict();
+export type HostResources = z.infer<typeof hostResourcesSchema>;
+
+const hostFactsSchema = z.object({ vcpu: z.number().int().positive(), memGiB: z.number().positive(), kernel: z.string() }).strict();
+
+export const trialContextSchema = z
+  .object({
+    kumodVersion: z.object({ sender: z.string(), sink: z.string() }).strict(),
+    hosts: z.object({ sender: hostFactsSchema, sink: hostFactsSchema }).strict(),
+    senderSize: z
+      .object({ id: z.string(), label: z.string(), vcpu: z.number().int().positive().optional(), ramGiB: z.number().positive().optional(), region: z.string().optional() })
+      .strict(),
+    sinkSize: z.object({ label: z.string(), region: z.string().optional() }).strict(),
+    /** The port-25 proof from provisioning (its shape belongs to the provisioning step); null when absent. */
+    port25Proof: z.record(z.string(), z.unknown()).nullable(),
+  })
+  .strict();
+
+export const trialFilesSchema = z
+  .object({ trafficGenStdout: relativePathSchema, trafficGenStderr: relativePathSchema, samples: relativePathSchema })
+  .catchall(relativePathSchema);
+
+export const trialRecordSchema = z
+  .object({
+    schemaVersion: z.literal(TRIAL_RECORD_SCHEMA_VERSION),
+    runId: z.string().min(1),
+    labId: z.string().min(1),
+    sizeId: z.string().min(1),
+    /** 1-based trial number within the size. */
+    trial: z.number().int().positive(),
+    status: z.enum(["ok", "failed"]),
+    failure: z.object({ step: z.string().min(1), message: z.string().min(1) }).strict().optional(),
+    valid: z.boolean(),
+    invalidReasons: z.array(invalidReasonSchema),
+    startedAt: isoTime,
+    endedAt: isoTime,
+    params: trialParamsSchema,
+    trafficGen: trafficGenSummarySchema.optional(),
+    endToEnd: endToEndSchema.optional(),
+    metrics: z.object({ sender: beforeAfter, sink: beforeAfter }).strict(),
+    resources: z.object({ sender: hostResourcesSchema, sink: hostResourcesSchema }).strict().optional(),
+    context: trialContextSchema,
+    files: trialFilesSchema,
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.status === "failed" && r.failure === undefined) ctx.addIssue({ code: "custom", path: ["failure"], message: "a failed trial must say which step failed and why" });
+    if (r.status === "ok" && r.failure !== undefined) ctx.addIssue({ code: "custom", path: ["failure"], message: "an ok trial cannot carry a failure" });
+    if (r.status === "failed" && r.valid) ctx.addIssue({ code: "custom", path: ["valid"], message: "a failed trial cannot be valid" });
+    if (r.valid && r.invalidReasons.length > 0) ctx.addIssue({ code: "custom", path: ["invalidReasons"], message: "a valid trial has no invalid reasons" });
+    if (!r.valid && r.invalidReasons.length === 0) ctx.addIssue({ code: "custom", path: ["invalidReasons"], message: "an invalid trial must say why" });
+    if (r.status === "ok" && r.trafficGen === undefined) ctx.addIssue({ code: "custom", path: ["trafficGen"], message: "an ok trial must hold traffic-gen's summary" });
+    if (Date.parse(r.endedAt) < Date.parse(r.startedAt)) ctx.addIssue({ code: "custom", path: ["endedAt"], message: "endedAt is before startedAt" });
+  });
+export type TrialRecord = z.infer<typeof trialRecordSchema>;
