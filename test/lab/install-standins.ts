@@ -8,14 +8,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 const REPO = path.resolve(__dirname, "..", "..");
-const TSX_LOADER = path.join(REPO, "node_modules", "tsx", "dist", "esm", "index.mjs");
+// tsx's CommonJS hook: the project is CommonJS; the ESM loader trips over require(esm) cycles on Node 20.
+const TSX_REGISTER = path.join(REPO, "node_modules", "tsx", "dist", "cjs", "index.cjs");
 
 /** A shell wrapper that runs a stand-in's TypeScript entry point with this machine's node + tsx. */
 export function standinWrapper(entry: string): string {
   return [
     "#!/bin/sh",
     "# KumoMTA stand-in for the namespace test lab (test/fixtures); not the real binary.",
-    `exec '${process.execPath}' --import 'file://${TSX_LOADER}' '${entry}' "$@"`,
+    `exec '${process.execPath}' --require '${TSX_REGISTER}' '${entry}' "$@"`,
     "",
   ].join("\n");
 }
