@@ -1,0 +1,115 @@
+/**
+ * The sink on Azure: its network security group (SSH from the operator, the sink port from the
+ * sender's Elastic IP only, outbound TCP 25/465/587 denied), a NIC with the static public IP,
+ * and a Linux VM of the sink size that accepts SSH keys only.
+ */
+import * as compute from "@pulumi/azure-native/compute";
+import * as network from "@pulumi/azure-native/network";
+import * as pulumi from "@pulumi/pulumi";
+import type { OsImage } from "../lab-config/schema";
+import { azureImageReference } from "./azure-image";
+import type { AzureNetwork } from "./azure-network";
+import { sinkSecurityRules } from "./firewall-rules";
+import type { Tags } from "./tags";
+
+export interface AzureSinkArgs {
+  network: AzureNetwork;
+  location: string;
+  vmSize: string;
+  osDiskGiB: number;
+  os: OsImage;
+  operatorCidr: string;
+  senderPublicIp: pulumi.Input<string>;
+  sinkPort: number;
+  sshUser: string;
+  loginPublicKey: pulumi.Input<string>;
+  /** The rendered cloud-config (holds the host private key): must stay secret. */
+  cloudInit: pulumi.Output<string>;
+  tags: pulumi.Input<Tags>;
+}
+
+export class AzureSink extends pulumi.ComponentResource {
+  readonly nsg: network.NetworkSecurityGroup;
+  readonly nic: network.NetworkInterface;
+  readonly vm: compute.VirtualMachine;
+  /** base64 cloud-config handed to the VM as customData (secret). */
+  readonly customData: pulumi.Output<string>;
+  readonly privateIp: pulumi.Output<string>;
+
+  constructor(name: string, args: AzureSinkArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("kumolab:azure:Sink", name, {}, opts);
+    const child = { parent: this };
+    const { location, tags } = args;
+    const resourceGroupName = args.network.resourceGroup.name;
+
+    // Inline rules only (no standalone SecurityRule resources alongside).
+    this.nsg = new network.NetworkSecurityGroup(
+      `${name}-nsg`,
+      {
+        resourceGroupName,
+        location,
+        securityRules: pulumi.output(args.senderPublicIp).apply((ip) => sinkSecurityRules(args.operatorCidr, ip, args.sinkPort)),
+        tags,
+      },
+      child,
+    );
+    this.nic = new network.NetworkInterface(
+      `${name}-nic`,
+      {
+        resourceGroupName,
+        location,
+        networkSecurityGroup: { id: this.nsg.id },
+        ipConfigurations: [
+          {
+            name: "primary",
+            primary: true,
+            subnet: { id: args.network.subnet.id },
+            privateIPAllocationMethod: "Dynamic",
+            publicIPAddress: { id: args.network.sinkPublicIp.id },
+          },
+        ],
+        // Many connections per second: accelerated networking where the size supports it (F8s_v2 does).
+        enableAcceleratedNetworking: true,
+        tags,
+      },
+      child,
+    );
+    this.privateIp = this.nic.ipConfigurations.apply((c) => {
+      const ip = c?.[0]?.privateIPAddress;
+      if (!ip) throw new Error(`the sink NIC ${name}-nic has no private IP yet; run 'pulumi refresh' then 'pulumi up'`);
+      return ip;
+    });
+
+    this.customData = pulumi.secret(args.cloudInit.apply((text) => Buffer.from(text, "utf8").toString("base64")));
+    this.vm = new compute.VirtualMachine(
+      `${name}-vm`,
+      {
+        resourceGroupName,
+        location,
+        hardwareProfile: { vmSize: args.vmSize },
+        osProfile: {
+          computerName: "kumolab-sink",
+          adminUsername: args.sshUser,
+          customData: this.customData,
+          linuxConfiguration: {
+            disablePasswordAuthentication: true,
+            provisionVMAgent: true,
+            ssh: { publicKeys: [{ path: `/home/${args.sshUser}/.ssh/authorized_keys`, keyData: args.loginPublicKey }] },
+          },
+        },
+        storageProfile: {
+          imageReference: azureImageReference(args.os),
+          osDisk: { createOption: "FromImage", diskSizeGB: args.osDiskGiB, managedDisk: { storageAccountType: "Premium_LRS" }, deleteOption: "Delete" },
+        },
+        networkProfile: { networkInterfaces: [{ id: this.nic.id, primary: true }] },
+        tags,
+      },
+      { parent: this, additionalSecretOutputs: ["osProfile"] },
+    );
+    this.registerOutputs({});
+  }
+
+  get resources(): pulumi.CustomResource[] {
+    return [this.nsg, this.nic, this.vm];
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The lab's network rules as data: who may reach each VM and where the sender may connect.
+ * Pure functions, so the invariants (port 25 closed, SSH only from the operator, the sink port only
+ * between the two VMs) are checked on their own and again on the resources that use them.
+ */
+
+/** SMTP, SMTPS and submission: closed outbound on every host, by every firewall of the lab. */
+export const BLOCKED_SMTP_PORTS: readonly number[] = [25, 465, 587];
+
+export const SSH_PORT = 22;
+
+/** One rule in the shape of an inline AWS security-group rule. */
+export interface SgRule {
+  description: string;
+  protocol: "tcp" | "udp";
+  fromPort: number;
+  toPort: number;
+  cidrBlocks?: string[];
+  ipv6CidrBlocks?: string[];
+}
+
+/** One inline Azure NSG rule. */
+export interface NsgRule {
+  name: string;
+  description: string;
+  priority: number;
+  direction: "Inbound" | "Outbound";
+  access: "Allow" | "Deny";
+  protocol: "Tcp" | "Udp" | "*";
+  sourceAddressPrefix: string;
+  sourcePortRange: string;
+  destinationAddressPrefix: string;
+  destinationPortRange?: string;
+  destinationPortRanges?: string[];
+}
+
+export function isIpv6Cidr(cidr: string): boolean {
+  return cidr.includes(":");
+}
+
+/** `cidrBlocks` or `ipv6CidrBlocks`, whichever the address family needs. */
+function towards(cidr: string): Pick<SgRule, "cidrBlocks" | "ipv6CidrBlocks"> {
+  return isIpv6Cidr(cidr) ? { ipv6CidrBlocks: [cidr] } : { cidrBlocks: [cidr] };
+}
+
+/** True when [from, to] contains a blocked SMTP port. */
+export function rangeCoversSmtp(fromPort: number, toPort: number): boolean {
+  return BLOCKED_SMTP_PORTS.some((p) => fromPort <= p && p <= toPort);
+}
+
+/** Refuses a rule set that would let TCP 25/465/587 out; a programming error, caught before any resource. */
+function assertNoSmtpEgress(rules: SgRule[]): SgRule[] {
+  for (const r of rules) {
+    if (r.protocol === "tcp" && rangeCoversSmtp(r.fromPort, r.toPort)) {
+      throw new Error(`egress rule '${r.description}' (tcp ${r.fromPort}-${r.toPort}) would open an SMTP port; the lab keeps 25/465/587 closed`);
+    }
+  }
+  return rules;
+}
+
+/** Sender ingress: SSH from the operator only. */
+export function senderIngressRules(operatorCidr: string): SgRule[] {
+  return [{ description: "SSH from the operator", protocol: "tcp", fromPort: SSH_PORT, toPort: SSH_PORT, ...towards(operatorCidr) }];
+}
+
+/**
+ * Sender egress: what the lab needs and nothing else. No all-ports rule: any rule covering 25
+ * would let mail out. HTTP(S) for packages, DNS and NTP; the sink port only to the sink.
+ */
+export function senderEgressRules(sinkPublicIp: string, sinkPort: number): SgRule[] {
+  const anywhere = ["0.0.0.0/0"];
+  return assertNoSmtpEgress([
+    { description: "HTTP for package repositories", protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: anywhere },
+    { description: "HTTPS for package repositories", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: anywhere },
+    { description: "DNS", protocol: "udp", fromPort: 53, toPort: 53, cidrBlocks: anywhere },
+    { description: "DNS over TCP", protocol: "tcp", fromPort: 53, toPort: 53, cidrBlocks: anywhere },
+    { description: "NTP", protocol: "udp", fromPort: 123, toPort: 123, cidrBlocks: anywhere },
+    { description: "SMTP to the lab sink only", protocol: "tcp", fromPort: sinkPort, toPort: sinkPort, cidrBlocks: [`${sinkPublicIp}/32`] },
+  ]);
+}
+
+/** Priority of the SMTP deny: numerically below (so evaluated before) every allow of the lab and Azure's defaults (65000+). */
+export const SMTP_DENY_PRIORITY = 100;
+
+/**
+ * Sink NSG: SSH from the operator, the sink port from the sender's Elastic IP, and an outbound
+ * deny of TCP 25/465/587 (Azure's default AllowInternetOutBound would otherwise let them out).
+ * Everything else inbound falls to Azure's DenyAllInBound.
+ */
+export function sinkSecurityRules(operatorCidr: string, senderPublicIp: string, sinkPort: number): NsgRule[] {
+  return [
+    {
+      name: "deny-smtp-out",
+      description: "No mail leaves the lab on the SMTP ports",
+      priority: SMTP_DENY_PRIORITY,
+      direction: "Outbound",
+      access: "Deny",
+      protocol: "Tcp",
+      sourceAddressPrefix: "*",
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRanges: BLOCKED_SMTP_PORTS.map(String),
+    },
+    {
+      name: "ssh-from-operator",
+      description: "SSH from the operator",
+      priority: 200,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "Tcp",
+      sourceAddressPrefix: operatorCidr,
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRange: String(SSH_PORT),
+    },
+    {
+      name: "smtp-from-sender",
+      description: "The sink port from the lab sender only",
+      priority: 210,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "Tcp",
+      sourceAddressPrefix: senderPublicIp,
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRange: String(sinkPort),
+    },
+  ];
+}
