@@ -41,6 +41,11 @@ export interface LabHosts {
   sinkAddressFromSender: string;
   /** The sink's SMTP port. */
   sinkPort: number;
+  /**
+   * The sender's address as the sink sees it (the sink relays only for it). Optional: when absent,
+   * `sender.address` is used if it is an IP literal.
+   */
+  senderAddressFromSink?: string;
   /** The network layers between the hosts that also block port 25 (for the port-25 proof's error). */
   cloudFirewalls: string[];
 }

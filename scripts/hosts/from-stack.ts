@@ -1,0 +1,55 @@
+/**
+ * LabHosts from the cloud stack's outputs (fetched elsewhere: Automation API or
+ * `pulumi stack output --json --show-secrets`). Validated by the infra/scripts contract schema.
+ */
+import { stackOutputsSchema } from "../../lab-config/stack-outputs";
+import type { LabHosts } from "./lab-hosts";
+
+/** The layers between the two cloud VMs that also stop port 25 (named in the port-25 proof's error). */
+export const CLOUD_FIREWALLS = ["AWS security group", "Azure NSG"];
+
+export class StackOutputsError extends Error {
+  constructor(readonly issues: string[]) {
+    super(`the stack outputs do not match the contract (lab-config/stack-outputs.ts):\n${issues.map((i) => `  - ${i}`).join("\n")}\nRun 'pulumi up' again so the program writes them, or check that infra/ and scripts/ are from the same version.`);
+    this.name = "StackOutputsError";
+  }
+}
+
+export function hostsFromStackOutputs(outputs: unknown): LabHosts {
+  const parsed = stackOutputsSchema.safeParse(outputs);
+  if (!parsed.success) {
+    // Key paths and messages only: values may be secrets (the SSH private key).
+    throw new StackOutputsError(parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`));
+  }
+  const o = parsed.data;
+  const credentials = { kind: "private-key" as const, privateKey: o.sshPrivateKey };
+  return {
+    labId: o.labId,
+    sender: {
+      role: "sender",
+      name: `sender (${o.sender.publicIp})`,
+      address: o.sender.publicIp,
+      port: 22,
+      user: o.sshUser,
+      hostKey: { kind: "pinned", publicKey: o.sender.hostPublicKey },
+      credentials,
+      size: { label: o.sender.size, vcpu: o.sender.vcpu, ramGiB: o.sender.ramGiB, region: o.sender.region },
+    },
+    sink: {
+      role: "sink",
+      name: `sink (${o.sink.publicIp})`,
+      address: o.sink.publicIp,
+      port: 22,
+      user: o.sshUser,
+      hostKey: { kind: "pinned", publicKey: o.sink.hostPublicKey },
+      credentials,
+      size: { label: o.sink.size, vcpu: o.sink.vcpu, ramGiB: o.sink.ramGiB, region: o.sink.region },
+    },
+    // AWS → Azure crosses the internet: the sender reaches the sink's public address, and the
+    // sink sees the sender's public address.
+    sinkAddressFromSender: o.sink.publicIp,
+    senderAddressFromSink: o.sender.publicIp,
+    sinkPort: o.sinkPort,
+    cloudFirewalls: [...CLOUD_FIREWALLS],
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * Renders our policy templates (lab-config/policy/*.lua). Placeholders are `{{NAME}}`; every
+ * value is validated (IP literals, ports, listen addresses) before it is placed inside a Lua
+ * string, and a template with an unknown or unfilled placeholder is an error.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { isIPv4, isIPv6 } from "node:net";
+import { PROJECT_DIR } from "../../lab-config/load";
+import type { LabHosts } from "../hosts/lab-hosts";
+import { hostCidr, isIpLiteral } from "../hosts/ip";
+import { SENDER_HTTP_LISTEN, SENDER_SUBMISSION_ADDRESS, SINK_HTTP_LISTEN } from "./lab-endpoints";
+
+export const POLICY_TEMPLATE_DIR = path.join(PROJECT_DIR, "lab-config", "policy");
+
+const PLACEHOLDER = /\{\{([A-Z_]+)\}\}/g;
+/** Characters a rendered value may contain: addresses, CIDRs, ports, brackets. Nothing that can end a Lua string. */
+const SAFE_VALUE = /^[0-9A-Za-z.:/[\]-]+$/;
+
+export function renderTemplate(template: string, values: Record<string, string>, templateName: string): string {
+  const used = new Set<string>();
+  const missing = new Set<string>();
+  const out = template.replace(PLACEHOLDER, (_, name: string) => {
+    const v = values[name];
+    if (v === undefined) {
+      missing.add(name);
+      return "";
+    }
+    if (!SAFE_VALUE.test(v)) throw new Error(`${templateName}: value for {{${name}}} has characters not allowed in a policy value: ${JSON.stringify(v)}`);
+    used.add(name);
+    return v;
+  });
+  if (missing.size > 0) throw new Error(`${templateName}: no value for ${[...missing].map((m) => `{{${m}}}`).join(", ")}`);
+  const unused = Object.keys(values).filter((k) => !used.has(k));
+  if (unused.length > 0) throw new Error(`${templateName}: template has no ${unused.map((m) => `{{${m}}}`).join(", ")} (template and renderer disagree)`);
+  if (/\{\{|\}\}/.test(out)) throw new Error(`${templateName}: malformed placeholder left after rendering`);
+  return out;
+}
+
+function checkPort(port: number, what: string): string {
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${what} must be a port 1..65535, got ${port}`);
+  return String(port);
+}
+
+function checkIp(ip: string, what: string): string {
+  if (!isIpLiteral(ip)) throw new Error(`${what} must be an IP address (routing uses an [IP] literal), got ${JSON.stringify(ip)}`);
+  return ip;
+}
+
+/** The domain literal KumoMTA routes to: `[203.0.113.7]`, `[IPv6:2001:db8::7]`. */
+export function domainLiteral(ip: string): string {
+  if (isIPv4(ip)) return `[${ip}]`;
+  if (isIPv6(ip)) return `[IPv6:${ip}]`;
+  throw new Error(`not an IP address: ${JSON.stringify(ip)}`);
+}
+
+/** `IP:PORT` with IPv6 bracketed. */
+export function socketAddress(ip: string, port: number): string {
+  checkPort(port, "port");
+  return isIPv6(ip) ? `[${ip}]:${port}` : `${checkIp(ip, "address")}:${port}`;
+}
+
+export interface PolicyInputs {
+  sinkPort: number;
+  /** The sink as the sender reaches it. */
+  sinkAddress: string;
+  /** The sender as the sink sees it. */
+  senderAddress: string;
+}
+
+export function policyInputs(hosts: LabHosts): PolicyInputs {
+  const senderAddress = hosts.senderAddressFromSink ?? hosts.sender.address;
+  return {
+    sinkPort: hosts.sinkPort,
+    sinkAddress: checkIp(hosts.sinkAddressFromSender, "the sink's address as the sender reaches it (sinkAddressFromSender)"),
+    senderAddress: checkIp(senderAddress, "the sender's address as the sink sees it (senderAddressFromSink / addressSeenBySink)"),
+  };
+}
+
+function readTemplate(name: string, dir: string): string {
+  return readFileSync(path.join(dir, name), "utf8");
+}
+
+export function renderSinkPolicy(p: PolicyInputs, dir = POLICY_TEMPLATE_DIR): string {
+  if (p.sinkPort === 25) throw new Error("the sink port must not be 25 (the sink already listens there for the port-25 proof)");
+  return renderTemplate(
+    readTemplate("sink.lua", dir),
+    {
+      SINK_PORT: checkPort(p.sinkPort, "sinkPort"),
+      SENDER_CIDR: hostCidr(checkIp(p.senderAddress, "sender address")),
+      HTTP_LISTEN: SINK_HTTP_LISTEN,
+    },
+    "sink.lua",
+  );
+}
+
+export function renderSenderPolicy(p: PolicyInputs, dir = POLICY_TEMPLATE_DIR): string {
+  return renderTemplate(
+    readTemplate("init.lua", dir),
+    {
+      SINK_QUEUE: domainLiteral(checkIp(p.sinkAddress, "sink address")),
+      SINK_MX_ADDR: socketAddress(p.sinkAddress, p.sinkPort),
+      SUBMISSION_LISTEN: SENDER_SUBMISSION_ADDRESS,
+      HTTP_LISTEN: SENDER_HTTP_LISTEN,
+    },
+    "init.lua",
+  );
+}
