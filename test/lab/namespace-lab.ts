@@ -455,6 +455,9 @@ export async function createNamespaceLab(opts: { hosts: string[] }): Promise<Nam
         destroyed = true;
         const problems = teardownRecord(rec);
         liveLabs.delete(id);
+        // Let node reap the anchors and sshds it spawned (no zombies left behind); bounded.
+        const ours = internals.flatMap((i) => [i.anchorPid, i.sshdPid]).filter((p): p is number => p !== undefined);
+        for (let k = 0; k < 40 && ours.some((p) => fs.existsSync(`/proc/${p}`)); k++) await sleep(25);
         if (problems.length > 0) throw new Error(`namespace lab ${id}: teardown left things behind: ${problems.join("; ")}`);
       },
     };
