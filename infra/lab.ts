@@ -154,7 +154,7 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
     sender,
     azureNetwork,
     sink,
-    resources: [awsProvider, clock.record, ...awsNetwork.resources, ...sender.resources, ...azureNetwork.resources, ...sink.resources],
+    resources: [...keys.resources, clock.record, awsProvider, ...awsNetwork.resources, ...sender.resources, ...azureNetwork.resources, ...sink.resources],
   };
 }
 

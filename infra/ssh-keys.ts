@@ -15,8 +15,9 @@ export interface SshKeyPair {
   privateKeyPem: pulumi.Output<string>;
 }
 
-function ed25519(name: string, parent: pulumi.Resource): SshKeyPair {
+function ed25519(name: string, parent: pulumi.Resource, created: tls.PrivateKey[]): SshKeyPair {
   const key = new tls.PrivateKey(name, { algorithm: "ED25519" }, { parent, additionalSecretOutputs: ["privateKeyOpenssh", "privateKeyPem", "privateKeyPemPkcs8"] });
+  created.push(key);
   return {
     privateKeyOpenssh: pulumi.secret(key.privateKeyOpenssh),
     // Trailing newline and comment vary by provider version; pin exactly "type base64".
@@ -30,12 +31,14 @@ export class LabSshKeys extends pulumi.ComponentResource {
   readonly login: SshKeyPair;
   readonly senderHost: SshKeyPair;
   readonly sinkHost: SshKeyPair;
+  /** The tls resources behind the three keys. */
+  readonly resources: tls.PrivateKey[] = [];
 
   constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
     super("kumolab:lab:SshKeys", name, {}, opts);
-    this.login = ed25519(`${name}-login`, this);
-    this.senderHost = ed25519(`${name}-sender-host`, this);
-    this.sinkHost = ed25519(`${name}-sink-host`, this);
+    this.login = ed25519(`${name}-login`, this, this.resources);
+    this.senderHost = ed25519(`${name}-sender-host`, this, this.resources);
+    this.sinkHost = ed25519(`${name}-sink-host`, this, this.resources);
     this.registerOutputs({});
   }
 }

@@ -2,7 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import path from "node:path";
 import { resolveStackConfig } from "../../infra/config";
-import { createLab, type Lab } from "../../infra/lab";
+import { createLab, type Lab, type LabOutputs } from "../../infra/lab";
 import type { LabConfig } from "../../lab-config/schema";
 import { installMocks, valueOf, type LabMocks } from "./lab-mocks";
 
@@ -19,13 +19,13 @@ export interface LabRun {
   mocks: LabMocks;
   lab: Lab;
   /** The stack outputs, resolved. */
-  outputs: Record<string, unknown>;
+  outputs: pulumi.Unwrap<LabOutputs>;
 }
 
 export async function runLab(config: LabConfig, operatorCidr = TEST_OPERATOR_CIDR): Promise<LabRun> {
   const mocks = await installMocks();
   const lab = createLab(config, { labId: "kumolab-test", createdBy: "tester", operatorCidr });
   await Promise.all(lab.resources.map((r) => valueOf(r.id)));
-  const outputs = await valueOf(pulumi.output(lab.outputs) as pulumi.Output<Record<string, unknown>>);
+  const outputs = await valueOf(pulumi.output(lab.outputs));
   return { mocks, lab, outputs };
 }

@@ -9,8 +9,28 @@ import * as pulumi from "@pulumi/pulumi";
 export interface RecordedResource {
   type: string;
   name: string;
+  /** Inputs with secrets unwrapped. */
   inputs: Record<string, unknown>;
+  /** Dotted paths of the inputs that arrived as secrets (e.g. `osProfile.customData`). */
+  secretPaths: string[];
   provider: string | undefined;
+}
+
+/** How the SDK marks a secret on the wire (@pulumi/pulumi runtime/rpc: specialSigKey/specialSecretSig). */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+function unwrapSecrets(v: unknown, path: string, found: string[]): unknown {
+  if (Array.isArray(v)) return v.map((x, i) => unwrapSecrets(x, path ? `${path}.${i}` : String(i), found));
+  if (v !== null && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    if (o[SIG_KEY] === SECRET_SIG) {
+      found.push(path);
+      return unwrapSecrets(o["value"], path, found);
+    }
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x, path ? `${path}.${k}` : k, found)]));
+  }
+  return v;
 }
 
 export interface RecordedCall {
@@ -67,8 +87,9 @@ export class LabMocks implements pulumi.runtime.Mocks {
   readonly calls: RecordedCall[] = [];
 
   newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
-    const inputs = args.inputs as Record<string, unknown>;
-    this.resources.push({ type: args.type, name: args.name, inputs, provider: args.provider });
+    const secretPaths: string[] = [];
+    const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Record<string, unknown>;
+    this.resources.push({ type: args.type, name: args.name, inputs, secretPaths, provider: args.provider });
     return { id: `${args.name}-id`, state: { ...inputs, ...computed(args.type, args.name, inputs) } };
   }
 
