@@ -127,11 +127,18 @@ export function appendJsonLine<T>(file: string, schema: z.ZodType<T>, value: T):
 
 /** Writes JSON to a temp file beside `path`, fsyncs it, renames it over `path` and fsyncs the directory. */
 export function writeJsonAtomic(path: string, value: unknown): void {
+  writeTextAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Writes text to a temp file beside `path`, fsyncs it, renames it over `path` and fsyncs the directory. */
+export function writeTextAtomic(path: string, text: string): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   const fd = openSync(tmp, "wx");
   try {
-    writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
+    const buf = Buffer.from(text, "utf8");
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
     fsyncSync(fd);
   } finally {
     closeSync(fd);

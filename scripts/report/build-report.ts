@@ -1,0 +1,183 @@
+/**
+ * The report: a pure aggregation of a results folder (run.json, trials.jsonl, timeline.jsonl),
+ * every file validated on read. Means, spread and intervals use valid trials only; invalid trials
+ * are listed with their reasons and never enter a mean. Flags look at every trial of a size.
+ */
+import { readManifest, readRecords, readTimeline } from "../results/results-dir";
+import type { RunManifest } from "../results/run-manifest";
+import type { InvalidReason, TrialRecord } from "../results/trial-record";
+import { matchBaseline, type BaselineMatch } from "./published-baseline";
+import { ci95, mean, sampleStdev, type ConfidenceInterval } from "./statistics";
+import { computeSweepCost, type SweepCost } from "./sweep-cost";
+
+/** Sink CPU (mean over a trial) above which the sink, not the sender, may have been the limit. */
+export const SINK_CPU_LIMIT_PCT = 85;
+/** Share of the link's speed above which the network may have been the limit. */
+export const LINK_SHARE_LIMIT = 0.8;
+
+export type SizeFlag = "no-valid-trials" | "sink-cpu-high" | "network-near-link" | "deadline-hit" | "send-failures" | "trial-failed" | "missing-port25-proof";
+
+export interface ReportRow {
+  sizeId: string;
+  label: string;
+  vcpu: number;
+  ramGiB: number;
+  arch: string | null;
+  trialsTotal: number;
+  trialsValid: number;
+  /** Mean acceptance rate (traffic-gen, computed from sent ÷ elapsed) over valid trials, MMH. */
+  mmh: number | null;
+  msgsPerSec: number | null;
+  stdevMmh: number | null;
+  ci95Mmh: ConfidenceInterval | null;
+  /** The valid trials' MMH values, in trial order (for audit and the CSV). */
+  validMmh: number[];
+  endToEndMmh: number | null;
+  p99LatencySeconds: number | null;
+  senderCpuPct: number | null;
+  sinkCpuPct: number | null;
+  /** Sender's transmit rate (mean of the per-trial means), MB/s (10^6 bytes). */
+  networkMBps: number | null;
+  flags: SizeFlag[];
+  flagDetails: string[];
+  published: BaselineMatch | null;
+  otherPublished: BaselineMatch[];
+  /** Our mean ÷ the published MMH. */
+  ratioToPublished: number | null;
+  hourlyUsd: number | null;
+  /** The sender's hourly price ÷ its measured MMH: USD per million messages at this size. */
+  costPerMillionUsd: number | null;
+  /** What this size's window of the sweep cost for the sender. */
+  windowCostUsd: number | null;
+}
+
+export interface ExcludedTrial {
+  sizeId: string;
+  trial: number;
+  status: TrialRecord["status"];
+  reasons: InvalidReason[];
+}
+
+export interface Report {
+  runId: string;
+  labId: string;
+  source: RunManifest["source"];
+  createdAt: string;
+  manifest: RunManifest;
+  rows: ReportRow[];
+  excluded: ExcludedTrial[];
+  cost: SweepCost;
+  /** Things the reader should know about the inputs (torn lines, duplicates, unknown sizes). */
+  warnings: string[];
+}
+
+const meanOrNull = (xs: readonly number[]): number | null => (xs.length === 0 ? null : mean(xs));
+const defined = <T>(xs: readonly (T | undefined | null)[]): T[] => xs.filter((x): x is T => x !== undefined && x !== null);
+
+function flagsFor(records: readonly TrialRecord[]): { flags: SizeFlag[]; details: string[] } {
+  const flags: SizeFlag[] = [];
+  const details: string[] = [];
+  const n = records.length;
+  const check = (flag: SizeFlag, hit: (r: TrialRecord) => boolean, what: string): void => {
+    const k = records.filter(hit).length;
+    if (k > 0) {
+      flags.push(flag);
+      details.push(`${flag}: ${k} of ${n} trials ${what}`);
+    }
+  };
+  const has = (r: TrialRecord, code: InvalidReason["code"]): boolean => r.invalidReasons.some((x) => x.code === code);
+  check("trial-failed", (r) => r.status === "failed", "failed");
+  check("sink-cpu-high", (r) => has(r, "sink-cpu-high") || (r.resources?.sink.cpuPct.mean ?? 0) > SINK_CPU_LIMIT_PCT, `had sink CPU above ${SINK_CPU_LIMIT_PCT} %`);
+  check(
+    "network-near-link",
+    (r) =>
+      has(r, "network-near-link") ||
+      [r.resources?.sender, r.resources?.sink].some((h) => {
+        const link = h?.linkBitsPerSecond;
+        return h !== undefined && link != null && Math.max(h.netTxBytesPerSec.mean, h.netRxBytesPerSec.mean) * 8 > LINK_SHARE_LIMIT * link;
+      }),
+    `ran above ${LINK_SHARE_LIMIT * 100} % of the link speed`,
+  );
+  check("deadline-hit", (r) => has(r, "incomplete-deadline") || r.trafficGen?.outcome === "deadline-reached", "hit traffic-gen's deadline");
+  check("send-failures", (r) => has(r, "send-failures") || (r.trafficGen?.failed ?? 0) > 0, "had failed sends");
+  check("missing-port25-proof", (r) => has(r, "missing-port25-proof") || r.context.port25Proof === null, "lacked the port-25 proof");
+  return { flags, details };
+}
+
+/** Aggregates already-validated inputs (the pure part; buildReport reads the folder). */
+export function aggregate(manifest: RunManifest, allRecords: readonly TrialRecord[], timeline: Parameters<typeof computeSweepCost>[1], warnings: string[] = []): Report {
+  // Resume must never duplicate a trial; if a folder has one anyway, the later record wins and we say so.
+  const byKey = new Map<string, TrialRecord>();
+  for (const r of allRecords) {
+    const key = `${r.sizeId}#${r.trial}`;
+    if (byKey.has(key)) warnings.push(`size ${r.sizeId} trial ${r.trial} is recorded more than once; the last record is used`);
+    byKey.set(key, r);
+  }
+  const records = [...byKey.values()];
+  const known = new Set(manifest.sizes.map((s) => s.id));
+  for (const id of new Set(records.filter((r) => !known.has(r.sizeId)).map((r) => r.sizeId))) warnings.push(`trials of size '${id}' are not in run.json's sizes and are left out`);
+  const cost = computeSweepCost(manifest, timeline, records.filter((r) => known.has(r.sizeId)));
+
+  const rows: ReportRow[] = manifest.sizes.map((size) => {
+    const own = records.filter((r) => r.sizeId === size.id).sort((a, b) => a.trial - b.trial);
+    const valid = own.filter((r) => r.valid && r.trafficGen !== undefined);
+    const validMmh = valid.map((r) => r.trafficGen?.rate.mmh ?? 0);
+    const mmh = meanOrNull(validMmh);
+    const { flags, details } = flagsFor(own);
+    if (valid.length === 0) {
+      flags.unshift("no-valid-trials");
+      details.unshift(`no-valid-trials: none of ${own.length} trials is valid; no rate is reported`);
+    }
+    const [published, ...otherPublished] = matchBaseline(size.vcpu, size.ramGiB);
+    const hourlyUsd = size.hourlyUsd ?? null;
+    const net = defined(valid.map((r) => r.resources?.sender.netTxBytesPerSec.mean));
+    return {
+      sizeId: size.id,
+      label: size.label,
+      vcpu: size.vcpu,
+      ramGiB: size.ramGiB,
+      arch: size.arch ?? null,
+      trialsTotal: own.length,
+      trialsValid: valid.length,
+      mmh,
+      msgsPerSec: meanOrNull(valid.map((r) => r.trafficGen?.rate.msgsPerSec ?? 0)),
+      stdevMmh: sampleStdev(validMmh),
+      ci95Mmh: ci95(validMmh),
+      validMmh,
+      endToEndMmh: meanOrNull(defined(valid.map((r) => r.endToEnd?.mmh))),
+      p99LatencySeconds: meanOrNull(defined(valid.map((r) => r.trafficGen?.latency?.p99))),
+      senderCpuPct: meanOrNull(defined(valid.map((r) => r.resources?.sender.cpuPct.mean))),
+      sinkCpuPct: meanOrNull(defined(valid.map((r) => r.resources?.sink.cpuPct.mean))),
+      networkMBps: net.length === 0 ? null : mean(net) / 1e6,
+      flags,
+      flagDetails: details,
+      published: published ?? null,
+      otherPublished,
+      ratioToPublished: published && mmh !== null ? mmh / published.mmh : null,
+      hourlyUsd,
+      costPerMillionUsd: hourlyUsd !== null && mmh !== null && mmh > 0 ? hourlyUsd / mmh : null,
+      windowCostUsd: cost.sizes.find((c) => c.sizeId === size.id)?.usd ?? null,
+    };
+  });
+
+  const excluded: ExcludedTrial[] = records
+    .filter((r) => known.has(r.sizeId) && !r.valid)
+    .sort((a, b) => manifest.sizes.findIndex((s) => s.id === a.sizeId) - manifest.sizes.findIndex((s) => s.id === b.sizeId) || a.trial - b.trial)
+    .map((r) => ({ sizeId: r.sizeId, trial: r.trial, status: r.status, reasons: r.invalidReasons }));
+
+  return { runId: manifest.runId, labId: manifest.labId, source: manifest.source, createdAt: manifest.createdAt, manifest, rows, excluded, cost, warnings };
+}
+
+/** Reads and validates a results folder and aggregates it. */
+export function buildReport(resultsDir: string): Report {
+  const manifest = readManifest(resultsDir);
+  const warnings: string[] = [];
+  const trials = readRecords(resultsDir);
+  if (trials.torn) warnings.push(`${trials.torn.file}:${trials.torn.line} is a torn last line (a crash during a write); it was ignored`);
+  const timeline = readTimeline(resultsDir);
+  if (timeline.torn) warnings.push(`${timeline.torn.file}:${timeline.torn.line} is a torn last line (a crash during a write); it was ignored`);
+  for (const r of trials.values) {
+    if (r.runId !== manifest.runId) warnings.push(`size ${r.sizeId} trial ${r.trial} belongs to run ${r.runId}, not ${manifest.runId}`);
+  }
+  return aggregate(manifest, trials.values, timeline.values, warnings);
+}

@@ -1,0 +1,29 @@
+/** report.csv: one row per size with raw numbers (no units in cells). */
+import type { Report } from "./build-report";
+
+const HEADERS = [
+  "sizeId", "label", "vcpu", "ramGiB", "arch", "trialsValid", "trialsTotal", "mmh", "msgsPerSec", "stdevMmh", "ci95Low", "ci95High",
+  "endToEndMmh", "p99LatencySeconds", "senderCpuPct", "sinkCpuPct", "networkMBps", "flags", "publishedMmh", "publishedSource", "ratioToPublished",
+  "hourlyUsd", "costPerMillionUsd", "windowCostUsd",
+] as const;
+
+function cell(v: string | number | null): string {
+  if (v === null) return "";
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function renderCsv(report: Report): string {
+  const lines = [HEADERS.join(",")];
+  for (const r of report.rows) {
+    lines.push(
+      [
+        r.sizeId, r.label, r.vcpu, r.ramGiB, r.arch, r.trialsValid, r.trialsTotal, r.mmh, r.msgsPerSec, r.stdevMmh, r.ci95Mmh?.low ?? null, r.ci95Mmh?.high ?? null,
+        r.endToEndMmh, r.p99LatencySeconds, r.senderCpuPct, r.sinkCpuPct, r.networkMBps, r.flags.join(" "), r.published?.mmh ?? null,
+        r.published === null ? null : `${r.published.source}${r.published.instanceType ? ` ${r.published.instanceType}` : ""}`, r.ratioToPublished,
+        r.hourlyUsd, r.costPerMillionUsd, r.windowCostUsd,
+      ].map(cell).join(","),
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}

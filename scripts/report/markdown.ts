@@ -1,0 +1,74 @@
+/** report.md: the table in the published layout (CPU | RAM | RATE first), then what was excluded, flags, baseline and cost. */
+import type { Report } from "./build-report";
+import { LINK_SHARE_LIMIT, SINK_CPU_LIMIT_PCT } from "./build-report";
+import { duration, usd } from "./format";
+import { BASELINE_MATCH_RULE } from "./published-baseline";
+import { COST_METHOD } from "./sweep-cost";
+import { TABLE_HEADERS, tableRows } from "./report-table";
+
+const esc = (s: string): string => s.replace(/\|/g, "\\|");
+
+export function markdownTable(report: Report): string {
+  const lines = [`| ${TABLE_HEADERS.join(" | ")} |`, `|${TABLE_HEADERS.map(() => "---").join("|")}|`];
+  for (const cells of tableRows(report)) lines.push(`| ${cells.map(esc).join(" | ")} |`);
+  return lines.join("\n");
+}
+
+export function renderMarkdown(report: Report): string {
+  const m = report.manifest;
+  const out: string[] = [];
+  out.push(`# KumoMTA throughput — run ${report.runId}`, "");
+  out.push(
+    `Lab ${report.labId} (${report.source}), created ${report.createdAt}. Sink: ${m.sink.label}. ` +
+      `traffic-gen: ${m.traffic.messageCount.toLocaleString("en-US")} messages of ${m.traffic.bodySizeBytes.toLocaleString("en-US")} bytes, concurrency ${m.traffic.concurrency}, ` +
+      `duration cap ${m.traffic.durationCapSeconds} s; ${m.trialsPerSize} trials per size, ${m.coolDownSeconds} s cool-down.`,
+    "",
+  );
+  out.push(markdownTable(report), "");
+  out.push(
+    "RATE is traffic-gen's acceptance rate at the sender, computed from `sent` ÷ elapsed time, mean over the valid trials, in millions of messages per hour (MMH). " +
+      "stdev is the sample standard deviation; 95% CI is mean ± t(0.975, n−1)·s/√n (Student t; shown from 2 valid trials). " +
+      "End-to-end is what the sink received over the time from the first injection to the last delivery. CPU and network are means of per-trial means; network is the sender's transmit rate. " +
+      `Published figures are matched by ${BASELINE_MATCH_RULE}. $ per M msgs is the sender's hourly price ÷ its measured MMH.`,
+    "",
+  );
+
+  out.push("## Excluded trials", "");
+  if (report.excluded.length === 0) out.push("None: every recorded trial is valid.", "");
+  else {
+    const total = report.rows.reduce((a, r) => a + r.trialsTotal, 0);
+    out.push(`${report.excluded.length} of ${total} trials are excluded from every mean:`, "");
+    for (const e of report.excluded) out.push(`- ${e.sizeId} trial ${e.trial} (${e.status}): ${e.reasons.map((x) => `${x.code} — ${x.detail}`).join("; ")}`);
+    out.push("");
+  }
+
+  out.push("## Flags", "");
+  out.push(
+    `A flag marks a size whose figure may not be the sender's limit: sink CPU above ${SINK_CPU_LIMIT_PCT} % (trial mean), network above ${LINK_SHARE_LIMIT * 100} % of the link speed (when known), ` +
+      "traffic-gen's deadline hit, failed sends, a failed trial, or a missing port-25 proof. Flags look at every trial of the size, valid or not.",
+    "",
+  );
+  const flagged = report.rows.filter((r) => r.flagDetails.length > 0);
+  if (flagged.length === 0) out.push("No size is flagged.", "");
+  else {
+    for (const r of flagged) out.push(`- ${r.sizeId} (${r.label}): ${r.flagDetails.join("; ")}`);
+    out.push("");
+  }
+
+  const c = report.cost;
+  out.push("## Cost", "");
+  out.push(`Method: ${COST_METHOD}.`, "");
+  out.push(`- Lab window: ${duration(c.lab.seconds)} (from ${c.lab.source === "timeline" ? "the timeline" : c.lab.source === "trials" ? "the trials" : "nowhere: no data"}); sink ${usd(c.sinkHourlyUsd, 3)}/h → ${usd(c.sinkUsd)}`);
+  for (const s of c.sizes) out.push(`- ${s.sizeId}: ${duration(s.window.seconds)} (from ${s.window.source === "timeline" ? "the timeline" : s.window.source === "trials" ? "its trials" : "nowhere: no data"}) at ${usd(s.hourlyUsd, 3)}/h → ${usd(s.usd)}`);
+  out.push(`- **Sweep total: ${c.totalUsd === null ? "unknown (a price is missing)" : usd(c.totalUsd)}** (compute only; data transfer is not included)`, "");
+  if (c.notes.length > 0) {
+    for (const n of c.notes) out.push(`- Note: ${n}`);
+    out.push("");
+  }
+  if (report.warnings.length > 0) {
+    out.push("## Warnings", "");
+    for (const w of report.warnings) out.push(`- ${w}`);
+    out.push("");
+  }
+  return out.join("\n");
+}

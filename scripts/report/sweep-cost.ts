@@ -1,0 +1,105 @@
+/**
+ * What the sweep cost: the sink's hourly price over the whole lab window plus each sender size's
+ * hourly price over that size's window. Windows come from the timeline; where it lacks them
+ * (an old or interrupted run), from the trials' own start/end times, and the report says so.
+ */
+import type { RunManifest } from "../results/run-manifest";
+import type { TimelineEvent } from "../results/timeline";
+import type { TrialRecord } from "../results/trial-record";
+
+export type WindowSource = "timeline" | "trials" | "none";
+
+export interface CostWindow {
+  start: string | null;
+  end: string | null;
+  seconds: number;
+  source: WindowSource;
+}
+
+export interface SizeCost {
+  sizeId: string;
+  hourlyUsd: number | null;
+  window: CostWindow;
+  /** hourlyUsd × window; null when the price is unknown. */
+  usd: number | null;
+}
+
+export interface SweepCost {
+  lab: CostWindow;
+  sinkHourlyUsd: number | null;
+  sinkUsd: number | null;
+  sizes: SizeCost[];
+  /** Sink + every sender size; null when a price is missing. */
+  totalUsd: number | null;
+  /** How each figure was obtained and what is missing, for the report. */
+  notes: string[];
+}
+
+export const COST_METHOD =
+  "sink hourly price × the whole lab window (first lab-up-start to last lab-destroyed) + each sender size's hourly price × its window (size-start to size-done); " +
+  "windows missing from the timeline fall back to the first trial start and last trial end";
+
+const ms = (iso: string): number => Date.parse(iso);
+
+function windowOf(start: string | null, end: string | null, source: WindowSource): CostWindow {
+  if (start === null || end === null) return { start, end, seconds: 0, source: "none" };
+  return { start, end, seconds: Math.max(0, (ms(end) - ms(start)) / 1000), source };
+}
+
+function trialWindow(records: readonly TrialRecord[]): CostWindow {
+  if (records.length === 0) return windowOf(null, null, "none");
+  const start = records.reduce((a, r) => (ms(r.startedAt) < ms(a) ? r.startedAt : a), records[0]?.startedAt ?? "");
+  const end = records.reduce((a, r) => (ms(r.endedAt) > ms(a) ? r.endedAt : a), records[0]?.endedAt ?? "");
+  return windowOf(start, end, "trials");
+}
+
+function sorted(timeline: readonly TimelineEvent[]): TimelineEvent[] {
+  return [...timeline].sort((a, b) => ms(a.at) - ms(b.at));
+}
+
+function labWindow(timeline: readonly TimelineEvent[], records: readonly TrialRecord[], notes: string[]): CostWindow {
+  const events = sorted(timeline);
+  const up = events.find((e) => e.kind === "lab-up-start");
+  const destroyed = [...events].reverse().find((e) => e.kind === "lab-destroyed");
+  if (up && destroyed) return windowOf(up.at, destroyed.at, "timeline");
+  if (up) {
+    const lastEvent = events[events.length - 1];
+    const lastTrial = trialWindow(records).end;
+    const end = [lastEvent?.at, lastTrial].filter((x): x is string => x != null).reduce((a, b) => (ms(b) > ms(a) ? b : a));
+    notes.push(`the timeline has no lab-destroyed event: the lab is counted until the last recorded moment (${end}); if it is still running, it is still costing money`);
+    return windowOf(up.at, end, "timeline");
+  }
+  notes.push("the timeline has no lab-up-start event: the lab window is taken from the first trial start to the last trial end (provisioning time is not counted)");
+  return trialWindow(records);
+}
+
+function sizeWindow(sizeId: string, timeline: readonly TimelineEvent[], records: readonly TrialRecord[], notes: string[]): CostWindow {
+  const events = sorted(timeline);
+  const startIdx = events.map((e) => e.kind === "size-start" && e.sizeId === sizeId).lastIndexOf(true);
+  const start = events[startIdx];
+  if (start) {
+    const end = events.slice(startIdx + 1).find((e) => (e.kind === "size-done" && e.sizeId === sizeId) || ["size-start", "lab-destroy-start", "lab-destroyed", "interrupted"].includes(e.kind));
+    if (end) return windowOf(start.at, end.at, "timeline");
+  }
+  const own = records.filter((r) => r.sizeId === sizeId);
+  const w = trialWindow(own);
+  if (w.source !== "none") notes.push(`size ${sizeId}: no complete size-start/size-done window in the timeline; its trials' window is used (resize and provisioning time not counted)`);
+  return w;
+}
+
+export function computeSweepCost(manifest: RunManifest, timeline: readonly TimelineEvent[], records: readonly TrialRecord[]): SweepCost {
+  const notes: string[] = [];
+  const lab = labWindow(timeline, records, notes);
+  const sinkHourlyUsd = manifest.sink.hourlyUsd ?? null;
+  if (sinkHourlyUsd === null) notes.push(`no hourly price for the sink (${manifest.sink.label}) in run.json: its cost is unknown`);
+  const sinkUsd = sinkHourlyUsd === null ? null : (sinkHourlyUsd * lab.seconds) / 3600;
+  const sizes: SizeCost[] = manifest.sizes.map((s) => {
+    const window = sizeWindow(s.id, timeline, records, notes);
+    const hourlyUsd = s.hourlyUsd ?? null;
+    if (hourlyUsd === null) notes.push(`no hourly price for size ${s.id} (${s.label}) in run.json: its cost is unknown`);
+    return { sizeId: s.id, hourlyUsd, window, usd: hourlyUsd === null ? null : (hourlyUsd * window.seconds) / 3600 };
+  });
+  const parts = [sinkUsd, ...sizes.map((s) => s.usd)];
+  const totalUsd = parts.some((p) => p === null) ? null : parts.reduce<number>((a, b) => a + (b ?? 0), 0);
+  return { lab, sinkHourlyUsd, sinkUsd, sizes, totalUsd, notes };
+}

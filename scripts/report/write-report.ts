@@ -1,0 +1,21 @@
+/** Writes the five report files into the results folder, each atomically. */
+import { join } from "node:path";
+import { writeTextAtomic } from "../results/durable-file";
+import type { Report } from "./build-report";
+import { renderChartSvg } from "./chart";
+import { renderCsv } from "./csv";
+import { renderHtml } from "./html";
+import { renderMarkdown } from "./markdown";
+
+export const REPORT_FILES = { markdown: "report.md", csv: "report.csv", json: "report.json", svg: "chart.svg", html: "report.html" } as const;
+
+export async function writeReport(resultsDir: string, report: Report): Promise<Record<keyof typeof REPORT_FILES, string>> {
+  const svg = await renderChartSvg(report);
+  const paths = Object.fromEntries(Object.entries(REPORT_FILES).map(([k, f]) => [k, join(resultsDir, f)])) as Record<keyof typeof REPORT_FILES, string>;
+  writeTextAtomic(paths.markdown, renderMarkdown(report));
+  writeTextAtomic(paths.csv, renderCsv(report));
+  writeTextAtomic(paths.json, `${JSON.stringify(report, null, 2)}\n`);
+  writeTextAtomic(paths.svg, svg);
+  writeTextAtomic(paths.html, renderHtml(report, svg));
+  return paths;
+}

@@ -1,0 +1,200 @@
+import { cpSync, mkdtempSync, rmSync, unlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { aggregate, buildReport } from "../../scripts/report/build-report";
+import { markdownTable, renderMarkdown } from "../../scripts/report/markdown";
+import { renderCsv } from "../../scripts/report/csv";
+import { matchBaseline } from "../../scripts/report/published-baseline";
+import { studentT975 } from "../../scripts/report/statistics";
+import { readManifest } from "../../scripts/results/results-dir";
+import { makeRecord } from "../results/make-record";
+
+const FIXTURE = join(__dirname, "../fixtures/results/sweep-3-sizes");
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "kumolab-report-"));
+  cpSync(FIXTURE, dir, { recursive: true });
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** By hand: mean, sample stdev (n − 1), and the 95 % half-width with the textbook t quantile. */
+function handStats(xs: number[], t: number): { mean: number; sd: number; half: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1));
+  return { mean, sd, half: (t * sd) / Math.sqrt(xs.length) };
+}
+
+describe("buildReport over recorded results", () => {
+  it("means, stdev and Student-t 95 % CI over valid trials only", () => {
+    const report = buildReport(dir);
+    const [c2, c4, c8] = report.rows;
+    // MMH = 100,000 × 3600 ÷ elapsed ÷ 10^6 = 360 ÷ elapsed.
+    const h2 = handStats([360 / 150, 360 / 144, 360 / 160], 4.303); // trial 3 (deadline) excluded
+    expect(c2?.trialsValid).toBe(3);
+    expect(c2?.trialsTotal).toBe(4);
+    expect(c2?.mmh).toBeCloseTo(h2.mean, 12);
+    expect(c2?.mmh).toBeCloseTo(2.383333, 6);
+    expect(c2?.stdevMmh).toBeCloseTo(h2.sd, 12);
+    expect(c2?.stdevMmh).toBeCloseTo(0.125831, 6);
+    expect(c2?.ci95Mmh?.halfWidth).toBeCloseTo(h2.half, 12);
+    expect(c2?.ci95Mmh?.low).toBeCloseTo(h2.mean - h2.half, 12);
+    expect(c2?.msgsPerSec).toBeCloseTo((100000 / 150 + 100000 / 144 + 100000 / 160) / 3, 9);
+
+    const h4 = handStats([360 / 90, 360 / 85], 12.706); // sink-cpu-high and failed trials excluded
+    expect(c4?.trialsValid).toBe(2);
+    expect(c4?.mmh).toBeCloseTo(h4.mean, 12);
+    expect(c4?.ci95Mmh?.high).toBeCloseTo(h4.mean + h4.half, 12);
+
+    const h8 = handStats([360 / 75, 360 / 72, 360 / 73.5], 4.303); // send-failures trial excluded
+    expect(c8?.mmh).toBeCloseTo(h8.mean, 12);
+    expect(c8?.stdevMmh).toBeCloseTo(h8.sd, 12);
+    expect(c8?.validMmh).toHaveLength(3);
+  });
+
+  it("end-to-end, latency, CPU and network are means over valid trials", () => {
+    const [c2, , c8] = buildReport(dir).rows;
+    expect(c2?.endToEndMmh).toBeCloseTo((2.3 + 2.4 + 2.2) / 3, 12);
+    expect(c2?.p99LatencySeconds).toBeCloseTo(3, 12);
+    expect(c2?.senderCpuPct).toBeCloseTo(95, 12);
+    expect(c2?.sinkCpuPct).toBeCloseTo(31, 12);
+    expect(c8?.networkMBps).toBeCloseTo(120, 9);
+  });
+
+  it("lists every excluded trial with its reasons", () => {
+    const report = buildReport(dir);
+    expect(report.excluded.map((e) => [e.sizeId, e.trial, e.status, e.reasons.map((r) => r.code)])).toEqual([
+      ["c2-r4", 3, "ok", ["incomplete-deadline"]],
+      ["c4-r16", 2, "ok", ["sink-cpu-high"]],
+      ["c4-r16", 4, "failed", ["failed"]],
+      ["c8-r32", 3, "ok", ["send-failures"]],
+    ]);
+    const md = renderMarkdown(report);
+    expect(md).toContain("4 of 12 trials are excluded from every mean:");
+    expect(md).toContain("- c4-r16 trial 4 (failed): failed — traffic-gen: SSH connection to the sender closed after 41 s");
+    expect(md).toContain("- c2-r4 trial 3 (ok): incomplete-deadline — traffic-gen stopped at its 2000 s deadline");
+  });
+
+  it("flags sizes whose figure may not be the sender's limit", () => {
+    const [c2, c4, c8] = buildReport(dir).rows;
+    expect(c2?.flags).toEqual(["deadline-hit"]);
+    expect(c4?.flags).toEqual(["trial-failed", "sink-cpu-high"]);
+    expect(c8?.flags).toEqual(["network-near-link", "send-failures"]);
+    expect(c8?.flagDetails).toContain("network-near-link: 4 of 4 trials ran above 80 % of the link speed");
+  });
+
+  it("puts the published figure beside ours, matched by vCPU and RAM", () => {
+    const [c2, c4, c8] = buildReport(dir).rows;
+    expect(c2?.published?.mmh).toBe(2.7);
+    expect(c4?.published?.mmh).toBe(4.4);
+    expect(c8?.published).toMatchObject({ mmh: 4.9, vcpu: 8, ramGiB: 30, source: "performance-testing-page" });
+    expect(c8?.ratioToPublished).toBeCloseTo((c8?.mmh ?? 0) / 4.9, 12);
+    const table = markdownTable(buildReport(dir));
+    const lines = table.split("\n");
+    expect(lines[0]).toMatch(/^\| CPU \| RAM \| RATE \| size \| valid\/total \| stdev \(MMH\) \| 95% CI \(MMH\) \|/);
+    expect(lines[2]).toMatch(/^\| 2 \| 4 \| 2\.383 MMH \| c5\.large \| 3\/4 \| 0\.126 \| 2\.071–2\.696 \| 2\.300 \| 3\.00 s \| 95 % \| 31 % \| 120\.0 \| deadline-hit \| 2\.7 \(perf page, 2\/4\) \| 0\.88× \| \$0\.036 \|$/);
+    expect(lines[4]).toContain("| 4.9 (perf page, 8/30) | 1.00× |");
+  });
+
+  it("computes the sweep cost from the timeline windows and the cost per million messages", () => {
+    const report = buildReport(dir);
+    const c = report.cost;
+    expect(c.lab).toMatchObject({ source: "timeline", seconds: 93 * 60 });
+    expect(c.sinkUsd).toBeCloseTo((0.338 * 93) / 60, 12);
+    expect(c.sizes.map((s) => [s.sizeId, s.window.seconds, s.window.source])).toEqual([
+      ["c2-r4", 23 * 60, "timeline"],
+      ["c4-r16", 24 * 60, "timeline"],
+      ["c8-r32", 24 * 60, "timeline"],
+    ]);
+    expect(c.totalUsd).toBeCloseTo((0.338 * 93 + 0.085 * 23 + 0.192 * 24 + 0.384 * 24) / 60, 12);
+    expect(c.notes).toEqual([]);
+    const c8 = report.rows[2];
+    expect(c8?.costPerMillionUsd).toBeCloseTo(0.384 / (c8?.mmh ?? 1), 12);
+    expect(renderMarkdown(report)).toContain(`**Sweep total: $${c.totalUsd?.toFixed(2)}**`);
+  });
+
+  it("falls back to the trials' windows when the timeline lacks them, and says so", () => {
+    unlinkSync(join(dir, "timeline.jsonl"));
+    const report = buildReport(dir);
+    const c = report.cost;
+    // First trial 09:15:00, last trial (c8-r32 #4) ended 10:20:00 + 120 s.
+    expect(c.lab).toMatchObject({ source: "trials", seconds: 67 * 60 });
+    expect(c.sizes[0]).toMatchObject({ window: { source: "trials", seconds: 17 * 60 } });
+    expect(c.notes[0]).toMatch(/no lab-up-start event: the lab window is taken from the first trial start/);
+    expect(c.notes.filter((n) => /its trials' window is used/.test(n))).toHaveLength(3);
+    expect(renderMarkdown(report)).toContain("Note: the timeline has no lab-up-start event");
+  });
+
+  it("CSV has one line per size with raw numbers", () => {
+    const csv = renderCsv(buildReport(dir)).trim().split("\n");
+    expect(csv).toHaveLength(4);
+    const head = csv[0]?.split(",") ?? [];
+    const c2 = csv[1]?.split(",") ?? [];
+    expect(c2[head.indexOf("sizeId")]).toBe("c2-r4");
+    expect(Number(c2[head.indexOf("mmh")])).toBeCloseTo((360 / 150 + 360 / 144 + 360 / 160) / 3, 12);
+    expect(c2[head.indexOf("flags")]).toBe("deadline-hit");
+    expect(c2[head.indexOf("publishedMmh")]).toBe("2.7");
+  });
+});
+
+describe("aggregate edge cases", () => {
+  const manifest = () => readManifest(FIXTURE);
+
+  it("a size with no valid trial reports no rate (never zero) and is flagged; missing port-25 proof is flagged", () => {
+    const recs = [
+      makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-03-01T09:15:00Z", port25Proof: null, invalidReasons: [{ code: "missing-port25-proof", detail: "provisioning recorded no proof" }] }),
+      makeRecord({ sizeId: "c2-r4", trial: 2, startedAt: "2026-03-01T09:20:00Z", failedStep: { step: "provision", message: "kumod did not start" } }),
+    ];
+    const report = aggregate(manifest(), recs, []);
+    const c2 = report.rows[0];
+    expect(c2?.mmh).toBeNull();
+    expect(c2?.stdevMmh).toBeNull();
+    expect(c2?.flags).toEqual(["no-valid-trials", "trial-failed", "missing-port25-proof"]);
+    expect(markdownTable(report).split("\n")[2]).toMatch(/^\| 2 \| 4 \| — \| c5\.large \| 0\/2 \|/);
+    expect(report.rows[1]?.trialsTotal).toBe(0);
+  });
+
+  it("a single valid trial has a mean but no spread", () => {
+    const report = aggregate(manifest(), [makeRecord({ sizeId: "c8-r32", trial: 1, startedAt: "2026-03-01T09:15:00Z", elapsedSeconds: 72 })], []);
+    expect(report.rows[2]?.mmh).toBeCloseTo(5, 12);
+    expect(report.rows[2]?.ci95Mmh).toBeNull();
+  });
+
+  it("a duplicated trial is counted once and reported", () => {
+    const r = makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-03-01T09:15:00Z", elapsedSeconds: 150 });
+    const r2 = makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-03-01T09:20:00Z", elapsedSeconds: 144 });
+    const report = aggregate(manifest(), [r, r2], []);
+    expect(report.rows[0]?.trialsTotal).toBe(1);
+    expect(report.rows[0]?.mmh).toBeCloseTo(2.5, 12);
+    expect(report.warnings).toEqual(["size c2-r4 trial 1 is recorded more than once; the last record is used"]);
+  });
+});
+
+describe("published baseline matching", () => {
+  it.each([
+    [2, 4, 2.7],
+    [4, 16, 4.4],
+    [8, 32, 4.9],
+    [8, 30, 4.9],
+    [8, 16, 4.034],
+    [16, 32, 4.434],
+    [16, 64, 5.1],
+    [96, 192, 6.831],
+  ])("%d vCPU / %d GiB → %f", (vcpu, ram, mmh) => {
+    expect(matchBaseline(vcpu, ram)[0]?.mmh).toBe(mmh);
+  });
+
+  it.each([
+    [4, 8],
+    [8, 64],
+    [3, 16],
+  ])("%d vCPU / %d GiB → none", (vcpu, ram) => {
+    expect(matchBaseline(vcpu, ram)).toEqual([]);
+  });
+
+  it("Student t quantiles", () => {
+    expect(studentT975(1)).toBe(12.706);
+    expect(studentT975(3)).toBe(3.182);
+    expect(studentT975(45)).toBe(2.021);
+  });
+});
