@@ -1,0 +1,47 @@
+/** Test-side helpers to run the stand-ins inside lab hosts (the product uses SSH instead). */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { kumodTruthSchema, trafficGenTruthSchema, KUMOD_TRUTH_PATH, TRAFFIC_GEN_TRUTH_PATH, type KumodTruth, type TrafficGenTruth } from "../fixtures/standin-truth";
+import type { LabHostHandle } from "./namespace-lab";
+
+/** Write a file into a host's private tree (path as seen inside the host, under a private dir). */
+export function writeHostFile(host: LabHostHandle, inHostPath: string, content: string, mode = 0o644): void {
+  const p = path.join(host.rootDir, "fs", inHostPath);
+  fs.mkdirSync(path.dirname(p), { recursive: true });
+  fs.writeFileSync(p, content, { mode });
+}
+
+/** Start kumod in the background inside the host; waits (bounded) for a 220 on `smtpPort`. */
+export async function startKumod(host: LabHostHandle, policyPath: string, smtpPort: number, timeoutMs = 10_000): Promise<void> {
+  const r = await host.exec(["sh", "-c",
+    `KUMOD_LOG=kumod=info nohup /opt/kumomta/sbin/kumod --policy '${policyPath}' --user kumod >>/var/log/kumomta/kumod.log 2>&1 & echo $! > /run/kumolab/kumod.pid`]);
+  if (r.code !== 0) throw new Error(`starting kumod on ${host.name}: ${r.stderr}`);
+  const start = Date.now();
+  for (let i = 0; i < 100 && Date.now() - start < timeoutMs; i++) {
+    const probe = await host.exec(["bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${smtpPort} && head -c 3 <&3`], { timeoutMs: 2000 });
+    if (probe.stdout === "220") return;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  const log = fs.readFileSync(path.join(host.rootDir, "fs", "var", "log", "kumomta", "kumod.log"), "utf8");
+  throw new Error(`kumod on ${host.name} did not answer SMTP on port ${smtpPort} within ${timeoutMs} ms; its log:\n${log}`);
+}
+
+export function readKumodTruth(host: LabHostHandle): KumodTruth {
+  return kumodTruthSchema.parse(JSON.parse(fs.readFileSync(path.join(host.rootDir, "fs", KUMOD_TRUTH_PATH), "utf8")));
+}
+
+export function readTrafficGenTruth(host: LabHostHandle): TrafficGenTruth {
+  return trafficGenTruthSchema.parse(JSON.parse(fs.readFileSync(path.join(host.rootDir, "fs", TRAFFIC_GEN_TRUTH_PATH), "utf8")));
+}
+
+/** Sum of a metric across its labels, from kumod's /metrics fetched inside the host. */
+export async function metricTotal(host: LabHostHandle, url: string, name: string): Promise<number> {
+  const r = await host.exec(["curl", "-sf", "--max-time", "2", url], { timeoutMs: 5000 });
+  if (r.code !== 0) throw new Error(`GET ${url} on ${host.name} failed (${r.code}): ${r.stderr}`);
+  let total = 0;
+  for (const line of r.stdout.split("\n")) {
+    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$/.exec(line);
+    if (m && m[1] === name) total += Number(m[3]);
+  }
+  return total;
+}
