@@ -7,7 +7,7 @@ import { compile, type TopLevelSpec } from "vega-lite";
 import { parse, View } from "vega";
 import type { Report } from "./build-report";
 
-export const ERROR_BARS = "95% confidence interval of the mean (Student t), from 2 valid trials";
+export const ERROR_BARS = "95% confidence interval of the mean (Student t), drawn where a size has at least 2 valid trials";
 
 /** Names of the Vega-Lite layers; Vega renders them as SVG groups with class `<name>_marks`. */
 export const CHART_LAYERS = { bars: "bars", errorBars: "errorbars", published: "published" } as const;

@@ -112,7 +112,6 @@ export function appendJsonLine<T>(file: string, schema: z.ZodType<T>, value: T):
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new ResultsFileError(file, null, `refusing to write an invalid record: ${issues(parsed.error)}`);
   sealTail(file, schema);
-  const created = !existsSync(file);
   const fd = openSync(file, "a");
   try {
     const buf = Buffer.from(`${JSON.stringify(parsed.data)}\n`, "utf8");
@@ -122,7 +121,8 @@ export function appendJsonLine<T>(file: string, schema: z.ZodType<T>, value: T):
   } finally {
     closeSync(fd);
   }
-  if (created) fsyncDir(dirname(file));
+  // The directory too: a newly created file's entry must survive a crash as well as its bytes.
+  fsyncDir(dirname(file));
 }
 
 /** Writes JSON to a temp file beside `path`, fsyncs it, renames it over `path` and fsyncs the directory. */

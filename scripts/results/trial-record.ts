@@ -127,6 +127,7 @@ export const trialRecordSchema = z
   .superRefine((r, ctx) => {
     if (r.status === "failed" && r.failure === undefined) ctx.addIssue({ code: "custom", path: ["failure"], message: "a failed trial must say which step failed and why" });
     if (r.status === "ok" && r.failure !== undefined) ctx.addIssue({ code: "custom", path: ["failure"], message: "an ok trial cannot carry a failure" });
+    if (r.status === "failed" && !r.invalidReasons.some((x) => x.code === "failed")) ctx.addIssue({ code: "custom", path: ["invalidReasons"], message: "a failed trial must carry the 'failed' reason" });
     if (r.status === "failed" && r.valid) ctx.addIssue({ code: "custom", path: ["valid"], message: "a failed trial cannot be valid" });
     if (r.valid && r.invalidReasons.length > 0) ctx.addIssue({ code: "custom", path: ["invalidReasons"], message: "a valid trial has no invalid reasons" });
     if (!r.valid && r.invalidReasons.length === 0) ctx.addIssue({ code: "custom", path: ["invalidReasons"], message: "an invalid trial must say why" });

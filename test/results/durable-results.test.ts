@@ -40,6 +40,7 @@ describe("trials.jsonl", () => {
     const noFailure: TrialRecord = { ...r2 };
     delete noFailure.failure;
     expect(() => appendRecord(dir, noFailure)).toThrow(/failure: a failed trial must say which step failed/);
+    expect(() => appendRecord(dir, { ...r2, invalidReasons: [{ code: "send-failures", detail: "x" }] })).toThrow(/a failed trial must carry the 'failed' reason/);
     expect(() => appendRecord(dir, { ...r1, files: { ...r1.files, samples: "../../etc/passwd" } })).toThrow(/files.samples/);
     expect(existsSync(join(dir, TRIALS_FILE))).toBe(false);
   });
