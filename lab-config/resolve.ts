@@ -122,10 +122,16 @@ export function resolveLabConfig(
       continue;
     }
     const value = parseOverrideValue(rawValue);
-    setPath(merged, path, value);
-    // Whatever the override replaced now comes from it.
-    for (const p of Object.keys(sources)) if (p === path.join(".") || p.startsWith(`${path.join(".")}.`)) delete sources[p];
-    for (const leaf of leafPaths(value, path)) sources[leaf.join(".")] = { kind: "override", origin: overrideOrigin, key: rawKey };
+    // `pulumi config set --path kumolab:traffic.concurrency 5000` arrives as `kumolab:traffic` = {"concurrency":5000}:
+    // a mapping merges into the mapping it overrides (arrays and scalars replace).
+    for (const leaf of leafPaths(value, path)) {
+      const leafValue = leaf.slice(path.length).reduce<unknown>((v, k) => (isObject(v) ? v[k] : undefined), value);
+      setPath(merged, leaf, leafValue);
+      // Whatever the override replaced now comes from it.
+      const key = leaf.join(".");
+      for (const p of Object.keys(sources)) if (p === key || p.startsWith(`${key}.`)) delete sources[p];
+      sources[key] = { kind: "override", origin: overrideOrigin, key: rawKey };
+    }
   }
   if (badKeys.length > 0) throw new LabConfigError(badKeys, overrideOrigin);
 
