@@ -1,0 +1,70 @@
+/**
+ * What provisioning must know about a host before changing it: does it run systemd, can we act as
+ * root, is KumoMTA installed (and which version), is nftables there. One remote call.
+ */
+import { z } from "zod";
+import type { SshSession } from "../ssh/session";
+import { KUMOD_PATH, KUMOD_USER } from "./lab-endpoints";
+
+export const provisionFactsSchema = z.object({
+  uid: z.number().int().nonnegative(),
+  systemd: z.boolean(),
+  /** root: logged in as root; yes: passwordless sudo works; no: neither. */
+  sudo: z.enum(["root", "yes", "no"]),
+  kumodInstalled: z.boolean(),
+  kumodVersion: z.string().nullable(),
+  kumodUser: z.boolean(),
+  nft: z.boolean(),
+});
+export type ProvisionFacts = z.infer<typeof provisionFactsSchema>;
+
+const FACTS_SCRIPT = [
+  `echo "uid=$(id -u)"`,
+  // systemd manages the host only if it is PID 1 and booted the system (as systemd itself checks).
+  `if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo systemd=yes; else echo systemd=no; fi`,
+  `if [ "$(id -u)" = 0 ]; then echo sudo=root; elif sudo -n true >/dev/null 2>&1; then echo sudo=yes; else echo sudo=no; fi`,
+  `if [ -x ${KUMOD_PATH} ]; then echo kumod=yes; echo "kumodVersion=$(timeout 10 ${KUMOD_PATH} --version 2>&1 | head -n 1)"; else echo kumod=no; fi`,
+  `if id -u ${KUMOD_USER} >/dev/null 2>&1; then echo kumodUser=yes; else echo kumodUser=no; fi`,
+  `if command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || [ -x /sbin/nft ]; then echo nft=yes; else echo nft=no; fi`,
+].join("\n");
+
+export function parseFacts(stdout: string): ProvisionFacts {
+  const kv = new Map<string, string>();
+  for (const line of stdout.split("\n")) {
+    const m = /^([A-Za-z]+)=(.*)$/.exec(line.trim());
+    if (m && m[1] !== undefined && m[2] !== undefined) kv.set(m[1], m[2]);
+  }
+  return provisionFactsSchema.parse({
+    uid: Number(kv.get("uid")),
+    systemd: kv.get("systemd") === "yes",
+    sudo: kv.get("sudo"),
+    kumodInstalled: kv.get("kumod") === "yes",
+    kumodVersion: kv.get("kumodVersion")?.trim() || null,
+    kumodUser: kv.get("kumodUser") === "yes",
+    nft: kv.get("nft") === "yes",
+  });
+}
+
+export async function gatherFacts(session: SshSession): Promise<ProvisionFacts> {
+  const step = "gather facts";
+  const r = await session.execOk(FACTS_SCRIPT, { step, timeoutMs: 30_000 });
+  let facts: ProvisionFacts;
+  try {
+    facts = parseFacts(r.stdout);
+  } catch (e) {
+    throw session.error("exit-status", step, `unexpected output from the facts script: ${(e as Error).message}`, "the host may not be a Linux host with a POSIX shell");
+  }
+  if (facts.sudo === "no") {
+    throw session.error("auth", step, `user ${session.host.user} is not root and cannot use sudo without a password`, `log in as root, or give ${session.host.user} passwordless sudo (a line '${session.host.user} ALL=(ALL) NOPASSWD:ALL' in /etc/sudoers.d/)`);
+  }
+  if (!facts.kumodInstalled) {
+    throw session.error("not-installed", step, `KumoMTA is not installed (${KUMOD_PATH} is missing)`, "install the kumomta package from KumoMTA's repository (see shared docs: openrepo.kumomta.com), then re-run");
+  }
+  if (!facts.kumodUser) {
+    throw session.error("not-installed", step, `the user '${KUMOD_USER}' does not exist (kumod drops to it with --user)`, "reinstall the kumomta package, which creates it");
+  }
+  if (!facts.nft) {
+    throw session.error("not-installed", step, "nftables (nft) is not installed; the lab blocks outbound port 25 with it", "install it: sudo apt-get install -y nftables (or dnf install nftables)");
+  }
+  return facts;
+}

@@ -1,0 +1,180 @@
+/**
+ * Provisioning a built lab, in order (each step idempotent; the two hosts in parallel, one SSH
+ * connection per host reused for every step):
+ *
+ *   1. connect (retrying while the host boots) and wait for cloud-init where it exists
+ *   2. gather facts (systemd? sudo? KumoMTA installed?)
+ *   3. install the port-25 nftables table (both hosts)
+ *   4. push the policy: sink.lua on the sink; the routing init.lua on the sender (original kept aside)
+ *   5. (re)start kumod with it, only if the policy changed or kumod is not running
+ *   6. wait for kumod's 220 banner on its ports
+ *   7. the port-25 proof from the sender (needs both hosts ready)
+ */
+import type { LabHost, LabHosts } from "../hosts/lab-hosts";
+import { silentProgress, type ProgressSink, type Role } from "../progress/events";
+import { SshSession, type SshSessionOptions } from "../ssh/session";
+import { gatherFacts, type ProvisionFacts } from "./host-facts";
+import { hostStep } from "./host-step";
+import { DEFAULT_KUMOD_LOG, ensureKumod, type KumodState } from "./kumod-service";
+import { SENDER_ORIGINAL_POLICY_PATH, SENDER_POLICY_PATH, SENDER_SUBMISSION_ADDRESS, SINK_POLICY_PATH } from "./lab-endpoints";
+import { policyInputs, renderSenderPolicy, renderSinkPolicy } from "./policies";
+import { ensurePort25Table } from "./port25-firewall";
+import { provePort25Closed, type Port25Proof } from "./port25-proof";
+import { ensureRemoteFile } from "./remote-file";
+import { waitForSmtpBanner } from "./smtp-ready";
+
+export interface ProvisionOptions {
+  progress?: ProgressSink;
+  /** KUMOD_LOG for both kumods (default `kumod=info`). */
+  kumodLog?: string;
+  /** SSH settings (connect deadline, retries, command timeout). */
+  ssh?: Partial<SshSessionOptions>;
+  cloudInitTimeoutMs?: number;
+  /** How long to wait for each kumod's 220 banner. */
+  smtpReadyTimeoutMs?: number;
+  /** Open sessions to reuse (the caller keeps ownership); otherwise provisionLab opens and closes its own. */
+  sessions?: LabSessions;
+}
+
+export interface HostProvisionResult {
+  facts: ProvisionFacts;
+  kumodVersion: string | null;
+  kumod: KumodState;
+  /** Step name → whether it changed anything on this host. */
+  changes: Record<string, boolean>;
+}
+
+export interface ProvisionResult {
+  labId: string;
+  sender: HostProvisionResult;
+  sink: HostProvisionResult;
+  proof: Port25Proof;
+  /** True when no step changed anything (a re-run on a provisioned lab). */
+  unchanged: boolean;
+  durationMs: number;
+}
+
+export interface LabSessions {
+  sender: SshSession;
+  sink: SshSession;
+}
+
+/** Opens (connects) one session per host, in parallel. Closes both if either fails. */
+export async function openLabSessions(hosts: LabHosts, ssh: Partial<SshSessionOptions> = {}): Promise<LabSessions> {
+  const sessions = { sender: new SshSession(hosts.sender, ssh), sink: new SshSession(hosts.sink, ssh) };
+  const results = await Promise.allSettled([sessions.sender.connect(), sessions.sink.connect()]);
+  const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed.length > 0) {
+    sessions.sender.close();
+    sessions.sink.close();
+    throw combine(failed.map((f) => f.reason as Error));
+  }
+  return sessions;
+}
+
+function combine(errors: Error[]): Error {
+  if (errors.length === 1) return errors[0] as Error;
+  return new Error(errors.map((e) => e.message).join("\n"), { cause: errors });
+}
+
+async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, opts: Required<Pick<ProvisionOptions, "kumodLog" | "cloudInitTimeoutMs" | "smtpReadyTimeoutMs">> & { progress: ProgressSink }): Promise<HostProvisionResult> {
+  const { progress } = opts;
+  const host: LabHost = session.host;
+  const changes: Record<string, boolean> = {};
+  const name = host.name;
+
+  await hostStep(progress, name, "connect", changes, async () => {
+    await session.connect();
+    return { changed: false, detail: `${host.user}@${host.address}:${host.port}`, value: undefined };
+  });
+  await hostStep(progress, name, "wait for cloud-init", changes, async () => {
+    const state = await session.waitForCloudInit(opts.cloudInitTimeoutMs);
+    if (state === "error" || state === "degraded") progress({ type: "log", host: name, level: "warn", message: `cloud-init finished with status ${state}; continuing (KumoMTA's presence is checked next). See /var/log/cloud-init.log on the host.` });
+    return { changed: false, detail: state === "absent" ? "no cloud-init on this host" : `cloud-init ${state}`, value: undefined };
+  });
+  const facts = await hostStep(progress, name, "gather facts", changes, async () => {
+    const f = await gatherFacts(session);
+    return { changed: false, detail: `${f.systemd ? "systemd" : "no systemd"}, ${f.sudo === "root" ? "root" : "sudo"}, kumod ${f.kumodVersion ?? "(no version)"}`, value: f };
+  });
+  await hostStep(progress, name, "block outbound port 25", changes, async () => {
+    const r = await ensurePort25Table(session, "block outbound port 25");
+    return { changed: r.changed, detail: r.detail, value: undefined };
+  });
+
+  const inputs = policyInputs(hosts);
+  let policyChanged: boolean;
+  let policyPath: string;
+  if (role === "sink") {
+    policyPath = SINK_POLICY_PATH;
+    policyChanged = await hostStep(progress, name, "push sink.lua", changes, async () => {
+      const r = await ensureRemoteFile(session, { path: SINK_POLICY_PATH, content: renderSinkPolicy(inputs), mode: 0o644 }, "push sink.lua");
+      return { changed: r.changed, detail: SINK_POLICY_PATH, value: r.changed };
+    });
+  } else {
+    policyPath = SENDER_POLICY_PATH;
+    await hostStep(progress, name, "keep the original init.lua", changes, async () => {
+      // Once: never overwrite the saved original, and never save our own policy as "the original".
+      const r = await session.execOk(
+        `if [ -e ${SENDER_ORIGINAL_POLICY_PATH} ]; then echo kept; elif [ -f ${SENDER_POLICY_PATH} ] && grep -q 'kumolab sender policy' ${SENDER_POLICY_PATH}; then echo ours; elif [ -f ${SENDER_POLICY_PATH} ]; then cp -p ${SENDER_POLICY_PATH} ${SENDER_ORIGINAL_POLICY_PATH} && echo saved; else echo none; fi`,
+        { sudo: true, step: "keep the original init.lua", timeoutMs: 15_000 },
+      );
+      const what = r.stdout.trim();
+      if (what === "ours") progress({ type: "log", host: name, level: "warn", message: `${SENDER_POLICY_PATH} is already kumolab's and ${SENDER_ORIGINAL_POLICY_PATH} is missing: the packaged original cannot be restored from this host` });
+      return { changed: what === "saved", detail: what === "saved" ? `saved as ${SENDER_ORIGINAL_POLICY_PATH}` : what === "kept" ? `${SENDER_ORIGINAL_POLICY_PATH} already there` : `no original to keep (${what})`, value: undefined };
+    });
+    policyChanged = await hostStep(progress, name, "push init.lua", changes, async () => {
+      const r = await ensureRemoteFile(session, { path: SENDER_POLICY_PATH, content: renderSenderPolicy(inputs), mode: 0o644 }, "push init.lua");
+      return { changed: r.changed, detail: SENDER_POLICY_PATH, value: r.changed };
+    });
+  }
+
+  const kumod = await hostStep(progress, name, "start kumod", changes, async () => {
+    const s = await ensureKumod(session, facts, { role, policyPath, kumodLog: opts.kumodLog, policyChanged }, "start kumod");
+    return { changed: s.changed, detail: s.detail, value: s };
+  });
+
+  const ports = role === "sink" ? [hosts.sinkPort, 25] : [Number(SENDER_SUBMISSION_ADDRESS.split(":")[1])];
+  await hostStep(progress, name, "wait for SMTP", changes, async () => {
+    const r = await waitForSmtpBanner(session, facts, role, ports, opts.smtpReadyTimeoutMs, "wait for SMTP");
+    return { changed: false, detail: r.detail, value: undefined };
+  });
+  return { facts, kumodVersion: facts.kumodVersion, kumod, changes };
+}
+
+/**
+ * Provisions the lab and proves port 25 shut. Throws a LabHostError (host, step, hint) on the first
+ * failure of each host; when the port-25 proof fails the error is a ProofFailedError carrying the proof.
+ */
+export async function provisionLab(hosts: LabHosts, opts: ProvisionOptions = {}): Promise<ProvisionResult> {
+  const started = Date.now();
+  const progress = opts.progress ?? silentProgress;
+  const hostOpts = {
+    progress,
+    kumodLog: opts.kumodLog ?? DEFAULT_KUMOD_LOG,
+    cloudInitTimeoutMs: opts.cloudInitTimeoutMs ?? 600_000,
+    smtpReadyTimeoutMs: opts.smtpReadyTimeoutMs ?? 60_000,
+  };
+  const own = opts.sessions === undefined;
+  const sessions = opts.sessions ?? { sender: new SshSession(hosts.sender, { progress, ...opts.ssh }), sink: new SshSession(hosts.sink, { progress, ...opts.ssh }) };
+  try {
+    // Both hosts at once; each runs its steps in order. Wait for both so a failure on one host
+    // does not leave the other half-done without saying so.
+    const [sender, sink] = await Promise.allSettled([provisionHost(sessions.sender, hosts, "sender", hostOpts), provisionHost(sessions.sink, hosts, "sink", hostOpts)]);
+    if (sender.status === "rejected" || sink.status === "rejected") {
+      throw combine([sender, sink].filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as Error));
+    }
+    const proofChanges: Record<string, boolean> = {};
+    const proof = await hostStep(progress, sessions.sender.name, "port-25 proof", proofChanges, async () => {
+      const p = await provePort25Closed(sessions.sender, hosts);
+      const [p25, pSink] = p.probes;
+      return { changed: false, detail: `port 25 ${p25?.outcome} (${p25?.durationMs} ms), port ${pSink?.port} ${pSink?.outcome}`, value: p };
+    });
+    const unchanged = [sender.value, sink.value].every((h) => Object.values(h.changes).every((c) => !c));
+    return { labId: hosts.labId, sender: sender.value, sink: sink.value, proof, unchanged, durationMs: Date.now() - started };
+  } finally {
+    if (own) {
+      sessions.sender.close();
+      sessions.sink.close();
+    }
+  }
+}
