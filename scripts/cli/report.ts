@@ -2,9 +2,7 @@
 import { Command } from "commander";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { buildReport } from "../report/build-report";
-import { markdownTable } from "../report/markdown";
-import { writeReport } from "../report/write-report";
+import { buildAndWriteReport } from "../report/write-report";
 
 async function main(argv: string[]): Promise<void> {
   const program = new Command()
@@ -14,13 +12,12 @@ async function main(argv: string[]): Promise<void> {
     .parse(argv);
   const dir = resolve(program.args[0] ?? "");
   if (!existsSync(dir)) throw new Error(`results folder ${dir} does not exist; pass the folder a sweep or trial wrote (it holds run.json)`);
-  const report = buildReport(dir);
-  const paths = await writeReport(dir, report);
-  process.stdout.write(`${markdownTable(report)}\n\n`);
-  if (report.excluded.length > 0) process.stdout.write(`${report.excluded.length} trial(s) excluded from the means; see ${paths.markdown}\n`);
+  const { report, markdown, files } = await buildAndWriteReport(dir);
+  process.stdout.write(`${markdown}\n\n`);
+  if (report.excluded.length > 0) process.stdout.write(`${report.excluded.length} trial(s) excluded from the means; see report.md\n`);
   for (const w of report.warnings) process.stdout.write(`warning: ${w}\n`);
   process.stdout.write(`Sweep cost: ${report.cost.totalUsd === null ? "unknown (a price is missing in run.json)" : `$${report.cost.totalUsd.toFixed(2)}`}\n`);
-  process.stdout.write(`Wrote ${Object.values(paths).join(", ")}\n`);
+  process.stdout.write(`Wrote ${files.join(", ")}\n`);
 }
 
 main(process.argv).catch((e: unknown) => {

@@ -176,8 +176,8 @@ export function buildReport(resultsDir: string): Report {
   if (trials.torn) warnings.push(`${trials.torn.file}:${trials.torn.line} is a torn last line (a crash during a write); it was ignored`);
   const timeline = readTimeline(resultsDir);
   if (timeline.torn) warnings.push(`${timeline.torn.file}:${timeline.torn.line} is a torn last line (a crash during a write); it was ignored`);
-  for (const r of trials.values) {
+  for (const r of trials.records) {
     if (r.runId !== manifest.runId) warnings.push(`size ${r.sizeId} trial ${r.trial} belongs to run ${r.runId}, not ${manifest.runId}`);
   }
-  return aggregate(manifest, trials.values, timeline.values, warnings);
+  return aggregate(manifest, trials.records, timeline.events, warnings);
 }

@@ -1,11 +1,11 @@
 /** Writes the five report files into the results folder, each atomically. */
 import { join } from "node:path";
 import { writeTextAtomic } from "../results/durable-file";
-import type { Report } from "./build-report";
+import { buildReport, type Report } from "./build-report";
 import { renderChartSvg } from "./chart";
 import { renderCsv } from "./csv";
 import { renderHtml } from "./html";
-import { renderMarkdown } from "./markdown";
+import { markdownTable, renderMarkdown } from "./markdown";
 
 export const REPORT_FILES = { markdown: "report.md", csv: "report.csv", json: "report.json", svg: "chart.svg", html: "report.html" } as const;
 
@@ -18,4 +18,19 @@ export async function writeReport(resultsDir: string, report: Report): Promise<R
   writeTextAtomic(paths.svg, svg);
   writeTextAtomic(paths.html, renderHtml(report, svg));
   return paths;
+}
+
+export interface WrittenReport {
+  report: Report;
+  /** The Markdown table (what a CLI prints). */
+  markdown: string;
+  /** Paths of the five files written. */
+  files: string[];
+}
+
+/** Reads a results folder, writes its five report files and returns the table to print. */
+export async function buildAndWriteReport(resultsDir: string): Promise<WrittenReport> {
+  const report = buildReport(resultsDir);
+  const paths = await writeReport(resultsDir, report);
+  return { report, markdown: markdownTable(report), files: Object.values(paths) };
 }

@@ -1,6 +1,6 @@
 /** The files of a results folder, read and written through the durable IO with their schemas. */
 import { join } from "node:path";
-import { appendJsonLine, readJsonFile, readJsonLines, writeJsonAtomic, type JsonLines } from "./durable-file";
+import { appendJsonLine, readJsonFile, readJsonLines, writeJsonAtomic, type TornLine } from "./durable-file";
 import { runManifestSchema, type RunManifest } from "./run-manifest";
 import { timelineEventSchema, type TimelineEvent } from "./timeline";
 import { trialRecordSchema, type TrialRecord } from "./trial-record";
@@ -13,16 +13,19 @@ export function appendRecord(dir: string, record: TrialRecord): void {
   appendJsonLine(join(dir, TRIALS_FILE), trialRecordSchema, record);
 }
 
-export function readRecords(dir: string): JsonLines<TrialRecord> {
-  return readJsonLines(join(dir, TRIALS_FILE), trialRecordSchema);
+/** Every trial record, validated; `torn` is a crash-torn last line that was ignored (null when none). */
+export function readRecords(dir: string): { records: TrialRecord[]; torn: TornLine | null } {
+  const { values, torn } = readJsonLines(join(dir, TRIALS_FILE), trialRecordSchema);
+  return { records: values, torn };
 }
 
 export function appendTimelineEvent(dir: string, event: TimelineEvent): void {
   appendJsonLine(join(dir, TIMELINE_FILE), timelineEventSchema, event);
 }
 
-export function readTimeline(dir: string): JsonLines<TimelineEvent> {
-  return readJsonLines(join(dir, TIMELINE_FILE), timelineEventSchema);
+export function readTimeline(dir: string): { events: TimelineEvent[]; torn: TornLine | null } {
+  const { values, torn } = readJsonLines(join(dir, TIMELINE_FILE), timelineEventSchema);
+  return { events: values, torn };
 }
 
 export function writeManifest(dir: string, manifest: RunManifest): void {

@@ -23,7 +23,7 @@ describe("trials.jsonl", () => {
     appendRecord(dir, r2);
     const text = readFileSync(join(dir, TRIALS_FILE), "utf8");
     expect(text.split("\n")).toHaveLength(3);
-    const { values, torn } = readRecords(dir);
+    const { records: values, torn } = readRecords(dir);
     expect(torn).toBeNull();
     expect(values).toEqual([r1, r2]);
     expect(values[1]?.status).toBe("failed");
@@ -31,7 +31,7 @@ describe("trials.jsonl", () => {
   });
 
   it("a missing file reads as no records", () => {
-    expect(readRecords(dir)).toEqual({ values: [], torn: null });
+    expect(readRecords(dir)).toEqual({ records: [], torn: null });
   });
 
   it("refuses to write an invalid record, and writes nothing", () => {
@@ -50,21 +50,21 @@ describe("trials.jsonl", () => {
     const line2 = JSON.stringify(r2);
     appendFileSync(join(dir, TRIALS_FILE), line2.slice(0, 200));
     const read = readRecords(dir);
-    expect(read.values).toEqual([r1]);
+    expect(read.records).toEqual([r1]);
     expect(read.torn).toEqual({ file: join(dir, TRIALS_FILE), line: 2, text: line2.slice(0, 200) });
 
     appendRecord(dir, r2);
     const after = readRecords(dir);
     expect(after.torn).toBeNull();
-    expect(after.values).toEqual([r1, r2]);
+    expect(after.records).toEqual([r1, r2]);
     expect(readFileSync(join(dir, `${TRIALS_FILE}.torn`), "utf8")).toBe(`${line2.slice(0, 200)}\n`);
   });
 
   it("a whole last record missing only its newline is kept, and the next append does not glue onto it", () => {
     writeFileSync(join(dir, TRIALS_FILE), JSON.stringify(r1));
-    expect(readRecords(dir)).toEqual({ values: [r1], torn: null });
+    expect(readRecords(dir)).toEqual({ records: [r1], torn: null });
     appendRecord(dir, r2);
-    expect(readRecords(dir).values).toEqual([r1, r2]);
+    expect(readRecords(dir).records).toEqual([r1, r2]);
   });
 
   it("a corrupt middle line is an error naming the file and line", () => {
@@ -88,7 +88,7 @@ describe("timeline.jsonl", () => {
     appendTimelineEvent(dir, { at: "2026-03-01T09:50:00Z", kind: "lab-up-start" });
     appendTimelineEvent(dir, { at: "2026-03-01T10:00:00Z", kind: "size-start", sizeId: "c2-r4" });
     expect(() => appendTimelineEvent(dir, { at: "2026-03-01T10:30:00Z", kind: "size-done" })).toThrow(/sizeId: size-done needs a sizeId/);
-    expect(readTimeline(dir).values.map((e) => e.kind)).toEqual(["lab-up-start", "size-start"]);
+    expect(readTimeline(dir).events.map((e) => e.kind)).toEqual(["lab-up-start", "size-start"]);
   });
 });
 
