@@ -53,10 +53,11 @@ export const endToEndSchema = z
     sinkReceived: count,
     senderDelivered: count,
     firstInjectionAt: isoTime,
-    lastDeliveryAt: isoTime,
-    seconds: nonNeg,
-    msgsPerSec: nonNeg,
-    mmh: nonNeg,
+    /** The rest is null when no delivery to the sink was observed (no end-to-end rate, never a zero one). */
+    lastDeliveryAt: isoTime.nullable(),
+    seconds: nonNeg.nullable(),
+    msgsPerSec: nonNeg.nullable(),
+    mmh: nonNeg.nullable(),
     queueDrained: z.boolean(),
     drainWaitSeconds: nonNeg,
   })
@@ -87,7 +88,8 @@ const hostFactsSchema = z.object({ vcpu: z.number().int().positive(), memGiB: z.
 export const trialContextSchema = z
   .object({
     kumodVersion: z.object({ sender: z.string(), sink: z.string() }).strict(),
-    hosts: z.object({ sender: hostFactsSchema, sink: hostFactsSchema }).strict(),
+    /** null when the trial failed before the host facts were read. */
+    hosts: z.object({ sender: hostFactsSchema, sink: hostFactsSchema }).strict().nullable(),
     senderSize: z
       .object({ id: z.string(), label: z.string(), vcpu: z.number().int().positive().optional(), ramGiB: z.number().positive().optional(), region: z.string().optional() })
       .strict(),

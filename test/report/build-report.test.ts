@@ -160,6 +160,14 @@ describe("aggregate edge cases", () => {
     expect(report.rows[2]?.ci95Mmh).toBeNull();
   });
 
+  it("a trial with no observed delivery has no end-to-end rate, and it does not pull the mean to zero", () => {
+    const a = makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-03-01T09:15:00Z", e2eMmh: 2.2 });
+    const b = makeRecord({ sizeId: "c2-r4", trial: 2, startedAt: "2026-03-01T09:20:00Z" });
+    if (!b.endToEnd) throw new Error("fixture has no endToEnd");
+    b.endToEnd = { ...b.endToEnd, lastDeliveryAt: null, seconds: null, msgsPerSec: null, mmh: null };
+    expect(aggregate(manifest(), [a, b], []).rows[0]?.endToEndMmh).toBeCloseTo(2.2, 12);
+  });
+
   it("a duplicated trial is counted once and reported", () => {
     const r = makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-03-01T09:15:00Z", elapsedSeconds: 150 });
     const r2 = makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-03-01T09:20:00Z", elapsedSeconds: 144 });
