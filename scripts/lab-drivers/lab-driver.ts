@@ -22,8 +22,10 @@ export interface LabDriver {
   /** e.g. `stack dev (file:///…/.pulumi-state)` or `inventory lab-config/hosts.yaml`. */
   readonly description: string;
   readonly source: "stack" | "inventory";
-  /** Sizes this driver can run; an inventory runs exactly its one size. */
+  /** Whether ensureLab can change the sender's size in place. */
   readonly canResize: boolean;
+  /** The one size an inventory's hosts are (the sweep then runs that size only). */
+  readonly fixedSize?: SenderSize;
   /** Builds the lab at `size`, or resizes the sender in place; returns its hosts. */
   ensureLab(size: SenderSize, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<LabReady>;
   /** The lab's hosts if it exists now (for --resume), without changing anything. */

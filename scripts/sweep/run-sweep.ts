@@ -30,12 +30,12 @@ export type TrialOutcome = { status: "ok" | "failed" | "interrupted"; detail: st
 
 export type TimelineKind = "lab-up-start" | "lab-up-done" | "size-start" | "size-done" | "lab-destroy-start" | "lab-destroyed" | "interrupted";
 
-export interface SweepDeps {
+export interface SweepDeps<L extends PreparedLab = PreparedLab> {
   driver: LabDriver;
   /** Connect to the lab's hosts and provision them (idempotent: a re-run changes only what differs). */
-  prepare(hosts: LabHosts, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<PreparedLab>;
+  prepare(hosts: LabHosts, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<L>;
   /** Runs one trial and writes its record (failed trials included). */
-  runTrial(lab: PreparedLab, spec: TrialSpec, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<TrialOutcome>;
+  runTrial(lab: L, spec: TrialSpec, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<TrialOutcome>;
   /** (sizeId, trial) pairs already recorded in the results folder. */
   recordedTrials(): Promise<Set<string>>;
   timeline(kind: TimelineKind, sizeId?: string, detail?: string): Promise<void>;
@@ -72,7 +72,7 @@ export function remainingTrials(sizes: SenderSize[], trials: number, recorded: S
   );
 }
 
-export async function runSweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepResult> {
+export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: SweepOptions): Promise<SweepResult> {
   const { progress, signal } = opts;
   const todo = remainingTrials(opts.sizes, opts.trials, await deps.recordedTrials());
   const total = opts.sizes.length * opts.trials;

@@ -10,6 +10,8 @@ export interface RemoteExecOptions {
 
 export interface RemoteExecResult {
   code: number | null;
+  /** The signal that ended the command, if the host said so. */
+  signal?: string | null;
   stdout: string;
   stderr: string;
 }

@@ -17,8 +17,10 @@ import type { RemoteHost } from "./remote-host";
 import { parseSamples, resourceSeries, samplerScript, summarizeResources, type ResourceSummary } from "./resource-sampler";
 import { trafficGenArgs } from "./traffic-gen-args";
 import { ProgressLineReader, parseTrafficGenOutput, type TrafficGenSummary } from "./traffic-gen-output";
-import { shellQuote } from "./shell-quote";
-import { validityOf, type InvalidReason } from "./validity";
+import { shellQuote } from "../ssh/shell-quote";
+import { validityOf } from "./validity";
+import type { EndToEnd, TrialRecord } from "../results/trial-record";
+import { TRIAL_RECORD_SCHEMA_VERSION } from "../results/trial-record";
 
 export const KUMOD_PATH = "/opt/kumomta/sbin/kumod";
 
@@ -32,6 +34,7 @@ export interface TrialEndpoints {
 
 export interface TrialInput {
   runId: string;
+  labId: string;
   resultsDir: string;
   sizeId: string;
   sizeLabel: { id: string; label: string; vcpu?: number; ramGiB?: number; region?: string };
@@ -49,44 +52,17 @@ export interface TrialInput {
   signal: AbortSignal;
 }
 
-export interface EndToEnd {
-  sinkReceived: number;
-  senderDelivered: number;
-  firstInjectionAt: string;
-  lastDeliveryAt: string | null;
-  seconds: number | null;
-  msgsPerSec: number | null;
-  mmh: number | null;
-  queueDrained: boolean;
-  drainWaitSeconds: number;
-}
+/** A recorded trial, or one stopped by the user (not recorded, so a resume runs it again). */
+export type TrialOutcome = { status: "recorded"; record: TrialRecord } | { status: "interrupted"; detail: string };
 
-export interface TrialResult {
-  status: "ok" | "failed" | "interrupted";
+/** What the trial gathered so far; turned into the record at the end, whatever happened. */
+interface TrialState {
   failure?: { step: string; message: string };
-  startedAt: string;
-  endedAt: string;
-  params: {
-    concurrency: number;
-    messageCount: number;
-    bodySizeBytes: number;
-    durationCapSeconds: number;
-    durationCapReason: string;
-    extraArgs: string[];
-    argv: string[];
-  };
+  facts: { sender?: HostFacts; sink?: HostFacts };
+  metrics: { sender: { before?: MetricsSnapshot; after?: MetricsSnapshot }; sink: { before?: MetricsSnapshot; after?: MetricsSnapshot } };
   trafficGen?: TrafficGenSummary;
   endToEnd?: EndToEnd;
-  metrics: { sender: { before?: MetricsSnapshot; after?: MetricsSnapshot }; sink: { before?: MetricsSnapshot; after?: MetricsSnapshot } };
-  resources?: { sender: ResourceSummary; sink: ResourceSummary };
-  context: {
-    hosts: { sender?: HostFacts; sink?: HostFacts };
-    senderSize: TrialInput["sizeLabel"];
-    sinkSize: { label: string; region?: string };
-    port25Proof: Record<string, unknown> | null;
-  };
-  valid: boolean;
-  invalidReasons: InvalidReason[];
+  resources: Partial<Record<"sender" | "sink", ResourceSummary>>;
   files: Record<string, string>;
 }
 
@@ -138,7 +114,7 @@ function background(host: RemoteHost, command: string, timeoutMs: number): { sto
 
 const HOUR = 3600;
 
-export async function runTrial(input: TrialInput): Promise<TrialResult> {
+export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   const { traffic, progress, signal } = input;
   const startedAt = new Date();
   const cap = durationCap(traffic);
@@ -147,36 +123,13 @@ export async function runTrial(input: TrialInput): Promise<TrialResult> {
   await mkdir(rawDir, { recursive: true });
   const rel = (f: string): string => path.relative(input.resultsDir, path.join(rawDir, f));
 
-  const result: TrialResult = {
-    status: "ok",
-    startedAt: startedAt.toISOString(),
-    endedAt: startedAt.toISOString(),
-    params: {
-      concurrency: traffic.concurrency,
-      messageCount: traffic.messageCount,
-      bodySizeBytes: traffic.bodySize,
-      durationCapSeconds: cap.seconds,
-      durationCapReason: cap.reason,
-      extraArgs: args.extraArgs,
-      argv: args.argv,
-    },
-    metrics: { sender: {}, sink: {} },
-    context: {
-      hosts: {},
-      senderSize: input.sizeLabel,
-      sinkSize: { label: input.hosts.sink.size?.label ?? "unknown", region: input.hosts.sink.size?.region },
-      port25Proof: input.port25Proof,
-    },
-    valid: false,
-    invalidReasons: [],
-    files: {},
-  };
-
+  const state: TrialState = { facts: {}, metrics: { sender: {}, sink: {} }, resources: {}, files: {} };
   const samplers: Array<{ name: "sender" | "sink"; stop: () => Promise<string> }> = [];
   let sinkPoller: { stop: () => Promise<string> } | undefined;
   let trafficGenStdout = "";
   let trafficGenStderr = "";
-  const maxSeconds = cap.seconds + (input.drainTimeoutSeconds ?? Math.max(30, cap.seconds)) + 30;
+  const drainLimitSeconds = input.drainTimeoutSeconds ?? Math.max(30, cap.seconds);
+  const maxSeconds = cap.seconds + drainLimitSeconds + 30;
 
   try {
     // 1. Context, and a clean slate: no traffic-gen left from an interrupted trial.
@@ -187,24 +140,28 @@ export async function runTrial(input: TrialInput): Promise<TrialResult> {
         input.sender.exec("pkill -x traffic-gen; true", { timeoutMs: 10_000, sudo: true }),
       ]),
     );
-    result.context.hosts = { sender: senderFacts, sink: sinkFacts };
+    state.facts = { sender: senderFacts, sink: sinkFacts };
 
     // 2. Metrics before.
     const [senderBefore, sinkBefore] = await inStep("metrics before", () =>
       Promise.all([readMetrics(input.sender, input.endpoints.senderMetricsUrl), readMetrics(input.sink, input.endpoints.sinkMetricsUrl)]),
     );
-    result.metrics = { sender: { before: senderBefore }, sink: { before: sinkBefore } };
+    state.metrics = { sender: { before: senderBefore }, sink: { before: sinkBefore } };
     const sinkBaseline = sinkBefore.totals["total_messages_received"] ?? 0;
 
-    // 3. Samplers on both hosts, and the sink's received counter at 0.1 s.
+    // 3. Samplers on both hosts, and the sink's received counter every 0.1 s.
     samplers.push({ name: "sender", ...background(input.sender, samplerScript(senderFacts.interface, maxSeconds), maxSeconds * 1000) });
     samplers.push({ name: "sink", ...background(input.sink, samplerScript(sinkFacts.interface, maxSeconds), maxSeconds * 1000) });
     sinkPoller = background(input.sink, counterPollerScript(input.endpoints.sinkMetricsUrl, "total_messages_received", maxSeconds * 10), maxSeconds * 1000);
 
-    // 4. traffic-gen. The host's own clock marks the first injection (the line before it starts).
+    // 4. traffic-gen. The sender's own clock marks the first injection (printed just before exec).
     const reader = new ProgressLineReader();
     const command = `printf 'KUMOLAB_START %s\\n' "$(date +%s.%N)"; exec ${args.argv.map(shellQuote).join(" ")}`;
-    progress({ type: "step-start", host: input.sender.name, step: `traffic-gen: ${traffic.messageCount} messages, concurrency ${traffic.concurrency}, ${traffic.bodySize} B bodies (cap ${cap.seconds} s)` });
+    progress({
+      type: "step-start",
+      host: input.sender.name,
+      step: `traffic-gen: ${traffic.messageCount} messages, concurrency ${traffic.concurrency}, ${traffic.bodySize} B bodies (cap ${cap.seconds} s)`,
+    });
     const run = await inStep("traffic-gen", () =>
       input.sender.exec(command, {
         timeoutMs: (cap.seconds + 60) * 1000,
@@ -220,20 +177,25 @@ export async function runTrial(input: TrialInput): Promise<TrialResult> {
     const startLine = /^KUMOLAB_START (\d+(?:\.\d+)?)$/m.exec(run.stdout);
     const firstInjection = startLine?.[1] ? Number(startLine[1]) : startedAt.getTime() / 1000;
     const tgOut = run.stdout.replace(/^KUMOLAB_START .*\n/m, "");
+    if (run.code === null && !run.signal) {
+      throw new TrialStepError(
+        "traffic-gen",
+        `lost the SSH connection to ${input.sender.name} before traffic-gen finished (no exit status came back); the remote traffic-gen was stopped with it. The next trial reconnects`,
+      );
+    }
     if (run.code !== 0 && !/overall rate:/.test(tgOut)) {
-      throw new TrialStepError("traffic-gen", `traffic-gen exited ${run.code ?? "by signal"}: ${run.stderr.trim().split("\n").slice(-3).join(" | ") || "(no stderr)"}`);
+      throw new TrialStepError("traffic-gen", `traffic-gen exited ${run.code ?? `by signal ${run.signal ?? "?"}`}: ${run.stderr.trim().split("\n").slice(-3).join(" | ") || "(no stderr)"}`);
     }
     const tg = await inStep("parse traffic-gen output", async () => parseTrafficGenOutput(tgOut, run.stderr));
-    result.trafficGen = tg;
+    state.trafficGen = tg;
     progress({ type: "step-done", host: input.sender.name, step: "traffic-gen", ms: Math.round(tg.elapsed.seconds * 1000), detail: `${tg.sent} sent, ${tg.failed} failed, ${tg.rate.msgsPerSec.toFixed(1)} msgs/s` });
 
     // 5. Wait (bounded) until the sender has delivered what it accepted.
     const drainStart = Date.now();
-    const drainLimitMs = (input.drainTimeoutSeconds ?? Math.max(30, tg.elapsed.seconds)) * 1000;
-    let senderNow = await readMetrics(input.sender, input.endpoints.senderMetricsUrl);
+    let senderNow = await inStep("queue drain", () => readMetrics(input.sender, input.endpoints.senderMetricsUrl));
     const drained = (m: MetricsSnapshot): boolean =>
       queueDepth(m) === 0 && totalDelta(senderBefore, m, "total_messages_delivered") >= totalDelta(senderBefore, m, "total_messages_received");
-    for (let i = 0; i < 10_000 && !drained(senderNow) && Date.now() - drainStart < drainLimitMs && !signal.aborted; i++) {
+    for (let i = 0; i < 10_000 && !drained(senderNow) && Date.now() - drainStart < drainLimitSeconds * 1000 && !signal.aborted; i++) {
       await new Promise((r) => setTimeout(r, 250));
       senderNow = await inStep("queue drain", () => readMetrics(input.sender, input.endpoints.senderMetricsUrl));
     }
@@ -243,55 +205,112 @@ export async function runTrial(input: TrialInput): Promise<TrialResult> {
     // Let the sink's poller see the last delivery before stopping it.
     await new Promise((r) => setTimeout(r, 300));
 
-    // 6. Metrics after; stop the samplers.
+    // 6. Metrics after; the sink's counter series places the last delivery.
     const sinkAfter = await inStep("metrics after", () => readMetrics(input.sink, input.endpoints.sinkMetricsUrl));
-    result.metrics = { sender: { before: senderBefore, after: senderNow }, sink: { before: sinkBefore, after: sinkAfter } };
+    state.metrics = { sender: { before: senderBefore, after: senderNow }, sink: { before: sinkBefore, after: sinkAfter } };
     const pollText = await sinkPoller.stop();
     sinkPoller = undefined;
+    await writeFile(path.join(rawDir, "sink-counter.txt"), pollText);
+    state.files["sinkCounter"] = rel("sink-counter.txt");
     const sinkReceived = totalDelta(sinkBefore, sinkAfter, "total_messages_received");
     const polls = parseCounterPolls(pollText).map((p) => ({ ...p, value: p.value - sinkBaseline }));
     const lastDelivery = sinkReceived > 0 ? timeCounterReached(polls, sinkReceived) : undefined;
-    const e2eSeconds = lastDelivery !== undefined ? lastDelivery - firstInjection : null;
-    result.endToEnd = {
+    const e2eSeconds = lastDelivery !== undefined ? lastDelivery - firstInjection : undefined;
+    state.endToEnd = {
       sinkReceived,
       senderDelivered: totalDelta(senderBefore, senderNow, "total_messages_delivered"),
       firstInjectionAt: new Date(firstInjection * 1000).toISOString(),
       lastDeliveryAt: lastDelivery !== undefined ? new Date(lastDelivery * 1000).toISOString() : null,
-      seconds: e2eSeconds,
+      seconds: e2eSeconds ?? null,
       msgsPerSec: e2eSeconds && e2eSeconds > 0 ? sinkReceived / e2eSeconds : null,
-      mmh: e2eSeconds && e2eSeconds > 0 ? (sinkReceived / e2eSeconds) * HOUR / 1e6 : null,
+      mmh: e2eSeconds && e2eSeconds > 0 ? ((sinkReceived / e2eSeconds) * HOUR) / 1e6 : null,
       queueDrained,
       drainWaitSeconds,
     };
-    await writeFile(path.join(rawDir, "sink-counter.txt"), pollText);
-    result.files["sinkCounter"] = rel("sink-counter.txt");
   } catch (e) {
     const err = e instanceof TrialStepError ? e : new TrialStepError("trial", (e as Error).message);
-    result.status = signal.aborted ? "interrupted" : "failed";
-    result.failure = { step: err.step, message: err.message };
+    state.failure = { step: err.step, message: err.message };
     progress({ type: "step-fail", host: input.sender.name, step: `trial ${input.trial} (${err.step})`, ms: Date.now() - startedAt.getTime(), error: err.message });
   } finally {
     if (sinkPoller) await sinkPoller.stop();
     // Raw series and logs beside the record, whatever happened.
-    const series: Partial<Record<"sender" | "sink", ResourceSummary>> = {};
     for (const s of samplers) {
-      const text = await s.stop();
-      const points = resourceSeries(parseSamples(text));
-      await writeFile(path.join(rawDir, `samples-${s.name}.jsonl`), points.map((p) => JSON.stringify(p)).join("\n") + (points.length ? "\n" : ""));
-      result.files[`samples${s.name === "sender" ? "Sender" : "Sink"}`] = rel(`samples-${s.name}.jsonl`);
-      const facts = result.context.hosts[s.name];
-      if (facts) series[s.name] = summarizeResources(facts.interface, facts.linkBitsPerSecond, points);
+      const points = resourceSeries(parseSamples(await s.stop()));
+      const file = `samples-${s.name}.jsonl`;
+      await writeFile(path.join(rawDir, file), points.map((p) => JSON.stringify(p)).join("\n") + (points.length ? "\n" : ""));
+      state.files[s.name === "sender" ? "samples" : "samplesSink"] = rel(file);
+      const facts = state.facts[s.name];
+      if (facts) state.resources[s.name] = summarizeResources(facts.interface, facts.linkBitsPerSecond, points);
     }
-    if (series.sender && series.sink) result.resources = { sender: series.sender, sink: series.sink };
     await writeFile(path.join(rawDir, "traffic-gen.stdout"), trafficGenStdout);
     await writeFile(path.join(rawDir, "traffic-gen.stderr"), trafficGenStderr);
-    result.files["trafficGenStdout"] = rel("traffic-gen.stdout");
-    result.files["trafficGenStderr"] = rel("traffic-gen.stderr");
   }
 
-  result.endedAt = new Date().toISOString();
-  const validity = validityOf(result);
-  result.valid = validity.valid;
-  result.invalidReasons = validity.reasons;
-  return result;
+  if (signal.aborted) return { status: "interrupted", detail: state.failure?.message ?? "interrupted" };
+  return { status: "recorded", record: buildRecord(input, state, { startedAt, cap, args, rel }) };
+}
+
+function buildRecord(
+  input: TrialInput,
+  state: TrialState,
+  x: { startedAt: Date; cap: ReturnType<typeof durationCap>; args: ReturnType<typeof trafficGenArgs>; rel: (f: string) => string },
+): TrialRecord {
+  const status = state.failure ? "failed" : "ok";
+  const validity = validityOf({
+    status,
+    failure: state.failure,
+    trafficGen: state.trafficGen,
+    endToEnd: state.endToEnd,
+    resources: state.resources.sender && state.resources.sink ? { sender: state.resources.sender, sink: state.resources.sink } : undefined,
+    port25Proof: input.port25Proof,
+    messageCount: input.traffic.messageCount,
+    durationCapSeconds: x.cap.seconds,
+    senderMetrics: state.metrics.sender,
+  });
+  const hostFacts = (f: HostFacts | undefined): { vcpu: number; memGiB: number; kernel: string } | undefined =>
+    f ? { vcpu: f.vcpu, memGiB: f.memGiB, kernel: f.kernel } : undefined;
+  const sender = hostFacts(state.facts.sender);
+  const sink = hostFacts(state.facts.sink);
+  return {
+    schemaVersion: TRIAL_RECORD_SCHEMA_VERSION,
+    runId: input.runId,
+    labId: input.labId,
+    sizeId: input.sizeId,
+    trial: input.trial,
+    status,
+    ...(state.failure ? { failure: state.failure } : {}),
+    valid: validity.valid,
+    invalidReasons: validity.reasons,
+    startedAt: x.startedAt.toISOString(),
+    endedAt: new Date().toISOString(),
+    params: {
+      concurrency: input.traffic.concurrency,
+      messageCount: input.traffic.messageCount,
+      bodySizeBytes: input.traffic.bodySize,
+      durationCapSeconds: x.cap.seconds,
+      durationCapReason: x.cap.reason,
+      extraArgs: x.args.extraArgs,
+      argv: x.args.argv,
+    },
+    ...(state.trafficGen ? { trafficGen: state.trafficGen } : {}),
+    ...(state.endToEnd ? { endToEnd: state.endToEnd } : {}),
+    metrics: {
+      sender: { before: state.metrics.sender.before?.series ?? {}, after: state.metrics.sender.after?.series ?? {} },
+      sink: { before: state.metrics.sink.before?.series ?? {}, after: state.metrics.sink.after?.series ?? {} },
+    },
+    ...(state.resources.sender && state.resources.sink ? { resources: { sender: state.resources.sender, sink: state.resources.sink } } : {}),
+    context: {
+      kumodVersion: { sender: state.facts.sender?.kumodVersion ?? "unknown", sink: state.facts.sink?.kumodVersion ?? "unknown" },
+      hosts: sender && sink ? { sender, sink } : null,
+      senderSize: input.sizeLabel,
+      sinkSize: { label: input.hosts.sink.size?.label ?? "unknown", ...(input.hosts.sink.size?.region ? { region: input.hosts.sink.size.region } : {}) },
+      port25Proof: input.port25Proof,
+    },
+    files: {
+      trafficGenStdout: x.rel("traffic-gen.stdout"),
+      trafficGenStderr: x.rel("traffic-gen.stderr"),
+      samples: state.files["samples"] ?? x.rel("samples-sender.jsonl"),
+      ...state.files,
+    },
+  };
 }

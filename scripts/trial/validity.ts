@@ -2,23 +2,22 @@
  * Whether a trial's figure can be trusted as the sender's limit, and if not, why.
  * Invalid trials are kept (with their reasons) but never enter a mean.
  */
-import { totalDelta } from "./prometheus";
-import type { TrialResult } from "./run-trial";
+import type { EndToEnd, HostResources, InvalidReason, InvalidReasonCode } from "../results/trial-record";
+import { totalDelta, type MetricsSnapshot } from "./prometheus";
+import type { TrafficGenSummary } from "./traffic-gen-output";
 
-export type InvalidCode =
-  | "failed"
-  | "incomplete-deadline"
-  | "send-failures"
-  | "nothing-sent"
-  | "queue-not-drained"
-  | "sink-cpu-high"
-  | "network-near-link"
-  | "missing-port25-proof"
-  | "sink-count-mismatch";
+type InvalidCode = InvalidReasonCode;
 
-export interface InvalidReason {
-  code: InvalidCode;
-  detail: string;
+export interface ValidityInput {
+  status: "ok" | "failed";
+  failure?: { step: string; message: string };
+  trafficGen?: TrafficGenSummary;
+  endToEnd?: EndToEnd;
+  resources?: { sender: HostResources; sink: HostResources };
+  port25Proof: Record<string, unknown> | null;
+  messageCount: number;
+  durationCapSeconds: number;
+  senderMetrics: { before?: MetricsSnapshot; after?: MetricsSnapshot };
 }
 
 /** The sink is the limit, not the sender, above this CPU (p95 of the trial's samples). */
@@ -26,21 +25,21 @@ export const SINK_CPU_LIMIT_PCT = 85;
 /** The network is the limit above this share of the link speed, when the link reports one. */
 export const LINK_SHARE_LIMIT = 0.8;
 
-export function validityOf(r: Pick<TrialResult, "status" | "failure" | "trafficGen" | "endToEnd" | "resources" | "context" | "params" | "metrics">): { valid: boolean; reasons: InvalidReason[] } {
+export function validityOf(r: ValidityInput): { valid: boolean; reasons: InvalidReason[] } {
   const reasons: InvalidReason[] = [];
   const add = (code: InvalidCode, detail: string): void => void reasons.push({ code, detail });
 
   if (r.status !== "ok") add("failed", r.failure ? `${r.failure.step}: ${r.failure.message}` : "the trial did not complete");
-  if (r.context.port25Proof === null) add("missing-port25-proof", "no port-25 proof from provisioning: nothing shows mail could not leave");
+  if (r.port25Proof === null) add("missing-port25-proof", "no port-25 proof from provisioning: nothing shows mail could not leave");
   const tg = r.trafficGen;
   if (tg) {
     if (tg.sent === 0) add("nothing-sent", "traffic-gen sent no message");
-    if (tg.outcome === "deadline-reached" || tg.sent < r.params.messageCount) {
-      add("incomplete-deadline", `traffic-gen sent ${tg.sent} of ${r.params.messageCount} messages (${tg.outcome}); its --duration cap was ${r.params.durationCapSeconds} s`);
+    if (tg.outcome === "deadline-reached" || tg.sent < r.messageCount) {
+      add("incomplete-deadline", `traffic-gen sent ${tg.sent} of ${r.messageCount} messages (${tg.outcome}); its --duration cap was ${r.durationCapSeconds} s`);
     }
     if (tg.failed > 0 || tg.stderr.clientErrorCount > 0) add("send-failures", `traffic-gen: ${tg.failed} failed, ${tg.stderr.clientErrorCount} client errors`);
   }
-  const { before, after } = r.metrics.sender;
+  const { before, after } = r.senderMetrics;
   if (before && after) {
     const relayFailures = totalDelta(before, after, "total_messages_transient_fail") + totalDelta(before, after, "total_messages_fail");
     if (relayFailures > 0) add("send-failures", `the sender's deliveries to the sink failed ${relayFailures} times (transient + permanent)`);
@@ -54,7 +53,7 @@ export function validityOf(r: Pick<TrialResult, "status" | "failure" | "trafficG
   if (res) {
     if (res.sink.cpuPct.p95 > SINK_CPU_LIMIT_PCT) add("sink-cpu-high", `sink CPU p95 ${res.sink.cpuPct.p95.toFixed(0)} % > ${SINK_CPU_LIMIT_PCT} %: the sink, not the sender, may be the limit`);
     for (const [name, s] of Object.entries(res)) {
-      if (s.linkBitsPerSecond === null) continue;
+      if (s.linkBitsPerSecond === null || s.linkBitsPerSecond === undefined) continue;
       const peak = Math.max(s.netRxBytesPerSec.max, s.netTxBytesPerSec.max) * 8;
       if (peak > LINK_SHARE_LIMIT * s.linkBitsPerSecond) {
         add("network-near-link", `${name} ${s.interface} peaked at ${(peak / 1e6).toFixed(0)} Mbit/s of a ${(s.linkBitsPerSecond / 1e6).toFixed(0)} Mbit/s link`);

@@ -1,0 +1,69 @@
+/**
+ * The sweep's bridge between a lab's hosts and its trials: one SSH session per host, provisioning
+ * (idempotent: after a resize only what changed is redone), and each trial run over those sessions.
+ */
+import type { LabConfig } from "../../lab-config/schema";
+import type { LabHosts } from "../hosts/lab-hosts";
+import type { ProgressSink } from "../progress/events";
+import { SENDER_METRICS_URL, SENDER_SUBMISSION_ADDRESS, SINK_METRICS_URL } from "../provision/lab-endpoints";
+import type { Port25Proof } from "../provision/port25-proof";
+import { openLabSessions, provisionLab, type LabSessions } from "../provision/provision-lab";
+import type { SshSessionOptions } from "../ssh/session";
+import { runTrial, type TrialOutcome } from "../trial/run-trial";
+import type { PreparedLab, TrialSpec } from "./run-sweep";
+
+export interface ProvisionedLab extends PreparedLab {
+  sessions: LabSessions;
+  proof: Port25Proof;
+}
+
+export function sshOptions(cfg: LabConfig, progress: ProgressSink): Partial<SshSessionOptions> {
+  return { progress, connectDeadlineMs: cfg.ssh.connectDeadlineSeconds * 1000, defaultCommandTimeoutMs: cfg.ssh.commandTimeoutSeconds * 1000 };
+}
+
+export async function prepareLab(hosts: LabHosts, cfg: LabConfig, opts: { progress: ProgressSink }): Promise<ProvisionedLab> {
+  const ssh = sshOptions(cfg, opts.progress);
+  const sessions = await openLabSessions(hosts, ssh);
+  try {
+    const result = await provisionLab(hosts, { progress: opts.progress, sessions, ssh });
+    return {
+      hosts,
+      sessions,
+      proof: result.proof,
+      close: async () => {
+        sessions.sender.close();
+        sessions.sink.close();
+      },
+    };
+  } catch (e) {
+    sessions.sender.close();
+    sessions.sink.close();
+    throw e;
+  }
+}
+
+export async function runPreparedTrial(
+  lab: ProvisionedLab,
+  spec: TrialSpec,
+  opts: { runId: string; resultsDir: string; cfg: LabConfig; progress: ProgressSink; signal: AbortSignal },
+): Promise<TrialOutcome> {
+  // A connection lost in an earlier trial is opened again (bounded by the SSH connect deadline).
+  await Promise.all([lab.sessions.sender.connect(), lab.sessions.sink.connect()]);
+  const size = lab.hosts.sender.size;
+  return runTrial({
+    runId: opts.runId,
+    labId: lab.hosts.labId,
+    resultsDir: opts.resultsDir,
+    sizeId: spec.sizeId,
+    sizeLabel: { id: spec.sizeId, label: spec.size.instanceType, vcpu: spec.size.vcpu, ramGiB: spec.size.ramGiB, ...(size?.region ? { region: size.region } : {}) },
+    trial: spec.trial,
+    traffic: opts.cfg.traffic,
+    hosts: lab.hosts,
+    sender: lab.sessions.sender,
+    sink: lab.sessions.sink,
+    endpoints: { submissionTarget: SENDER_SUBMISSION_ADDRESS, senderMetricsUrl: SENDER_METRICS_URL, sinkMetricsUrl: SINK_METRICS_URL },
+    port25Proof: lab.proof,
+    progress: opts.progress,
+    signal: opts.signal,
+  });
+}

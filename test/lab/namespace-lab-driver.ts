@@ -1,0 +1,123 @@
+/**
+ * The sweep's LabDriver over the namespace test lab. "Resizing" the sender is emulated with a
+ * cgroup-v1 cpuset: the sender's processes (sshd, kumod, everything started over SSH) are confined
+ * to the first `vcpu` CPUs of this machine, so `nproc` on the sender reports the size's vCPUs.
+ * Test-only: product code sees only the LabDriver interface.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { SenderSize } from "../../lab-config/schema";
+import type { LabHost, LabHosts } from "../../scripts/hosts/lab-hosts";
+import type { LabDriver, LabReady, TeardownOutcome } from "../../scripts/lab-drivers/lab-driver";
+import type { ProgressSink } from "../../scripts/progress/events";
+import { createNamespaceLab, type LabHostHandle, type NamespaceLab } from "./namespace-lab";
+
+const CPUSET_ROOT = "/sys/fs/cgroup/cpuset";
+
+export const SINK_PORT = 2525;
+
+function run(argv: string[]): string {
+  const r = spawnSync(argv[0] as string, argv.slice(1), { encoding: "utf8", timeout: 10_000 });
+  if (r.status !== 0) throw new Error(`${argv.join(" ")} failed: ${r.stderr || r.error?.message}`);
+  return r.stdout;
+}
+
+export function labHostsOf(lab: NamespaceLab, user = "root"): LabHosts {
+  const host = (role: "sender" | "sink", h: LabHostHandle): LabHost => ({
+    role,
+    name: `${role} (${h.address})`,
+    address: h.address,
+    port: h.sshPort,
+    user,
+    hostKey: { kind: "pinned", publicKey: h.hostPublicKey },
+    credentials: { kind: "private-key", privateKey: lab.client.privateKey },
+    size: { label: `namespace host ${h.netns}`, region: "local" },
+  });
+  const sender = lab.hosts["sender"];
+  const sink = lab.hosts["sink"];
+  if (!sender || !sink) throw new Error("the namespace lab needs hosts named sender and sink");
+  return {
+    labId: `ns-${lab.id}`,
+    sender: host("sender", sender),
+    sink: host("sink", sink),
+    sinkAddressFromSender: sink.address,
+    sinkPort: SINK_PORT,
+    cloudFirewalls: [],
+  };
+}
+
+/** Confines every process of a host's network namespace (and their future children) to `cpus` CPUs. */
+export function confineHostCpus(h: LabHostHandle, cpus: number): string {
+  const n = Math.max(1, Math.min(cpus, os.cpus().length));
+  const dir = path.join(CPUSET_ROOT, `kumolab-${h.netns}`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "cpuset.mems"), fs.readFileSync(path.join(CPUSET_ROOT, "cpuset.mems"), "utf8").trim());
+  fs.writeFileSync(path.join(dir, "cpuset.cpus"), n === 1 ? "0" : `0-${n - 1}`);
+  const pids = run(["ip", "netns", "pids", h.netns]).split(/\s+/).filter((p) => /^\d+$/.test(p));
+  for (const pid of pids) {
+    try {
+      fs.writeFileSync(path.join(dir, "cgroup.procs"), pid);
+    } catch (e) {
+      // A process that exited between listing and moving is fine; anything else is not.
+      if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
+    }
+  }
+  return dir;
+}
+
+function releaseCpuset(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  const parent = path.join(CPUSET_ROOT, "cgroup.procs");
+  for (const pid of fs.readFileSync(path.join(dir, "cgroup.procs"), "utf8").split("\n").filter(Boolean)) {
+    try {
+      fs.writeFileSync(parent, pid);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
+    }
+  }
+  fs.rmdirSync(dir);
+}
+
+export class NamespaceLabDriver implements LabDriver {
+  readonly source = "inventory" as const;
+  readonly canResize = true;
+  readonly description = "namespace test lab (sender resized with a cpuset)";
+  private lab: NamespaceLab | undefined;
+  private cpusetDir: string | undefined;
+
+  async ensureLab(size: SenderSize, opts: { progress: ProgressSink }): Promise<LabReady> {
+    let change: LabReady["change"] = "unchanged";
+    if (!this.lab) {
+      opts.progress({ type: "log", level: "info", message: "namespace lab: creating sender and sink hosts" });
+      this.lab = await createNamespaceLab({ hosts: ["sender", "sink"] });
+      change = "created";
+    } else {
+      change = "resized";
+    }
+    const sender = this.lab.hosts["sender"] as LabHostHandle;
+    this.cpusetDir = confineHostCpus(sender, size.vcpu);
+    opts.progress({ type: "log", level: "info", message: `namespace lab: sender confined to ${size.vcpu} CPU(s) for size ${size.id}` });
+    return { hosts: labHostsOf(this.lab), change };
+  }
+
+  async existingLab(): Promise<LabHosts | undefined> {
+    return this.lab ? labHostsOf(this.lab) : undefined;
+  }
+
+  async recover(): Promise<void> {
+    // Nothing half-done to clear: creating the namespace lab is one call.
+  }
+
+  async teardown(opts: { progress: ProgressSink }): Promise<TeardownOutcome> {
+    if (this.cpusetDir) releaseCpuset(this.cpusetDir);
+    this.cpusetDir = undefined;
+    if (!this.lab) return { ok: true, detail: "no namespace lab was created" };
+    const id = this.lab.id;
+    await this.lab.destroy();
+    this.lab = undefined;
+    opts.progress({ type: "log", level: "info", message: `namespace lab ${id} destroyed` });
+    return { ok: true, detail: `namespace lab ${id} destroyed` };
+  }
+}
