@@ -4,6 +4,7 @@
  * port-25 listener locally). The file is applied as one `nft -f` transaction that creates, deletes
  * and re-adds the table, so applying it again is harmless.
  */
+import { createHash } from "node:crypto";
 import type { SshSession } from "../ssh/session";
 import { ensureRemoteFile } from "./remote-file";
 import { BLOCKED_PORTS, LAB_ETC_DIR, PORT25_NFT_FILE, PORT25_TABLE } from "./lab-endpoints";
@@ -34,10 +35,16 @@ export function tableIsEffective(listing: string): boolean {
 export const LIST_TABLE_COMMAND = `nft list table inet ${PORT25_TABLE}`;
 
 export async function ensurePort25Table(session: SshSession, step: string): Promise<{ changed: boolean; detail: string }> {
-  await session.execOk(`mkdir -p ${LAB_ETC_DIR}`, { sudo: true, step, timeoutMs: 10_000 });
-  const file = await ensureRemoteFile(session, { path: PORT25_NFT_FILE, content: port25NftRuleset(), mode: 0o644 }, step);
-  const listed = await session.exec(`${LIST_TABLE_COMMAND} 2>&1`, { sudo: true, step, timeoutMs: 10_000 });
-  if (!file.changed && listed.code === 0 && tableIsEffective(listed.stdout)) return { changed: false, detail: `table inet ${PORT25_TABLE} in force` };
+  // One round trip when nothing changed: file hash and the live table, checked together.
+  const want = createHash("sha256").update(port25NftRuleset()).digest("hex");
+  const check = await session.execOk(
+    `mkdir -p ${LAB_ETC_DIR} && { [ -f ${PORT25_NFT_FILE} ] && [ "$(stat -c '%a %U' ${PORT25_NFT_FILE})" = "644 root" ] && sha256sum < ${PORT25_NFT_FILE}; echo "--"; ${LIST_TABLE_COMMAND} 2>&1; true; }`,
+    { sudo: true, step, timeoutMs: 15_000 },
+  );
+  const [fileHash, listing = ""] = check.stdout.split("--\n");
+  const fileSame = (fileHash ?? "").trim().replace(/\s+-$/, "") === want;
+  if (fileSame && tableIsEffective(listing)) return { changed: false, detail: `table inet ${PORT25_TABLE} in force` };
+  if (!fileSame) await ensureRemoteFile(session, { path: PORT25_NFT_FILE, content: port25NftRuleset(), mode: 0o644 }, step);
   await session.execOk(`nft -f ${PORT25_NFT_FILE}`, { sudo: true, step, timeoutMs: 20_000, hint: "check that the kernel has nf_tables (modprobe nf_tables) and that nft works as root" });
   const after = await session.execOk(LIST_TABLE_COMMAND, { sudo: true, step, timeoutMs: 10_000 });
   if (!tableIsEffective(after.stdout)) {
