@@ -9,11 +9,10 @@ import type { InvalidReason, TrialRecord } from "../results/trial-record";
 import { matchBaseline, type BaselineMatch } from "./published-baseline";
 import { ci95, mean, sampleStdev, type ConfidenceInterval } from "./statistics";
 import { computeSweepCost, type SweepCost } from "./sweep-cost";
+import { LINK_SHARE_LIMIT, SINK_CPU_LIMIT_PCT } from "../trial/validity";
 
 /** Sink CPU (mean over a trial) above which the sink, not the sender, may have been the limit. */
-export const SINK_CPU_LIMIT_PCT = 85;
 /** Share of the link's speed above which the network may have been the limit. */
-export const LINK_SHARE_LIMIT = 0.8;
 
 export type SizeFlag = "no-valid-trials" | "sink-cpu-high" | "network-near-link" | "deadline-hit" | "send-failures" | "trial-failed" | "missing-port25-proof";
 
@@ -87,6 +86,8 @@ function flagsFor(records: readonly TrialRecord[]): { flags: SizeFlag[]; details
   };
   const has = (r: TrialRecord, code: InvalidReason["code"]): boolean => r.invalidReasons.some((x) => x.code === code);
   check("trial-failed", (r) => r.status === "failed", "failed");
+  // A record's reasons are its verdict (scripts/trial/validity.ts); the figures are checked too, so a
+  // record written without a reason (by hand, or by an older kumolab) is still flagged.
   check("sink-cpu-high", (r) => has(r, "sink-cpu-high") || (r.resources?.sink.cpuPct.mean ?? 0) > SINK_CPU_LIMIT_PCT, `had sink CPU above ${SINK_CPU_LIMIT_PCT} %`);
   check(
     "network-near-link",

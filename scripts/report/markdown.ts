@@ -1,6 +1,6 @@
 /** report.md: the table in the published layout (CPU | RAM | RATE first), then what was excluded, flags, baseline and cost. */
 import type { Report } from "./build-report";
-import { LINK_SHARE_LIMIT, SINK_CPU_LIMIT_PCT } from "./build-report";
+import { LINK_SHARE_LIMIT, SINK_CPU_LIMIT_PCT } from "../trial/validity";
 import { duration, usd } from "./format";
 import { BASELINE_MATCH_RULE } from "./published-baseline";
 import { COST_METHOD } from "./sweep-cost";

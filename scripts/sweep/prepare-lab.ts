@@ -45,7 +45,7 @@ export async function prepareLab(hosts: LabHosts, cfg: LabConfig, opts: { progre
 export async function runPreparedTrial(
   lab: ProvisionedLab,
   spec: TrialSpec,
-  opts: { runId: string; resultsDir: string; cfg: LabConfig; progress: ProgressSink; signal: AbortSignal },
+  opts: { runId: string; resultsDir: string; cfg: LabConfig; progress: ProgressSink; signal: AbortSignal; drainTimeoutSeconds?: number },
 ): Promise<TrialOutcome> {
   // A connection lost in an earlier trial is opened again (bounded by the SSH connect deadline).
   await Promise.all([lab.sessions.sender.connect(), lab.sessions.sink.connect()]);
@@ -63,6 +63,7 @@ export async function runPreparedTrial(
     sink: lab.sessions.sink,
     endpoints: { submissionTarget: SENDER_SUBMISSION_ADDRESS, senderMetricsUrl: SENDER_METRICS_URL, sinkMetricsUrl: SINK_METRICS_URL },
     port25Proof: lab.proof,
+    ...(opts.drainTimeoutSeconds !== undefined ? { drainTimeoutSeconds: opts.drainTimeoutSeconds } : {}),
     progress: opts.progress,
     signal: opts.signal,
   });

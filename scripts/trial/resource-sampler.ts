@@ -43,13 +43,14 @@ export function parseSamples(text: string): RawSample[] {
     const cpu = lines.find((l) => l.startsWith("cpu "));
     const memTotal = /MemTotal:\s+(\d+)/.exec(block);
     const memAvail = /MemAvailable:\s+(\d+)/.exec(block);
-    const net = lines.find((l) => /^[A-Za-z0-9_.:@-]+:\s*\d/.test(l) && !l.startsWith("cpu"));
+    const net = lines.find((l) => /^[A-Za-z0-9_.:@-]+:\s*\d/.test(l) && !/^(cpu|Mem)/.test(l));
     if (!cpu || !memTotal?.[1] || !memAvail?.[1] || !net) continue; // cut short
     const f = cpu.trim().split(/\s+/).slice(1).map(Number);
     // user nice system idle iowait irq softirq steal (guest* are already in user/nice)
     const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
     const total = user + nice + system + idle + iowait + irq + softirq + steal;
     const netFields = net.slice(net.indexOf(":") + 1).trim().split(/\s+/).map(Number);
+    if (netFields.length < 16) continue; // the line was cut by the channel close
     const parsed = rawSampleSchema.safeParse({
       t,
       cpuBusy: total - idle - iowait,

@@ -63,6 +63,8 @@ interface TrialState {
   trafficGen?: TrafficGenSummary;
   endToEnd?: EndToEnd;
   resources: Partial<Record<"sender" | "sink", ResourceSummary>>;
+  /** Known once the drain wait ends, even if the sink cannot be read afterwards. */
+  drain?: { queueDrained: boolean; waitSeconds: number; senderDelivered: number };
   files: Record<string, string>;
 }
 
@@ -125,7 +127,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
 
   const state: TrialState = { facts: {}, metrics: { sender: {}, sink: {} }, resources: {}, files: {} };
   const samplers: Array<{ name: "sender" | "sink"; stop: () => Promise<string> }> = [];
-  let sinkPoller: { stop: () => Promise<string> } | undefined;
+  let pollers: { sender: { stop: () => Promise<string> }; sink: { stop: () => Promise<string> } } | undefined;
   let trafficGenStdout = "";
   let trafficGenStderr = "";
   const drainLimitSeconds = input.drainTimeoutSeconds ?? Math.max(30, cap.seconds);
@@ -147,16 +149,21 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
       Promise.all([readMetrics(input.sender, input.endpoints.senderMetricsUrl), readMetrics(input.sink, input.endpoints.sinkMetricsUrl)]),
     );
     state.metrics = { sender: { before: senderBefore }, sink: { before: sinkBefore } };
+    const senderBaseline = senderBefore.totals["total_messages_received"] ?? 0;
     const sinkBaseline = sinkBefore.totals["total_messages_received"] ?? 0;
 
-    // 3. Samplers on both hosts, and the sink's received counter every 0.1 s.
+    // 3. Samplers on both hosts, and each kumod's received counter every 0.05 s: the sender's
+    //    places the first injection, the sink's the last delivery.
     samplers.push({ name: "sender", ...background(input.sender, samplerScript(senderFacts.interface, maxSeconds), maxSeconds * 1000) });
     samplers.push({ name: "sink", ...background(input.sink, samplerScript(sinkFacts.interface, maxSeconds), maxSeconds * 1000) });
-    sinkPoller = background(input.sink, counterPollerScript(input.endpoints.sinkMetricsUrl, "total_messages_received", maxSeconds * 10), maxSeconds * 1000);
+    pollers = {
+      sender: background(input.sender, counterPollerScript(input.endpoints.senderMetricsUrl, "total_messages_received", maxSeconds * 20), maxSeconds * 1000),
+      sink: background(input.sink, counterPollerScript(input.endpoints.sinkMetricsUrl, "total_messages_received", maxSeconds * 20), maxSeconds * 1000),
+    };
 
     // 4. traffic-gen. The sender's own clock marks the first injection (printed just before exec).
     const reader = new ProgressLineReader();
-    const command = `printf 'KUMOLAB_START %s\\n' "$(date +%s.%N)"; exec ${args.argv.map(shellQuote).join(" ")}`;
+    const command = `exec ${args.argv.map(shellQuote).join(" ")}`;
     progress({
       type: "step-start",
       host: input.sender.name,
@@ -174,9 +181,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
       }),
     );
     if (signal.aborted) throw new TrialStepError("traffic-gen", "interrupted");
-    const startLine = /^KUMOLAB_START (\d+(?:\.\d+)?)$/m.exec(run.stdout);
-    const firstInjection = startLine?.[1] ? Number(startLine[1]) : startedAt.getTime() / 1000;
-    const tgOut = run.stdout.replace(/^KUMOLAB_START .*\n/m, "");
+    const tgOut = run.stdout;
     if (run.code === null && !run.signal) {
       throw new TrialStepError(
         "traffic-gen",
@@ -202,20 +207,29 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     if (signal.aborted) throw new TrialStepError("queue drain", "interrupted");
     const queueDrained = drained(senderNow);
     const drainWaitSeconds = (Date.now() - drainStart) / 1000;
+    state.metrics.sender.after = senderNow;
+    state.drain = { queueDrained, waitSeconds: drainWaitSeconds, senderDelivered: totalDelta(senderBefore, senderNow, "total_messages_delivered") };
     // Let the sink's poller see the last delivery before stopping it.
     await new Promise((r) => setTimeout(r, 300));
 
     // 6. Metrics after; the sink's counter series places the last delivery.
     const sinkAfter = await inStep("metrics after", () => readMetrics(input.sink, input.endpoints.sinkMetricsUrl));
     state.metrics = { sender: { before: senderBefore, after: senderNow }, sink: { before: sinkBefore, after: sinkAfter } };
-    const pollText = await sinkPoller.stop();
-    sinkPoller = undefined;
-    await writeFile(path.join(rawDir, "sink-counter.txt"), pollText);
+    const [senderPolls, sinkPolls] = await Promise.all([pollers.sender.stop(), pollers.sink.stop()]);
+    pollers = undefined;
+    await writeFile(path.join(rawDir, "sender-counter.txt"), senderPolls);
+    await writeFile(path.join(rawDir, "sink-counter.txt"), sinkPolls);
+    state.files["senderCounter"] = rel("sender-counter.txt");
     state.files["sinkCounter"] = rel("sink-counter.txt");
     const sinkReceived = totalDelta(sinkBefore, sinkAfter, "total_messages_received");
-    const polls = parseCounterPolls(pollText).map((p) => ({ ...p, value: p.value - sinkBaseline }));
-    const lastDelivery = sinkReceived > 0 ? timeCounterReached(polls, sinkReceived) : undefined;
-    const e2eSeconds = lastDelivery !== undefined ? lastDelivery - firstInjection : undefined;
+    const relative = (text: string, base: number) => parseCounterPolls(text).map((p) => ({ ...p, value: p.value - base }));
+    // First injection: the sender's counter leaves its baseline; last delivery: the sink's reaches its final count.
+    const first = timeCounterReached(relative(senderPolls, senderBaseline), 1);
+    const last = sinkReceived > 0 ? timeCounterReached(relative(sinkPolls, sinkBaseline), sinkReceived) : undefined;
+    const firstInjection = first?.at ?? startedAt.getTime() / 1000;
+    const lastDelivery = last?.at;
+    // Without the sender's own first reading there is no end-to-end window (never mix clocks).
+    const e2eSeconds = first !== undefined && lastDelivery !== undefined ? lastDelivery - firstInjection : undefined;
     state.endToEnd = {
       sinkReceived,
       senderDelivered: totalDelta(senderBefore, senderNow, "total_messages_delivered"),
@@ -232,7 +246,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     state.failure = { step: err.step, message: err.message };
     progress({ type: "step-fail", host: input.sender.name, step: `trial ${input.trial} (${err.step})`, ms: Date.now() - startedAt.getTime(), error: err.message });
   } finally {
-    if (sinkPoller) await sinkPoller.stop();
+    if (pollers) await Promise.all([pollers.sender.stop(), pollers.sink.stop()]);
     // Raw series and logs beside the record, whatever happened.
     for (const s of samplers) {
       const points = resourceSeries(parseSamples(await s.stop()));
@@ -266,6 +280,7 @@ function buildRecord(
     messageCount: input.traffic.messageCount,
     durationCapSeconds: x.cap.seconds,
     senderMetrics: state.metrics.sender,
+    drain: state.drain,
   });
   const hostFacts = (f: HostFacts | undefined): { vcpu: number; memGiB: number; kernel: string } | undefined =>
     f ? { vcpu: f.vcpu, memGiB: f.memGiB, kernel: f.kernel } : undefined;

@@ -1,0 +1,170 @@
+/**
+ * A trial on the namespace lab, through the product's own code: provision over SSH, run the
+ * stand-in traffic-gen through the sender's kumod to the sink, and check every figure of the
+ * record against what the stand-ins counted with their own clocks. Then the failure cases: the
+ * sender's SSH connection killed mid-trial, and the sink's kumod killed mid-trial.
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ProgressEvent } from "../../scripts/progress/events";
+import { appendRecord, readRecords } from "../../scripts/results/results-dir";
+import { trialRecordSchema, type TrialRecord } from "../../scripts/results/trial-record";
+import { prepareLab, runPreparedTrial, type ProvisionedLab } from "../../scripts/sweep/prepare-lab";
+import { createNamespaceLab, skipNamespaceLab, type LabHostHandle, type NamespaceLab } from "../lab/namespace-lab";
+import { labHostsOf } from "../lab/namespace-lab-driver";
+import { smallLabConfig } from "../lab/lab-files";
+import { readKumodTruth, readTrafficGenTruth } from "../lab/standin-helpers";
+
+const skip = skipNamespaceLab();
+
+describe.skipIf(skip)("a trial on the namespace lab", () => {
+  let lab: NamespaceLab;
+  let sender: LabHostHandle;
+  let sink: LabHostHandle;
+  let prepared: ProvisionedLab;
+  let dir: string;
+  // 100 KB bodies make the run long enough (~10 s here) for a 1 % comparison of rates.
+  const cfg = smallLabConfig({ messageCount: 3000, concurrency: 20, bodySize: "100kb" });
+  const events: ProgressEvent[] = [];
+  const progress = (e: ProgressEvent): void => void events.push(e);
+  const size = cfg.sender.sizes[1]!;
+
+  const trial = async (n: number, signal = new AbortController().signal, drainTimeoutSeconds?: number): Promise<TrialRecord> => {
+    const outcome = await runPreparedTrial(prepared, { sizeId: size.id, size, trial: n, trials: 3 }, { runId: "e2e", resultsDir: dir, cfg, progress, signal, ...(drainTimeoutSeconds ? { drainTimeoutSeconds } : {}) });
+    if (outcome.status !== "recorded") throw new Error(`trial ${n} was not recorded: ${outcome.detail}`);
+    appendRecord(dir, outcome.record);
+    return outcome.record;
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "kumolab-trial-"));
+    lab = await createNamespaceLab({ hosts: ["sender", "sink"] });
+    sender = lab.hosts["sender"] as LabHostHandle;
+    sink = lab.hosts["sink"] as LabHostHandle;
+    prepared = await prepareLab(labHostsOf(lab), cfg, { progress });
+  }, 120_000);
+
+  afterAll(async () => {
+    await prepared?.close();
+    await lab?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("records every figure, and the rates match what the stand-ins counted themselves", async () => {
+    const r = await trial(1);
+    expect(r.status, JSON.stringify(r.failure)).toBe("ok");
+    // The namespace hosts share this machine's CPUs (and /proc/stat is machine-wide), so the
+    // sink's CPU is the whole machine's: "sink CPU high" is an honest verdict here, nothing else is.
+    expect(r.invalidReasons.filter((x) => x.code !== "sink-cpu-high"), JSON.stringify(r.invalidReasons)).toEqual([]);
+    expect(r.valid).toBe(r.invalidReasons.length === 0);
+    const tg = r.trafficGen!;
+    const e2e = r.endToEnd!;
+    // Every message sent reached the sink, and the sink's counters say so.
+    expect(tg.sent).toBe(3000);
+    expect(tg.failed).toBe(0);
+    expect(e2e.sinkReceived).toBe(tg.sent);
+    expect(e2e.senderDelivered).toBe(tg.sent);
+    expect(e2e.queueDrained).toBe(true);
+
+    // Ground truth, each by the stand-in's own clock and counter.
+    const tgTruth = readTrafficGenTruth(sender);
+    const sinkTruth = readKumodTruth(sink);
+    expect(tgTruth.sent).toBe(tg.sent);
+    expect(sinkTruth.received).toBe(e2e.sinkReceived);
+    const trueAcceptance = tgTruth.sent / (Number(tgTruth.elapsedNs) / 1e9);
+    expect(Math.abs(tg.rate.msgsPerSec / trueAcceptance - 1)).toBeLessThan(0.01);
+    // End to end: from the first injection to the last message the sink accepted.
+    const trueEndToEnd = sinkTruth.received / ((sinkTruth.lastReceivedAtMs! - tgTruth.startedAtMs) / 1000);
+    expect(e2e.msgsPerSec).not.toBeNull();
+    expect(Math.abs(e2e.msgsPerSec! / trueEndToEnd - 1)).toBeLessThan(0.01);
+    expect(e2e.mmh).toBeCloseTo((e2e.msgsPerSec! * 3600) / 1e6, 9);
+
+    // The limit: CPU and network sampled on both hosts, plausible values.
+    const res = r.resources!;
+    for (const h of [res.sender, res.sink]) {
+      expect(h.samples).toBeGreaterThan(1);
+      expect(h.cpuPct.mean).toBeGreaterThan(0);
+      expect(h.cpuPct.max).toBeLessThanOrEqual(100.5);
+      expect(h.memUsedPct.mean).toBeGreaterThan(0);
+      expect(h.interface).toBe("eth0");
+    }
+    // 3000 × 10 KB crossed the link: the sender sent at least that much, the sink received it.
+    expect(res.sender.netTxBytesPerSec.mean * res.sender.samples).toBeGreaterThan(3000 * 100_000 * 0.5);
+    expect(res.sink.netRxBytesPerSec.max).toBeGreaterThan(0);
+    const rawSamples = readFileSync(path.join(dir, r.files.samples), "utf8").trim().split("\n");
+    expect(rawSamples.length).toBe(res.sender.samples);
+
+    // Context a reader needs to reproduce the figure.
+    expect(r.context.kumodVersion.sender).toMatch(/^kumod /);
+    expect(r.context.hosts?.sender.vcpu).toBe(2);
+    expect(r.context.port25Proof).not.toBeNull();
+    expect(r.params.argv).toContain("--message-count");
+    expect(r.params.durationCapReason).toMatch(/auto/);
+    // The live rate reached the progress sink.
+    expect(events.some((e) => e.type === "rate")).toBe(true);
+    // Durable: the record reads back through the schema.
+    expect(readRecords(dir).records.at(-1)).toEqual(trialRecordSchema.parse(r));
+  }, 120_000);
+
+  it("a dropped SSH connection fails the trial with a reason, and the next trial works", async () => {
+    let killed = false;
+    const killer = (e: ProgressEvent): void => {
+      if (e.type === "rate" && !killed) {
+        killed = true;
+        // Kill the sshd processes serving our sessions on the sender (not the listener).
+        void sender.exec(["bash", "-c", "pkill -f 'sshd: root@notty' ; true"], { timeoutMs: 10_000 });
+      }
+    };
+    events.length = 0;
+    const before = Date.now();
+    const outcome = await runPreparedTrial(
+      prepared,
+      { sizeId: size.id, size, trial: 2, trials: 3 },
+      { runId: "e2e", resultsDir: dir, cfg, progress: (e) => (progress(e), killer(e)), signal: new AbortController().signal },
+    );
+    expect(Date.now() - before).toBeLessThan(90_000);
+    expect(killed).toBe(true);
+    expect(outcome.status).toBe("recorded");
+    if (outcome.status !== "recorded") return;
+    appendRecord(dir, outcome.record);
+    expect(outcome.record.status).toBe("failed");
+    expect(outcome.record.valid).toBe(false);
+    expect(outcome.record.failure?.step).toBe("traffic-gen");
+    expect(outcome.record.failure?.message).toMatch(/lost the SSH connection to sender/);
+
+    const next = await trial(3);
+    expect(next.status, JSON.stringify(next.failure)).toBe("ok");
+    expect(next.trafficGen?.sent).toBe(3000);
+    expect(readRecords(dir).records.map((x) => [x.trial, x.status])).toEqual([
+      [1, "ok"],
+      [2, "failed"],
+      [3, "ok"],
+    ]);
+  }, 180_000);
+
+  it("the sink's kumod killed mid-trial: failures counted, the trial invalid with its reasons, nothing hangs", async () => {
+    let killed = false;
+    const killer = (e: ProgressEvent): void => {
+      if (e.type === "rate" && e.sent > 200 && !killed) {
+        killed = true;
+        void sink.exec(["bash", "-c", "kill -9 $(cat /run/kumolab/kumod.pid)"], { timeoutMs: 10_000 });
+      }
+    };
+    const outcome = await runPreparedTrial(
+      prepared,
+      { sizeId: size.id, size, trial: 4, trials: 4 },
+      { runId: "e2e", resultsDir: dir, cfg, progress: (e) => (progress(e), killer(e)), signal: new AbortController().signal, drainTimeoutSeconds: 5 },
+    );
+    expect(killed).toBe(true);
+    expect(outcome.status).toBe("recorded");
+    if (outcome.status !== "recorded") return;
+    const r = outcome.record;
+    expect(r.valid).toBe(false);
+    const codes = r.invalidReasons.map((x) => x.code);
+    expect(codes).toContain("queue-not-drained");
+    expect(codes.some((c) => c === "send-failures" || c === "failed")).toBe(true);
+    expect(trialRecordSchema.safeParse(r).success).toBe(true);
+  }, 180_000);
+});
