@@ -2,16 +2,31 @@
  * `npm run lab -- <command>`: the lab's command line.
  *   config [--stack S]              the resolved lab config and where every value came from
  *   provision --inventory <file>    provision two hosts from an inventory (see lab-config/hosts.example.yaml)
- *   provision --stack <name>        provision the stack's hosts (needs scripts/cloud/stack-hosts.ts)
+ *   provision --stack <name>        provision the stack's hosts
+ *   trial [--inventory F | --stack S] [--results DIR]   provision (idempotent) and run one trial
  * Exit codes: 0 ok, 1 failure (the message says what to do).
  */
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
 import { Command } from "commander";
 import { LabConfigError } from "../../lab-config/resolve";
-import { loadLabConfig } from "../../lab-config/load";
+import { DEFAULTS_FILE, loadLabConfig, PROJECT_DIR } from "../../lab-config/load";
+import { loadHostsFromStack } from "../cloud/stack-hosts";
 import { DEFAULT_INVENTORY_FILE, hostsFromInventory } from "../hosts/inventory";
+import type { LabHosts } from "../hosts/lab-hosts";
+import { MANIFEST_FILE, TRIALS_FILE, appendRecord, readRecords, writeManifest } from "../results/results-dir";
+import { durationCap } from "../trial/duration-cap";
+import { formatTrialSummary } from "../trial/trial-summary";
+import { prepareLab, runPreparedTrial } from "../sweep/prepare-lab";
 import { terminalProgress } from "../progress/terminal";
 import { KUMOD_LOG_PATTERN } from "../provision/kumod-service";
 import { provisionLab } from "../provision/provision-lab";
+
+/** The hosts of the lab: a stack's outputs, or an inventory file (the default inventory when neither is given). */
+async function labHosts(o: { inventory?: string; stack?: string }): Promise<LabHosts> {
+  if (o.inventory && o.stack) throw new Error("give either --inventory or --stack, not both");
+  return o.stack ? loadHostsFromStack(o.stack) : hostsFromInventory(o.inventory ?? DEFAULT_INVENTORY_FILE);
+}
 
 function fail(e: unknown): never {
   process.stderr.write(`${(e as Error).message}\n`);
@@ -59,16 +74,68 @@ program
       if (!KUMOD_LOG_PATTERN.test(o.kumodLog)) throw new Error(`--kumod-log ${JSON.stringify(o.kumodLog)} is not a log filter such as kumod=info`);
       const deadline = Number(o.connectDeadline);
       if (!Number.isInteger(deadline) || deadline <= 0) throw new Error("--connect-deadline must be a positive number of seconds");
-      if (o.stack) {
-        // Reading hosts from a stack lives in scripts/cloud/stack-hosts.ts (not in this repository yet).
-        throw new Error(`provision --stack ${o.stack}: reading hosts from a stack is not yet available; use --inventory <file> (see lab-config/hosts.example.yaml)`);
-      }
-      const hosts = hostsFromInventory(o.inventory ?? DEFAULT_INVENTORY_FILE);
+      const hosts = await labHosts(o);
       const progress = terminalProgress(process.stdout);
       const r = await provisionLab(hosts, { progress, kumodLog: o.kumodLog, ssh: { connectDeadlineMs: deadline * 1000 } });
       process.stdout.write(
         `provisioned lab ${r.labId} in ${(r.durationMs / 1000).toFixed(1)} s${r.unchanged ? " (nothing changed)" : ""}; kumod ${r.sender.kumodVersion ?? "?"} (sender), ${r.sink.kumodVersion ?? "?"} (sink); port 25 proof passed at ${r.proof.at}\n`,
       );
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command("trial")
+  .description("run one trial (traffic-gen through the sender to the sink) and record every figure")
+  .option("--inventory <file>", `hosts inventory (default ${DEFAULT_INVENTORY_FILE} when --stack is not given)`)
+  .option("--stack <name>", "run on the hosts of this Pulumi stack")
+  .option("--lab-config <file>", "the lab config defaults file (traffic-gen parameters, SSH deadlines)", DEFAULTS_FILE)
+  .option("--results <dir>", "results folder to append the record to (default: results/trial-<time>)")
+  .action(async (o: { inventory?: string; stack?: string; labConfig: string; results?: string }) => {
+    try {
+      const cfg = loadLabConfig({ defaultsFile: o.labConfig, ...(o.stack ? { stack: o.stack } : {}) }).config;
+      const hosts = await labHosts(o);
+      const resultsDir = path.resolve(o.results ?? path.join(PROJECT_DIR, "results", `trial-${new Date().toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`));
+      mkdirSync(resultsDir, { recursive: true });
+      const size = hosts.sender.size;
+      const sizeId = o.stack ? cfg.sender.size : hosts.labId;
+      const sizeDef = cfg.sender.sizes.find((s) => s.id === sizeId);
+      const label = sizeDef?.instanceType ?? size?.label ?? "unknown";
+      const vcpu = sizeDef?.vcpu ?? size?.vcpu;
+      const ramGiB = sizeDef?.ramGiB ?? size?.ramGiB;
+      if (!existsSync(path.join(resultsDir, MANIFEST_FILE))) {
+        if (vcpu === undefined || ramGiB === undefined) throw new Error(`the sender's size is unknown: give sender.size { label, vcpu, ramGiB } in the inventory`);
+        const cap = durationCap(cfg.traffic);
+        writeManifest(resultsDir, {
+          schemaVersion: 1,
+          runId: path.basename(resultsDir),
+          createdAt: new Date().toISOString(),
+          source: o.stack ? "stack" : "inventory",
+          labId: hosts.labId,
+          sizes: [{ id: sizeId, label, vcpu, ramGiB, ...(sizeDef?.hourlyUsd !== undefined ? { hourlyUsd: sizeDef.hourlyUsd } : {}) }],
+          sink: { label: hosts.sink.size?.label ?? cfg.sink.vmSize },
+          trialsPerSize: 1,
+          coolDownSeconds: cfg.trials.coolDownSeconds,
+          traffic: { concurrency: cfg.traffic.concurrency, messageCount: cfg.traffic.messageCount, bodySizeBytes: cfg.traffic.bodySize, durationCapSeconds: cap.seconds, extraArgs: [] },
+        });
+      }
+      const trial = readRecords(resultsDir).records.filter((r) => r.sizeId === sizeId).reduce((m, r) => Math.max(m, r.trial), 0) + 1;
+      const progress = terminalProgress(process.stdout);
+      const lab = await prepareLab(hosts, cfg, { progress });
+      try {
+        const outcome = await runPreparedTrial(
+          lab,
+          { sizeId, size: { id: sizeId, instanceType: label, vcpu: vcpu ?? 1, ramGiB: ramGiB ?? 1, arch: sizeDef?.arch ?? "x86_64" }, trial, trials: trial },
+          { runId: path.basename(resultsDir), resultsDir, cfg, progress, signal: new AbortController().signal },
+        );
+        if (outcome.status === "interrupted") throw new Error(`trial interrupted: ${outcome.detail}`);
+        appendRecord(resultsDir, outcome.record);
+        process.stdout.write(`\n${formatTrialSummary(outcome.record, path.join(resultsDir, TRIALS_FILE))}\n`);
+        if (outcome.record.status === "failed") process.exitCode = 1;
+      } finally {
+        await lab.close();
+      }
     } catch (e) {
       fail(e);
     }

@@ -10,7 +10,7 @@ export type ProgressEvent =
   | { type: "step-fail"; host?: string; step: string; ms: number; error: string }
   | { type: "log"; host?: string; level: "info" | "warn"; message: string }
   /** Live traffic-gen progress, parsed from its progress line. */
-  | { type: "rate"; msgsPerSec: number; sent: number }
+  | { type: "rate"; msgsPerSec: number; sent: number; total?: number }
   /** Sweep position, for the ETA. */
   | { type: "sweep"; sizeId: string; trial: number; trials: number; done: number; total: number; etaSeconds?: number };
 

@@ -2,6 +2,7 @@
  * Progress for people: one plain line per event (no cursor tricks), so it reads the same in a
  * terminal, a CI log or a file. `[host] step … ✓ 1.2 s (changed)` / `✗ 0.3 s: reason`.
  */
+import { SingleBar } from "cli-progress";
 import type { ProgressEvent, ProgressSink } from "./events";
 
 export interface LineWriter {
@@ -36,10 +37,43 @@ export function formatProgressEvent(e: ProgressEvent): string | undefined {
   }
 }
 
+/**
+ * On a terminal, traffic-gen's live rate is a progress bar (cli-progress) that the next line
+ * replaces; elsewhere a plain rate line every 10 s.
+ */
+function liveRate(stream: NodeJS.WriteStream): { update: (e: Extract<ProgressEvent, { type: "rate" }>) => void; stop: () => void } {
+  let bar: SingleBar | undefined;
+  return {
+    update: (e) => {
+      if (!bar) {
+        bar = new SingleBar({
+          stream,
+          format: "traffic-gen |{bar}| {value}/{total} msgs | {rate} msgs/s | ETA {eta_formatted}",
+          hideCursor: true,
+          clearOnComplete: true,
+          etaBuffer: 5,
+        });
+        bar.start(e.total ?? Math.max(e.sent, 1), e.sent, { rate: e.msgsPerSec.toLocaleString("en-US") });
+      }
+      if (e.total === undefined) bar.setTotal(Math.max(e.sent, 1));
+      bar.update(e.sent, { rate: e.msgsPerSec.toLocaleString("en-US") });
+    },
+    stop: () => {
+      bar?.stop();
+      bar = undefined;
+    },
+  };
+}
+
 /** A ProgressSink that writes plain lines to `out` (stdout by default). */
 export function terminalProgress(out: LineWriter = process.stdout): ProgressSink {
+  const tty = out === process.stdout && process.stdout.isTTY ? liveRate(process.stdout) : undefined;
   let lastRateAt = 0;
   return (e) => {
+    if (tty) {
+      if (e.type === "rate") return tty.update(e);
+      tty.stop();
+    }
     // traffic-gen reports about once a second; a line every 10 s is enough in a log.
     if (e.type === "rate") {
       const now = Date.now();

@@ -98,17 +98,34 @@ function queueDepth(m: MetricsSnapshot): number {
 }
 
 /** A background command on a host whose output we keep; stopped by closing its channel. */
-function background(host: RemoteHost, command: string, timeoutMs: number): { stop: () => Promise<string> } {
+interface Background {
+  /** Resolves at the command's first output (it is running), or after `ms` (false). */
+  started(ms: number): Promise<boolean>;
+  stop(): Promise<string>;
+}
+
+function background(host: RemoteHost, command: string, timeoutMs: number): Background {
   const ac = new AbortController();
   let out = "";
+  let markStarted: () => void = () => undefined;
+  const firstOutput = new Promise<void>((resolve) => (markStarted = resolve));
   const done = host
-    .exec(command, { timeoutMs, signal: ac.signal, onStdout: (c) => (out += c) })
+    .exec(command, {
+      timeoutMs,
+      signal: ac.signal,
+      onStdout: (c) => {
+        out += c;
+        markStarted();
+      },
+    })
     .then(() => undefined)
     .catch(() => undefined); // stopping it is the normal end: its output is what we keep
   return {
+    started: (ms) => Promise.race([firstOutput.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]),
     stop: async () => {
       ac.abort();
-      await done;
+      // The remote loop ends at its next write; don't wait on a host that stopped answering.
+      await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
       return out;
     },
   };
@@ -126,8 +143,8 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   const rel = (f: string): string => path.relative(input.resultsDir, path.join(rawDir, f));
 
   const state: TrialState = { facts: {}, metrics: { sender: {}, sink: {} }, resources: {}, files: {} };
-  const samplers: Array<{ name: "sender" | "sink"; stop: () => Promise<string> }> = [];
-  let pollers: { sender: { stop: () => Promise<string> }; sink: { stop: () => Promise<string> } } | undefined;
+  const samplers: Array<{ name: "sender" | "sink" } & Background> = [];
+  let pollers: { sender: Background; sink: Background } | undefined;
   let trafficGenStdout = "";
   let trafficGenStderr = "";
   const drainLimitSeconds = input.drainTimeoutSeconds ?? Math.max(30, cap.seconds);
@@ -144,24 +161,39 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     );
     state.facts = { sender: senderFacts, sink: sinkFacts };
 
-    // 2. Metrics before.
-    const [senderBefore, sinkBefore] = await inStep("metrics before", () =>
-      Promise.all([readMetrics(input.sender, input.endpoints.senderMetricsUrl), readMetrics(input.sink, input.endpoints.sinkMetricsUrl)]),
-    );
+    // 2. Metrics before — once the sender holds nothing from earlier (a message left from an
+    //    interrupted trial would be delivered during this one and inflate the sink's count).
+    let senderBefore = await inStep("metrics before", () => readMetrics(input.sender, input.endpoints.senderMetricsUrl));
+    const settleStart = Date.now();
+    for (let i = 0; i < 10_000 && queueDepth(senderBefore) > 0 && Date.now() - settleStart < drainLimitSeconds * 1000 && !signal.aborted; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      senderBefore = await inStep("metrics before", () => readMetrics(input.sender, input.endpoints.senderMetricsUrl));
+    }
+    if (queueDepth(senderBefore) > 0) {
+      throw new TrialStepError(
+        "metrics before",
+        `the sender's queue still holds ${queueDepth(senderBefore)} messages from earlier after ${drainLimitSeconds} s; is the sink up? Check it, re-run 'npm run lab -- provision', then try again`,
+      );
+    }
+    const sinkBefore = await inStep("metrics before", () => readMetrics(input.sink, input.endpoints.sinkMetricsUrl));
     state.metrics = { sender: { before: senderBefore }, sink: { before: sinkBefore } };
     const senderBaseline = senderBefore.totals["total_messages_received"] ?? 0;
     const sinkBaseline = sinkBefore.totals["total_messages_received"] ?? 0;
 
-    // 3. Samplers on both hosts, and each kumod's received counter every 0.05 s: the sender's
+    // 3. Samplers on both hosts, and each kumod's received counter every 0.025 s: the sender's
     //    places the first injection, the sink's the last delivery.
     samplers.push({ name: "sender", ...background(input.sender, samplerScript(senderFacts.interface, maxSeconds), maxSeconds * 1000) });
     samplers.push({ name: "sink", ...background(input.sink, samplerScript(sinkFacts.interface, maxSeconds), maxSeconds * 1000) });
     pollers = {
-      sender: background(input.sender, counterPollerScript(input.endpoints.senderMetricsUrl, "total_messages_received", maxSeconds * 20), maxSeconds * 1000),
-      sink: background(input.sink, counterPollerScript(input.endpoints.sinkMetricsUrl, "total_messages_received", maxSeconds * 20), maxSeconds * 1000),
+      sender: background(input.sender, `bash -c ${shellQuote(counterPollerScript(input.endpoints.senderMetricsUrl, "total_messages_received", maxSeconds * 40))}`, maxSeconds * 1000),
+      sink: background(input.sink, `bash -c ${shellQuote(counterPollerScript(input.endpoints.sinkMetricsUrl, "total_messages_received", maxSeconds * 40))}`, maxSeconds * 1000),
     };
 
-    // 4. traffic-gen. The sender's own clock marks the first injection (printed just before exec).
+    // The counters must be read before the first message, or the first injection cannot be placed.
+    const running = await Promise.all([pollers.sender.started(10_000), pollers.sink.started(10_000)]);
+    if (running.includes(false)) progress({ type: "log", level: "warn", message: "a metrics poller did not start within 10 s: the end-to-end rate may be missing" });
+
+    // 4. traffic-gen.
     const reader = new ProgressLineReader();
     const command = `exec ${args.argv.map(shellQuote).join(" ")}`;
     progress({
@@ -175,7 +207,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
         signal,
         onStdout: (c) => {
           trafficGenStdout += c;
-          for (const p of reader.push(c)) progress({ type: "rate", msgsPerSec: p.msgsPerSec, sent: p.sent });
+          for (const p of reader.push(c)) progress({ type: "rate", msgsPerSec: p.msgsPerSec, sent: p.sent, total: traffic.messageCount });
         },
         onStderr: (c) => (trafficGenStderr += c),
       }),

@@ -1,0 +1,34 @@
+/** The one-screen summary of a trial record, for `npm run lab -- trial`. */
+import type { TrialRecord } from "../results/trial-record";
+
+const n = (v: number, digits = 0): string => v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const ms = (s: number): string => (s < 1 ? `${n(s * 1000, 1)} ms` : `${n(s, 2)} s`);
+const mbps = (bytesPerSec: number): string => `${n((bytesPerSec * 8) / 1e6, 1)} Mbit/s`;
+
+export function formatTrialSummary(r: TrialRecord, recordFile: string): string {
+  const lines: string[] = [];
+  lines.push(`Trial ${r.trial} of size ${r.sizeId} (${r.context.senderSize.label}) — lab ${r.labId}`);
+  lines.push(`  status: ${r.status}${r.failure ? ` at ${r.failure.step}: ${r.failure.message}` : ""}; figure ${r.valid ? "VALID" : "NOT VALID"}`);
+  const tg = r.trafficGen;
+  if (tg) {
+    lines.push(`  acceptance (traffic-gen): ${n(tg.rate.msgsPerSec, 1)} msgs/s = ${n(tg.rate.mmh, 3)} MMH — ${n(tg.sent)} sent, ${n(tg.failed)} failed in ${n(tg.elapsed.seconds, 2)} s (${tg.outcome})`);
+    if (tg.latency) lines.push(`  latency: p50 ${ms(tg.latency.p50)}, p99 ${ms(tg.latency.p99)}, max ${ms(tg.latency.max)}`);
+  }
+  const e2e = r.endToEnd;
+  if (e2e) {
+    lines.push(
+      e2e.msgsPerSec !== null && e2e.mmh !== null && e2e.seconds !== null
+        ? `  end to end (sink):       ${n(e2e.msgsPerSec, 1)} msgs/s = ${n(e2e.mmh, 3)} MMH — ${n(e2e.sinkReceived)} received in ${n(e2e.seconds, 2)} s`
+        : `  end to end (sink):       no rate — ${n(e2e.sinkReceived)} received, last delivery not observed`,
+    );
+    lines.push(`  sender queue: ${e2e.queueDrained ? "drained" : "NOT drained"} after ${n(e2e.drainWaitSeconds, 1)} s`);
+  }
+  const res = r.resources;
+  if (res) {
+    lines.push(`  CPU: sender mean ${n(res.sender.cpuPct.mean)} % (p95 ${n(res.sender.cpuPct.p95)} %), sink mean ${n(res.sink.cpuPct.mean)} % (p95 ${n(res.sink.cpuPct.p95)} %)`);
+    lines.push(`  network: sender tx ${mbps(res.sender.netTxBytesPerSec.mean)} (peak ${mbps(res.sender.netTxBytesPerSec.max)}), sink rx ${mbps(res.sink.netRxBytesPerSec.mean)} on ${res.sender.interface}/${res.sink.interface}`);
+  }
+  for (const reason of r.invalidReasons) lines.push(`  WARNING ${reason.code}: ${reason.detail}`);
+  lines.push(`  record: ${recordFile}`);
+  return lines.join("\n");
+}
