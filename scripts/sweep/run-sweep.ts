@@ -65,17 +65,23 @@ export interface SweepResult {
 
 export const trialKey = (sizeId: string, trial: number): string => `${sizeId}#${trial}`;
 
+/** Each size once, first occurrence kept (`--sizes c2-r4,c2-r4` must not run c2-r4's trials twice). */
+function uniqueSizes(sizes: SenderSize[]): SenderSize[] {
+  return sizes.filter((s, i) => sizes.findIndex((o) => o.id === s.id) === i);
+}
+
 /** The (size, trial) pairs still to run, in order. Duplicates are impossible: each pair appears once. */
 export function remainingTrials(sizes: SenderSize[], trials: number, recorded: Set<string>): TrialSpec[] {
-  return sizes.flatMap((size) =>
+  return uniqueSizes(sizes).flatMap((size) =>
     Array.from({ length: trials }, (_, i) => ({ sizeId: size.id, size, trial: i + 1, trials })).filter((t) => !recorded.has(trialKey(t.sizeId, t.trial))),
   );
 }
 
 export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: SweepOptions): Promise<SweepResult> {
   const { progress, signal } = opts;
-  const todo = remainingTrials(opts.sizes, opts.trials, await deps.recordedTrials());
-  const total = opts.sizes.length * opts.trials;
+  const sizes = uniqueSizes(opts.sizes);
+  const todo = remainingTrials(sizes, opts.trials, await deps.recordedTrials());
+  const total = sizes.length * opts.trials;
   const skipped = total - todo.length;
   if (skipped > 0) progress({ type: "log", level: "info", message: `resuming: ${skipped} of ${total} trials already recorded, ${todo.length} to run` });
 
@@ -87,7 +93,7 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
   let trialSecondsSum = 0;
 
   try {
-    for (const size of opts.sizes) {
+    for (const size of sizes) {
       const specs = todo.filter((t) => t.sizeId === size.id);
       if (specs.length === 0) continue;
       if (signal.aborted) break;

@@ -1,0 +1,269 @@
+/** The sweep loop over in-memory deps: order of work, resume, failures, errors, interrupts, teardown. */
+import { describe, expect, test } from "vitest";
+import { loadLabConfig } from "../../lab-config/load";
+import type { SenderSize } from "../../lab-config/schema";
+import type { LabHosts } from "../../scripts/hosts/lab-hosts";
+import type { LabDriver, LabReady, TeardownOutcome } from "../../scripts/lab-drivers/lab-driver";
+import type { ProgressEvent } from "../../scripts/progress/events";
+import { remainingTrials, runSweep, trialKey, type PreparedLab, type SweepOptions, type TrialOutcome, type TrialSpec } from "../../scripts/sweep/run-sweep";
+
+const sizes = loadLabConfig().config.sender.sizes;
+const C2 = sizes.find((s) => s.id === "c2-r4") as SenderSize;
+const C4 = sizes.find((s) => s.id === "c4-r16") as SenderSize;
+
+function hostsFor(sizeId: string): LabHosts {
+  const host = (role: "sender" | "sink", address: string) => ({
+    role,
+    name: `${role} (${address})`,
+    address,
+    port: 22,
+    user: "kumo",
+    hostKey: { kind: "pinned" as const, publicKey: "ssh-ed25519 AAAA" },
+    credentials: { kind: "private-key-file" as const, path: "/dev/null" },
+  });
+  return { labId: `lab-${sizeId}`, sender: host("sender", "198.18.0.10"), sink: host("sink", "198.18.0.20"), sinkAddressFromSender: "198.18.0.20", sinkPort: 2525, cloudFirewalls: [] };
+}
+
+interface World {
+  log: string[];
+  progress: ProgressEvent[];
+  ensureSignals: AbortSignal[];
+  deps: Parameters<typeof runSweep<PreparedLab>>[0];
+}
+
+interface Script {
+  recorded?: string[];
+  trial?: (spec: TrialSpec, ctl: { abort: () => void }) => TrialOutcome;
+  ensureError?: (sizeId: string) => Error | undefined;
+  teardown?: TeardownOutcome;
+  created?: boolean;
+}
+
+function world(script: Script, ctl: { abort: () => void }): World {
+  const log: string[] = [];
+  const ensureSignals: AbortSignal[] = [];
+  let built = script.created ?? false;
+  const driver: LabDriver = {
+    description: "fake lab",
+    source: "stack",
+    canResize: true,
+    async ensureLab(size, opts): Promise<LabReady> {
+      log.push(`ensureLab ${size.id}`);
+      ensureSignals.push(opts.signal);
+      const err = script.ensureError?.(size.id);
+      if (err) throw err;
+      const change = built ? "resized" : "created";
+      built = true;
+      return { hosts: hostsFor(size.id), change };
+    },
+    async existingLab() {
+      return undefined;
+    },
+    async recover() {
+      log.push("recover");
+    },
+    async teardown() {
+      log.push("teardown");
+      return script.teardown ?? { ok: true, detail: "destroyed" };
+    },
+  };
+  return {
+    log,
+    progress: [],
+    ensureSignals,
+    deps: {
+      driver,
+      async prepare(hosts) {
+        log.push(`prepare ${hosts.labId}`);
+        return {
+          hosts,
+          close: async () => void log.push(`close ${hosts.labId}`),
+        };
+      },
+      async runTrial(_lab, spec) {
+        log.push(`trial ${trialKey(spec.sizeId, spec.trial)}`);
+        return script.trial?.(spec, ctl) ?? { status: "ok", detail: "fine" };
+      },
+      async recordedTrials() {
+        return new Set(script.recorded ?? []);
+      },
+      async timeline(kind, sizeId, detail) {
+        log.push(`timeline ${kind}${sizeId ? ` ${sizeId}` : ""}${detail ? ` (${detail})` : ""}`);
+      },
+    },
+  };
+}
+
+async function sweep(script: Script, over: Partial<SweepOptions> = {}) {
+  const ac = new AbortController();
+  const pulumiAc = new AbortController();
+  const w = world(script, { abort: () => ac.abort(new Error("SIGINT received")) });
+  const result = await runSweep(w.deps, {
+    sizes: [C2, C4],
+    trials: 2,
+    coolDownSeconds: 0.01,
+    keep: false,
+    failFast: false,
+    signal: ac.signal,
+    pulumiSignal: pulumiAc.signal,
+    progress: (e) => {
+      w.progress.push(e);
+      if (e.type === "log" && e.message.startsWith("cool-down")) w.log.push("cool-down");
+    },
+    ...over,
+  });
+  return { ...w, result, pulumiSignal: pulumiAc.signal };
+}
+
+describe("runSweep", () => {
+  test("2 sizes × 2 trials: build, prepare, trials with cool-down between them, resize, and teardown at the end", async () => {
+    const { log, result, progress, ensureSignals, pulumiSignal } = await sweep({});
+    expect(log).toEqual([
+      "timeline lab-up-start c2-r4",
+      "ensureLab c2-r4",
+      "timeline lab-up-done c2-r4 (created)",
+      "prepare lab-c2-r4",
+      "trial c2-r4#1",
+      "cool-down",
+      "trial c2-r4#2",
+      "close lab-c2-r4",
+      "timeline size-done c2-r4",
+      "timeline size-start c4-r16",
+      "ensureLab c4-r16",
+      "timeline size-start c4-r16 (resized)",
+      "prepare lab-c4-r16",
+      "trial c4-r16#1",
+      "cool-down",
+      "trial c4-r16#2",
+      "close lab-c4-r16",
+      "timeline size-done c4-r16",
+      "timeline lab-destroy-start",
+      "teardown",
+      "timeline lab-destroyed (destroyed)",
+    ]);
+    expect(result).toMatchObject({ ran: 4, failed: 0, skipped: 0, interrupted: false, teardown: { ok: true } });
+    expect(result.error).toBeUndefined();
+    // The Pulumi operation gets the Pulumi signal (see interrupts.ts), not the sweep's.
+    expect(ensureSignals.every((s) => s === pulumiSignal)).toBe(true);
+    // Trial k of n for size s, and how far the sweep is.
+    const positions = progress.flatMap((e) => (e.type === "sweep" ? [`${e.sizeId} ${e.trial}/${e.trials} ${e.done}/${e.total}`] : []));
+    expect(positions).toEqual(["c2-r4 1/2 0/4", "c2-r4 2/2 1/4", "c4-r16 1/2 2/4", "c4-r16 2/2 3/4"]);
+  });
+
+  test("--keep: no teardown, and the result says the lab was kept", async () => {
+    const { log, result } = await sweep({}, { keep: true });
+    expect(log).not.toContain("teardown");
+    expect(log).not.toContain("timeline lab-destroy-start");
+    expect(result.teardown).toEqual({ ok: true, detail: "lab kept (--keep)" });
+  });
+
+  test("resume: recorded pairs are skipped; a size with nothing left is not even built", async () => {
+    const { log, result } = await sweep({ recorded: [trialKey("c2-r4", 1), trialKey("c2-r4", 2), trialKey("c4-r16", 2)] });
+    expect(log.filter((l) => l.startsWith("ensureLab") || l.startsWith("trial"))).toEqual(["ensureLab c4-r16", "trial c4-r16#1"]);
+    expect(result).toMatchObject({ ran: 1, skipped: 3 });
+  });
+
+  test("a failed trial is counted and the sweep goes on", async () => {
+    const { log, result, progress } = await sweep({ trial: (s) => (s.sizeId === "c2-r4" && s.trial === 1 ? { status: "failed", detail: "traffic-gen exited 1" } : { status: "ok", detail: "" }) });
+    expect(log.filter((l) => l.startsWith("trial"))).toEqual(["trial c2-r4#1", "trial c2-r4#2", "trial c4-r16#1", "trial c4-r16#2"]);
+    expect(result).toMatchObject({ ran: 3, failed: 1, interrupted: false });
+    expect(result.error).toBeUndefined();
+    expect(progress.some((e) => e.type === "log" && e.level === "warn" && e.message.includes("trial 1 of size c2-r4 failed: traffic-gen exited 1"))).toBe(true);
+  });
+
+  test("--fail-fast: the first failure stops the sweep, the lab is still closed and torn down", async () => {
+    const { log, result } = await sweep({ trial: (s) => (s.trial === 1 ? { status: "failed", detail: "sink refused" } : { status: "ok", detail: "" }) }, { failFast: true });
+    expect(log.filter((l) => l.startsWith("trial"))).toEqual(["trial c2-r4#1"]);
+    expect(log).toContain("close lab-c2-r4");
+    expect(log).not.toContain("ensureLab c4-r16");
+    expect(log.slice(-4)).toEqual(["recover", "timeline lab-destroy-start", "teardown", "timeline lab-destroyed (destroyed)"]);
+    expect(result.failed).toBe(1);
+    expect(result.error?.message).toMatch(/--fail-fast/);
+    expect(result.error?.message).toContain("sink refused");
+  });
+
+  test("an error building the lab: recover, then teardown; the error is in the result", async () => {
+    const { log, result } = await sweep({ ensureError: (id) => (id === "c2-r4" ? new Error("quota exceeded for c5.large") : undefined) });
+    expect(log).not.toContain("prepare lab-c2-r4");
+    expect(log.filter((l) => l.startsWith("trial"))).toEqual([]);
+    expect(log.slice(-4)).toEqual(["recover", "timeline lab-destroy-start", "teardown", "timeline lab-destroyed (destroyed)"]);
+    expect(result.error?.message).toBe("quota exceeded for c5.large");
+    expect(result.ran).toBe(0);
+  });
+
+  test("interrupted mid-trial: the trial is not counted, the sweep stops, recover and teardown run", async () => {
+    const { log, result } = await sweep({
+      trial: (s, ctl) => {
+        if (s.trial === 2) {
+          ctl.abort();
+          return { status: "interrupted", detail: "SIGINT" };
+        }
+        return { status: "ok", detail: "" };
+      },
+    });
+    expect(result.interrupted).toBe(true);
+    expect(result).toMatchObject({ ran: 1, failed: 0 });
+    expect(result.error).toBeUndefined();
+    expect(log).not.toContain("ensureLab c4-r16");
+    expect(log).toContain("close lab-c2-r4");
+    expect(log).not.toContain("timeline size-done c2-r4");
+    expect(log.slice(-5)).toEqual(["timeline interrupted (SIGINT received)", "recover", "timeline lab-destroy-start", "teardown", "timeline lab-destroyed (destroyed)"]);
+  });
+
+  test("interrupted during the cool-down: the next trial never starts", async () => {
+    const ac = new AbortController();
+    const w = world({}, { abort: () => undefined });
+    const result = await runSweep(w.deps, {
+      sizes: [C2],
+      trials: 2,
+      coolDownSeconds: 30,
+      keep: false,
+      failFast: false,
+      signal: ac.signal,
+      pulumiSignal: new AbortController().signal,
+      progress: (e) => {
+        // Ctrl-C as soon as the cool-down starts: a 30 s wait must end at once.
+        if (e.type === "log" && e.message.startsWith("cool-down")) setTimeout(() => ac.abort(new Error("SIGTERM received")), 1);
+      },
+    });
+    expect(w.log.filter((l) => l.startsWith("trial"))).toEqual(["trial c2-r4#1"]);
+    expect(result).toMatchObject({ ran: 1, interrupted: true });
+    expect(w.log).toContain("recover");
+    expect(w.log).toContain("teardown");
+  }, 10_000);
+
+  test("a size given twice (--sizes c2-r4,c2-r4) runs its trials once", async () => {
+    const { log, result } = await sweep({}, { sizes: [C2, C2] });
+    expect(log.filter((l) => l.startsWith("trial"))).toEqual(["trial c2-r4#1", "trial c2-r4#2"]);
+    expect(log.filter((l) => l.startsWith("ensureLab"))).toEqual(["ensureLab c2-r4"]);
+    expect(result).toMatchObject({ ran: 2, skipped: 0 });
+    const totals = result.ran + result.failed + result.skipped;
+    expect(totals).toBe(2);
+  });
+
+  test("a failed teardown is returned as is (what remains, how to remove), without 'lab-destroyed'", async () => {
+    const failed: TeardownOutcome = { ok: false, remaining: ["aws:ec2/instance:Instance i-0abc"], howToRemove: "npm run down -- --stack dev" };
+    const { log, result } = await sweep({ teardown: failed });
+    expect(result.teardown).toEqual(failed);
+    expect(log).not.toContain("timeline lab-destroyed (destroyed)");
+    expect(log.at(-1)).toBe("teardown");
+  });
+});
+
+describe("remainingTrials", () => {
+  test("in order, each pair once, recorded pairs left out", () => {
+    const todo = remainingTrials([C2, C4], 3, new Set([trialKey("c2-r4", 2), trialKey("c4-r16", 1), trialKey("c9-r9", 1)]));
+    expect(todo.map((t) => trialKey(t.sizeId, t.trial))).toEqual(["c2-r4#1", "c2-r4#3", "c4-r16#2", "c4-r16#3"]);
+    expect(todo.every((t) => t.trials === 3)).toBe(true);
+  });
+
+  test("a size listed twice is not run twice", () => {
+    const todo = remainingTrials([C2, C2], 2, new Set());
+    const keys = todo.map((t) => trialKey(t.sizeId, t.trial));
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  test("everything recorded: nothing to do", () => {
+    expect(remainingTrials([C2], 2, new Set(["c2-r4#1", "c2-r4#2"]))).toEqual([]);
+  });
+});
