@@ -26,9 +26,12 @@ export function parsePrometheusText(text: string, at: Date = new Date()): Metric
     if (!m || !m[1] || !m[3]) throw new MetricsParseError(`not a Prometheus sample line: ${JSON.stringify(line.slice(0, 120))}`);
     const value = m[3] === "+Inf" ? Infinity : m[3] === "-Inf" ? -Infinity : Number(m[3]);
     if (Number.isNaN(value) && m[3] !== "NaN") throw new MetricsParseError(`bad value in ${JSON.stringify(line.slice(0, 120))}`);
-    series[`${m[1]}${m[2] ?? ""}`] = value;
-    if (Number.isFinite(value)) totals[m[1]] = (totals[m[1]] ?? 0) + value;
     lines++;
+    // +Inf/NaN have no JSON form (the series go into the trial record) and add nothing to a total:
+    // read, but not kept. The snapshot schema would otherwise reject the whole scrape.
+    if (!Number.isFinite(value)) continue;
+    series[`${m[1]}${m[2] ?? ""}`] = value;
+    totals[m[1]] = (totals[m[1]] ?? 0) + value;
   }
   if (lines === 0) throw new MetricsParseError("the metrics endpoint answered with no samples");
   return metricsSnapshotSchema.parse({ at: at.toISOString(), series, totals });
