@@ -80,6 +80,15 @@ function releaseCpuset(dir: string): void {
   fs.rmdirSync(dir);
 }
 
+/** cpusets of namespace hosts that no longer exist (a lab whose owner was killed). */
+function reapStaleCpusets(): void {
+  if (!fs.existsSync(CPUSET_ROOT)) return;
+  const alive = new Set(run(["ip", "netns", "list"]).split("\n").map((l) => l.split(" ")[0]));
+  for (const d of fs.readdirSync(CPUSET_ROOT)) {
+    if (d.startsWith("kumolab-") && !alive.has(d.slice("kumolab-".length))) releaseCpuset(path.join(CPUSET_ROOT, d));
+  }
+}
+
 export class NamespaceLabDriver implements LabDriver {
   readonly source = "inventory" as const;
   readonly canResize = true;
@@ -92,6 +101,7 @@ export class NamespaceLabDriver implements LabDriver {
     if (!this.lab) {
       opts.progress({ type: "log", level: "info", message: "namespace lab: creating sender and sink hosts" });
       this.lab = await createNamespaceLab({ hosts: ["sender", "sink"] });
+      reapStaleCpusets(); // after create: it reaped the namespaces of labs whose owner died
       change = "created";
     } else {
       change = "resized";

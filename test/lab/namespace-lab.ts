@@ -194,6 +194,9 @@ function installExitHandlers(): void {
   process.on("exit", teardownAll);
   for (const sig of ["SIGINT", "SIGTERM"] as const) {
     process.on(sig, () => {
+      // Someone else handles this signal (the sweep tears its lab down itself, then exits): let
+      // it; the exit handler above still removes whatever is left.
+      if (process.listenerCount(sig) > 1) return;
       teardownAll();
       process.exit(sig === "SIGINT" ? 130 : 143);
     });

@@ -1,0 +1,152 @@
+/**
+ * The sweep as a user runs it — a process — over the namespace lab: a 2-size × 2-trial sweep
+ * completes and reports; a sweep killed mid-trial (SIGKILL) and resumed ends with exactly the
+ * planned trials; SIGINT mid-sweep tears the lab down and keeps the results; failing trials are
+ * recorded and the sweep goes on, or stops with --fail-fast.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import YAML from "yaml";
+import { readRecords, readTimeline } from "../../scripts/results/results-dir";
+import { skipNamespaceLab } from "../lab/namespace-lab";
+import { smallLabConfigObject } from "../lab/lab-files";
+
+const REPO = path.resolve(__dirname, "..", "..");
+// tsx's require hook in this node process (its CLI would run a second, child node process, and a
+// signal to the CLI is not a signal to the sweep).
+const TSX_HOOK = path.join(REPO, "node_modules", "tsx", "dist", "cjs", "index.cjs");
+const ENTRY = path.join(REPO, "test", "lab", "sweep-entry.ts");
+const skip = skipNamespaceLab();
+
+interface Run {
+  child: ChildProcess;
+  out: () => string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startSweep(args: string[]): Run {
+  const child = spawn(process.execPath, ["--require", TSX_HOOK, ENTRY, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  return { child, out: () => out, exit };
+}
+
+async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (let i = 0; i < 10_000 && Date.now() < until; i++) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Namespaces of the lab harness still present (each test's sweep must leave none of its own). */
+function labNamespaces(): string[] {
+  return spawnSync("ip", ["netns", "list"], { encoding: "utf8" })
+    .stdout.split("\n")
+    .map((l) => l.split(" ")[0] ?? "")
+    .filter((n) => /^kl[0-9a-z]+-(sender|sink)$/.test(n));
+}
+
+const recordCount = (dir: string): number => (existsSync(path.join(dir, "trials.jsonl")) ? readRecords(dir).records.length : 0);
+
+describe.skipIf(skip)("npm run sweep on the namespace lab", () => {
+  let work: string;
+  let labConfig: string;
+  let failingConfig: string;
+  const runs: Run[] = [];
+
+  beforeAll(() => {
+    work = mkdtempSync(path.join(os.tmpdir(), "kumolab-sweep-"));
+    labConfig = path.join(work, "lab.yaml");
+    require("node:fs").writeFileSync(labConfig, YAML.stringify(smallLabConfigObject({ messageCount: 400, concurrency: 10, bodySize: "10kb", trials: 2, coolDownSeconds: 1 })));
+    failingConfig = path.join(work, "failing.yaml");
+    const failing = smallLabConfigObject({ messageCount: 400, concurrency: 10, bodySize: "10kb", trials: 2, coolDownSeconds: 0 });
+    // traffic-gen refuses this throttle spec: every trial fails at its traffic-gen step.
+    (failing["traffic"] as Record<string, unknown>)["throttle"] = "not-a-rate";
+    require("node:fs").writeFileSync(failingConfig, YAML.stringify(failing));
+  });
+
+  afterAll(() => {
+    for (const r of runs) if (r.child.exitCode === null) r.child.kill("SIGKILL");
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it("2 sizes × 2 trials, killed mid-trial (SIGKILL) and resumed: exactly the planned trials, the sender resized between sizes, the report written, the lab torn down", async () => {
+    const dir = path.join(work, "sweep");
+    const first = startSweep(["--lab-config", labConfig, "--results", dir, "--yes", "--sizes", "ns-1cpu,ns-2cpu"]);
+    runs.push(first);
+    await waitFor("the first trial record", () => recordCount(dir) >= 1, 120_000);
+    // Mid-trial: the second trial starts right after the cool-down.
+    await waitFor("the second trial to start", () => /sweep ns-1cpu trial 2\/2/.test(first.out()), 60_000);
+    first.child.kill("SIGKILL");
+    await first.exit;
+    expect(recordCount(dir)).toBe(1);
+    // The plan came first, then progress with trial k of n.
+    expect(first.out()).toMatch(/Sweep plan/);
+    expect(first.out()).toMatch(/estimate: /);
+
+    const resumed = startSweep(["--lab-config", labConfig, "--resume", dir, "--yes"]);
+    runs.push(resumed);
+    const { code } = await resumed.exit;
+    expect(code, resumed.out()).toBe(0);
+    expect(resumed.out()).toMatch(/resuming: 1 of 4 trials already recorded, 3 to run/);
+    expect(resumed.out()).toMatch(/sweep ns-2cpu trial 2\/2 — 3\/4 done/);
+    const { records } = readRecords(dir);
+    expect(records.map((r) => `${r.sizeId}#${r.trial}:${r.status}`).sort()).toEqual(["ns-1cpu#1:ok", "ns-1cpu#2:ok", "ns-2cpu#1:ok", "ns-2cpu#2:ok"]);
+    // The emulated resize: the sender reported 1 vCPU, then 2.
+    expect(records.map((r) => [r.sizeId, r.context.hosts?.sender.vcpu])).toEqual([
+      ["ns-1cpu", 1],
+      ["ns-1cpu", 1],
+      ["ns-2cpu", 2],
+      ["ns-2cpu", 2],
+    ]);
+    for (const f of ["report.md", "report.csv", "report.json", "chart.svg", "report.html", "run.json", "timeline.jsonl"]) expect(existsSync(path.join(dir, f)), f).toBe(true);
+    expect(readFileSync(path.join(dir, "report.md"), "utf8")).toMatch(/\| CPU \| RAM \| RATE/);
+    expect(readTimeline(dir).events.at(-1)?.kind).toBe("lab-destroyed");
+    expect(labNamespaces()).toEqual([]);
+  }, 300_000);
+
+  it("SIGINT mid-sweep: the lab is torn down, the results are kept, and the way to resume is printed", async () => {
+    const dir = path.join(work, "sigint");
+    const run = startSweep(["--lab-config", labConfig, "--results", dir, "--yes"]);
+    runs.push(run);
+    await waitFor("the first trial record", () => recordCount(dir) >= 1, 120_000);
+    run.child.kill("SIGINT");
+    const { code } = await run.exit;
+    expect(code, run.out()).toBe(130);
+    expect(run.out()).toMatch(/SIGINT received: stopping/);
+    expect(run.out().slice(-2500)).toMatch(/Finish with: npm run sweep -- --resume /);
+    expect(recordCount(dir)).toBeGreaterThanOrEqual(1);
+    const kinds = readTimeline(dir).events.map((e) => e.kind);
+    expect(kinds).toContain("interrupted");
+    expect(kinds.at(-1)).toBe("lab-destroyed");
+    expect(labNamespaces()).toEqual([]);
+  }, 180_000);
+
+  it("a failing trial is recorded and the sweep goes on; --fail-fast stops at the first", async () => {
+    const goOn = path.join(work, "fail-go-on");
+    const run = startSweep(["--lab-config", failingConfig, "--results", goOn, "--yes", "--sizes", "ns-2cpu"]);
+    runs.push(run);
+    expect((await run.exit).code, run.out()).toBe(1);
+    const all = readRecords(goOn).records;
+    expect(all.map((r) => `${r.trial}:${r.status}`)).toEqual(["1:failed", "2:failed"]);
+    expect(all[0]?.failure?.step).toBe("traffic-gen");
+    expect(all[0]?.failure?.message).toMatch(/throttle/);
+    expect(readFileSync(path.join(goOn, "report.md"), "utf8")).toMatch(/excluded/i);
+
+    const fast = path.join(work, "fail-fast");
+    const stop = startSweep(["--lab-config", failingConfig, "--results", fast, "--yes", "--fail-fast"]);
+    runs.push(stop);
+    expect((await stop.exit).code, stop.out()).toBe(1);
+    expect(readRecords(fast).records.map((r) => `${r.sizeId}#${r.trial}`)).toEqual(["ns-1cpu#1"]);
+    expect(stop.out()).toMatch(/--fail-fast/);
+    expect(readTimeline(fast).events.at(-1)?.kind).toBe("lab-destroyed");
+    expect(labNamespaces()).toEqual([]);
+  }, 240_000);
+});
