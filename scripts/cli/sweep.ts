@@ -123,8 +123,14 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     trials = manifest.trialsPerSize;
     coolDown = manifest.coolDownSeconds;
   } else {
+    const ids = opts.sizes ?? cfg.sender.sizes.map((s) => s.id);
+    const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
+    if (repeated.length > 0) {
+      process.stderr.write(`--sizes: ${repeated.join(", ")} given more than once; each size runs once (use --trials for more trials)\n`);
+      return 2;
+    }
     try {
-      sizes = (opts.sizes ?? cfg.sender.sizes.map((s) => s.id)).map((id) => senderSizeById(cfg, id));
+      sizes = ids.map((id) => senderSizeById(cfg, id));
     } catch (e) {
       process.stderr.write(`--sizes: ${(e as Error).message}\n`);
       return 2;
