@@ -141,6 +141,14 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
   }
 
   const driver = await (hooks.makeDriver ?? makeDriver)(cfg, opts);
+  if (driver.fixedSize && !manifest) {
+    // An inventory's hosts are one size: that size is the sweep's only one.
+    if (opts.sizes) {
+      process.stderr.write(`${driver.description} has one sender size (from its sender.size); drop --sizes\n`);
+      return 2;
+    }
+    sizes = [driver.fixedSize];
+  }
   if (!driver.canResize && sizes.length > 1) {
     process.stderr.write(`${driver.description} cannot resize its sender: choose one size with --sizes (it has ${sizes.length})\n`);
     return 2;

@@ -11,14 +11,16 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { readRecords, readTimeline } from "../../scripts/results/results-dir";
-import { skipNamespaceLab } from "../lab/namespace-lab";
-import { smallLabConfigObject } from "../lab/lab-files";
+import { createNamespaceLab, skipNamespaceLab, type LabHostHandle } from "../lab/namespace-lab";
+import { smallLabConfigObject, writeInventory } from "../lab/lab-files";
 
 const REPO = path.resolve(__dirname, "..", "..");
 // tsx's require hook in this node process (its CLI would run a second, child node process, and a
 // signal to the CLI is not a signal to the sweep).
 const TSX_HOOK = path.join(REPO, "node_modules", "tsx", "dist", "cjs", "index.cjs");
 const ENTRY = path.join(REPO, "test", "lab", "sweep-entry.ts");
+/** The product's own `npm run sweep` entry (no test hooks). */
+const SWEEP_CLI = path.join(REPO, "scripts", "cli", "sweep.ts");
 const skip = skipNamespaceLab();
 
 interface Run {
@@ -27,8 +29,8 @@ interface Run {
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-function startSweep(args: string[]): Run {
-  const child = spawn(process.execPath, ["--require", TSX_HOOK, ENTRY, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+function startSweep(args: string[], entry = ENTRY): Run {
+  const child = spawn(process.execPath, ["--require", TSX_HOOK, entry, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
@@ -129,17 +131,29 @@ describe.skipIf(skip)("npm run sweep on the namespace lab", () => {
     expect(labNamespaces()).toEqual([]);
   }, 180_000);
 
-  it("a failing trial is recorded and the sweep goes on; --fail-fast stops at the first", async () => {
-    const goOn = path.join(work, "fail-go-on");
-    const run = startSweep(["--lab-config", failingConfig, "--results", goOn, "--yes", "--sizes", "ns-2cpu"]);
-    runs.push(run);
-    expect((await run.exit).code, run.out()).toBe(1);
-    const all = readRecords(goOn).records;
-    expect(all.map((r) => `${r.trial}:${r.status}`)).toEqual(["1:failed", "2:failed"]);
-    expect(all[0]?.failure?.step).toBe("traffic-gen");
-    expect(all[0]?.failure?.message).toMatch(/throttle/);
-    expect(readFileSync(path.join(goOn, "report.md"), "utf8")).toMatch(/excluded/i);
+  it("on an inventory (the product's own entry point): failing trials are recorded and the sweep goes on; the hosts are left as given", async () => {
+    const lab = await createNamespaceLab({ hosts: ["sender", "sink"] });
+    try {
+      const inventory = writeInventory(work, lab);
+      const dir = path.join(work, "inventory");
+      const run = startSweep(["--inventory", inventory, "--lab-config", failingConfig, "--results", dir, "--yes"], SWEEP_CLI);
+      runs.push(run);
+      expect((await run.exit).code, run.out()).toBe(1);
+      expect(run.out()).toMatch(/inventory .*hosts\.yaml/);
+      const all = readRecords(dir).records;
+      expect(all.map((r) => `${r.sizeId}#${r.trial}:${r.status}`)).toEqual([`ns-${lab.id}#1:failed`, `ns-${lab.id}#2:failed`]);
+      expect(all[0]?.failure?.step).toBe("traffic-gen");
+      expect(all[0]?.failure?.message).toMatch(/throttle/);
+      expect(readFileSync(path.join(dir, "report.md"), "utf8")).toMatch(/excluded/i);
+      expect(run.out()).toMatch(/inventory hosts left running/);
+      // Not ours to destroy: the hosts still answer.
+      expect((await (lab.hosts["sender"] as LabHostHandle).exec(["true"])).code).toBe(0);
+    } finally {
+      await lab.destroy();
+    }
+  }, 240_000);
 
+  it("--fail-fast stops at the first failed trial and still tears the lab down", async () => {
     const fast = path.join(work, "fail-fast");
     const stop = startSweep(["--lab-config", failingConfig, "--results", fast, "--yes", "--fail-fast"]);
     runs.push(stop);
