@@ -47,12 +47,17 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Pr
   throw new Error(`timed out waiting for ${what}`);
 }
 
-/** Namespaces of the lab harness still present (each test's sweep must leave none of its own). */
-function labNamespaces(): string[] {
+function allLabNamespaces(): string[] {
   return spawnSync("ip", ["netns", "list"], { encoding: "utf8" })
     .stdout.split("\n")
     .map((l) => l.split(" ")[0] ?? "")
     .filter((n) => /^kl[0-9a-z]+-(sender|sink)$/.test(n));
+}
+/** Namespaces present before this file ran (another lab on the machine) are not ours to judge. */
+const foreign = new Set(allLabNamespaces());
+/** Lab namespaces the sweeps left behind (each must leave none). */
+function labNamespaces(): string[] {
+  return allLabNamespaces().filter((n) => !foreign.has(n));
 }
 
 const recordCount = (dir: string): number => (existsSync(path.join(dir, "trials.jsonl")) ? readRecords(dir).records.length : 0);
