@@ -2,6 +2,8 @@
  * `npm run down [-- --stack dev]`: destroy a lab now. Clears what an interrupted run may have
  * left (lock, pending operations) first. A destroy that fails says what remains and how to remove it.
  */
+import { formatTeardownFailure } from "../lab-drivers/lab-driver";
+import { runMain } from "./run-main";
 import { Command } from "commander";
 import { backendUrl } from "../cloud/backend";
 import { openStack, PulumiLabDriver } from "../lab-drivers/pulumi-lab-driver";
@@ -24,16 +26,8 @@ export async function downMain(argv: string[]): Promise<number> {
     process.stdout.write(`${outcome.detail}\n`);
     return 0;
   }
-  process.stderr.write(`destroy FAILED — still there:\n${outcome.remaining.map((r) => `  - ${r}`).join("\n")}\nTo remove: ${outcome.howToRemove}\n`);
+  process.stderr.write(formatTeardownFailure(outcome));
   return 1;
 }
 
-if (require.main === module) {
-  downMain(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain(downMain);

@@ -3,6 +3,8 @@
  * confirmation (`--yes` to skip the question).
  */
 import { createInterface } from "node:readline/promises";
+import { formatTeardownFailure } from "../lab-drivers/lab-driver";
+import { runMain } from "./run-main";
 import { Command } from "commander";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { PROJECT_DIR } from "../../lab-config/load";
@@ -46,18 +48,10 @@ export async function gcMain(argv: string[]): Promise<number> {
     if (outcome.ok) process.stdout.write(`${lab.stack}: ${outcome.detail}\n`);
     else {
       failed++;
-      process.stderr.write(`${lab.stack}: destroy FAILED — still there:\n${outcome.remaining.map((r) => `  - ${r}`).join("\n")}\nTo remove: ${outcome.howToRemove}\n`);
+      process.stderr.write(`${lab.stack}: ${formatTeardownFailure(outcome)}`);
     }
   }
   return failed > 0 ? 1 : 0;
 }
 
-if (require.main === module) {
-  gcMain(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain(gcMain);

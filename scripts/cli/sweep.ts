@@ -8,6 +8,8 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
+import { formatTeardownFailure } from "../lab-drivers/lab-driver";
+import { runMain } from "./run-main";
 import { Command, InvalidArgumentError } from "commander";
 import { DEFAULTS_FILE, loadLabConfig, PROJECT_DIR } from "../../lab-config/load";
 import { LabConfigError } from "../../lab-config/resolve";
@@ -220,7 +222,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     process.stdout.write(`\n${written.markdown}\nReport: ${written.files.join(", ")}\n`);
   }
   if (!result.teardown.ok) {
-    process.stderr.write(`\nTEARDOWN FAILED — still running:\n${result.teardown.remaining.map((r) => `  - ${r}`).join("\n")}\nTo remove: ${result.teardown.howToRemove}\n`);
+    process.stderr.write(`\nTEARDOWN ${formatTeardownFailure(result.teardown)}`);
     return 1;
   }
   process.stdout.write(`${result.teardown.detail}\n`);
@@ -235,12 +237,4 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
   return result.failed > 0 ? 1 : 0;
 }
 
-if (require.main === module) {
-  sweepMain(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (e: unknown) => {
-      process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runMain(sweepMain);

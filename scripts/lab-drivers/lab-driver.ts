@@ -35,3 +35,8 @@ export interface LabDriver {
   /** Destroys everything this lab created. Never throws for a failed destroy: the outcome says what remains. */
   teardown(opts: { progress: ProgressSink }): Promise<TeardownOutcome>;
 }
+
+/** What a failed teardown leaves, and how to remove it, for the operator. */
+export function formatTeardownFailure(outcome: Extract<TeardownOutcome, { ok: false }>): string {
+  return `destroy FAILED — still there:\n${outcome.remaining.map((r) => `  - ${r}`).join("\n")}\nTo remove: ${outcome.howToRemove}\n`;
+}
