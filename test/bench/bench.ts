@@ -16,7 +16,7 @@ import { PROJECT_DIR } from "../../lab-config/load";
 import { formatDuration, formatUsd } from "../../scripts/sweep/estimate";
 import { canRunNamespaceLab } from "../lab/namespace-lab";
 import { benchProvisioning, type ProvisioningFigures } from "./provisioning-bench";
-import { deviationPct, fileTimestamp, formatTable, seconds, type TableRow } from "./stats";
+import { deviationPct, fileTimestamp, formatTable, medianRun, seconds, type TableRow } from "./stats";
 import { sweepModel, type SweepModelFigures } from "./sweep-model";
 import { benchAccuracy, benchOverhead, type AccuracyFigures, type OverheadFigures } from "./trial-bench";
 import type { SmallTraffic } from "../lab/lab-files";
@@ -92,6 +92,11 @@ function details(p: ProvisioningFigures | undefined, o: OverheadFigures | undefi
   if (p) {
     const each = (who: "ours" | "peer") => p.runs.filter((r) => r.provisioner === who).map((r) => (r.ms / 1000).toFixed(2)).join(", ");
     lines.push(`1. runs in order ${p.runs.map((r) => r.provisioner).join(", ")}; kumolab ${each("ours")} s; peer ${each("peer")} s`);
+    const mid = medianRun(p.runs.filter((r) => r.provisioner === "ours"), (r) => r.ms);
+    if (mid?.steps) {
+      const hosts = [...new Set(mid.steps.map((x) => x.host))];
+      for (const h of hosts) lines.push(`   kumolab's median run, ${h}: ${mid.steps.filter((x) => x.host === h).map((x) => `${x.step} ${x.ms} ms`).join(", ")}`);
+    }
   }
   if (o) {
     const f = (v: number | null) => (v === null ? "n/a" : seconds(v));

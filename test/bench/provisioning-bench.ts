@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { LabHosts } from "../../scripts/hosts/lab-hosts";
+import type { ProgressEvent } from "../../scripts/progress/events";
 import { SENDER_SUBMISSION_ADDRESS } from "../../scripts/provision/lab-endpoints";
 import { policyInputs, renderSenderPolicy, renderSinkPolicy } from "../../scripts/provision/policies";
 import { port25NftRuleset } from "../../scripts/provision/port25-firewall";
@@ -26,6 +27,8 @@ export interface ProvisionRun {
   provisioner: Provisioner;
   run: number;
   ms: number;
+  /** kumolab's runs: each step as its progress reported it (host, step, ms), in finishing order. */
+  steps?: Array<{ host: string; step: string; ms: number }>;
 }
 
 export interface ProvisioningFigures {
@@ -94,7 +97,7 @@ function writePeerFiles(dir: string, lab: NamespaceLab, hosts: LabHosts): { scri
   return { script, scriptPath };
 }
 
-async function oneRun(provisioner: Provisioner, cloudLike: boolean, log: (m: string) => void): Promise<{ ms: number; script: string }> {
+async function oneRun(provisioner: Provisioner, cloudLike: boolean, log: (m: string) => void): Promise<{ ms: number; script: string; steps?: ProvisionRun["steps"] }> {
   const lab = await createNamespaceLab({ hosts: ["sender", "sink"] });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kumolab-bench-peer-"));
   try {
@@ -103,9 +106,13 @@ async function oneRun(provisioner: Provisioner, cloudLike: boolean, log: (m: str
     const inputs = policyInputs(hosts);
     const want = { sinkPolicy: renderSinkPolicy(inputs), senderPolicy: renderSenderPolicy(inputs) };
     const peer = writePeerFiles(dir, lab, hosts);
+    const steps: NonNullable<ProvisionRun["steps"]> = [];
+    const progress = (e: ProgressEvent): void => {
+      if (e.type === "step-done") steps.push({ host: e.host ?? "", step: e.step, ms: e.ms });
+    };
     const start = process.hrtime.bigint();
     if (provisioner === "ours") {
-      await provisionLab(hosts, { ssh: { connectDeadlineMs: 20_000, defaultCommandTimeoutMs: 60_000 } });
+      await provisionLab(hosts, { progress, ssh: { connectDeadlineMs: 20_000, defaultCommandTimeoutMs: 60_000 } });
     } else {
       const r = await runPeer(peer.scriptPath, 180_000);
       if (r.code !== 0) throw new Error(`the peer script failed (exit ${r.code}) on lab ${lab.id}: ${r.stderr.trim().split("\n").slice(-5).join(" | ")}; the script is ${peer.scriptPath}`);
@@ -114,7 +121,7 @@ async function oneRun(provisioner: Provisioner, cloudLike: boolean, log: (m: str
     const problems = await endStateProblems(lab.hosts["sender"] as LabHostHandle, lab.hosts["sink"] as LabHostHandle, want);
     if (problems.length > 0) throw new Error(`${provisioner} left lab ${lab.id} in the wrong state: ${problems.join("; ")}`);
     log(`  ${provisioner.padEnd(4)} ${(ms / 1000).toFixed(2)} s (end state checked)`);
-    return { ms, script: peer.script };
+    return { ms, script: peer.script, ...(provisioner === "ours" ? { steps } : {}) };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     await lab.destroy();
@@ -128,7 +135,7 @@ export async function benchProvisioning(runsEach: number, cloudLike: boolean, lo
   for (const p of alternatingOrder(runsEach)) {
     count[p]++;
     const r = await oneRun(p, cloudLike, log);
-    runs.push({ provisioner: p, run: count[p], ms: r.ms });
+    runs.push({ provisioner: p, run: count[p], ms: r.ms, ...(r.steps ? { steps: r.steps } : {}) });
     peerScript = r.script;
   }
   const oursMedianMs = median(runs.filter((r) => r.provisioner === "ours").map((r) => r.ms));

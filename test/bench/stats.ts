@@ -56,3 +56,9 @@ export function formatTable(rows: readonly TableRow[]): string {
 export function fileTimestamp(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, "Z").replace(/:/g, "-");
 }
+
+/** The run whose value is the median (the lower middle one for an even count), to show its detail. */
+export function medianRun<T>(runs: readonly T[], value: (r: T) => number): T | undefined {
+  const sorted = [...runs].sort((a, b) => value(a) - value(b));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
