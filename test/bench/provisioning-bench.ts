@@ -10,7 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { LabHosts } from "../../scripts/hosts/lab-hosts";
 import type { ProgressEvent } from "../../scripts/progress/events";
-import { SENDER_SUBMISSION_ADDRESS } from "../../scripts/provision/lab-endpoints";
+import { KUMOD_PATH, SENDER_SUBMISSION_ADDRESS } from "../../scripts/provision/lab-endpoints";
 import { policyInputs, renderSenderPolicy, renderSinkPolicy } from "../../scripts/provision/policies";
 import { port25NftRuleset } from "../../scripts/provision/port25-firewall";
 import { provisionLab } from "../../scripts/provision/provision-lab";
@@ -29,6 +29,8 @@ export interface ProvisionRun {
   ms: number;
   /** kumolab's runs: each step as its progress reported it (host, step, ms), in finishing order. */
   steps?: Array<{ host: string; step: string; ms: number }>;
+  /** The stand-in kumod's `--version` on the sender, timed on the host after the run (its caches warm). */
+  kumodVersionMs?: number;
 }
 
 export interface ProvisioningFigures {
@@ -37,6 +39,10 @@ export interface ProvisioningFigures {
   peerMedianMs: number;
   /** ours ÷ peer (goal ≤ 0.5). */
   ratio: number;
+  /** kumolab's facts step runs `kumod --version`, a node start-up for the stand-in (ms for the real binary). */
+  medianKumodVersionMs: number;
+  /** (ours − that) ÷ peer. */
+  ratioWithoutKumodVersion: number;
   /** The last generated peer script, for the record. */
   peerScript: string;
 }
@@ -97,7 +103,15 @@ function writePeerFiles(dir: string, lab: NamespaceLab, hosts: LabHosts): { scri
   return { script, scriptPath };
 }
 
-async function oneRun(provisioner: Provisioner, cloudLike: boolean, log: (m: string) => void): Promise<{ ms: number; script: string; steps?: ProvisionRun["steps"] }> {
+/** Timed on the host itself (no SSH), after provisioning: a lower bound of what the facts step paid. */
+async function kumodVersionMs(h: LabHostHandle): Promise<number> {
+  const r = await h.exec(["bash", "-c", `s=$(date +%s%N); ${KUMOD_PATH} --version >/dev/null 2>&1; rc=$?; e=$(date +%s%N); echo "$rc $((e-s))"`], { timeoutMs: 30_000 });
+  const m = /^0 (\d+)$/.exec(r.stdout.trim());
+  if (!m) throw new Error(`bench: \`kumod --version\` failed on ${h.name}: ${r.stdout.trim()} ${r.stderr.trim()}`);
+  return Number(m[1]) / 1e6;
+}
+
+async function oneRun(provisioner: Provisioner, cloudLike: boolean, log: (m: string) => void): Promise<{ ms: number; script: string; steps?: ProvisionRun["steps"]; kumodVersionMs?: number }> {
   const lab = await createNamespaceLab({ hosts: ["sender", "sink"] });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kumolab-bench-peer-"));
   try {
@@ -121,7 +135,8 @@ async function oneRun(provisioner: Provisioner, cloudLike: boolean, log: (m: str
     const problems = await endStateProblems(lab.hosts["sender"] as LabHostHandle, lab.hosts["sink"] as LabHostHandle, want);
     if (problems.length > 0) throw new Error(`${provisioner} left lab ${lab.id} in the wrong state: ${problems.join("; ")}`);
     log(`  ${provisioner.padEnd(4)} ${(ms / 1000).toFixed(2)} s (end state checked)`);
-    return { ms, script: peer.script, ...(provisioner === "ours" ? { steps } : {}) };
+    if (provisioner === "peer") return { ms, script: peer.script };
+    return { ms, script: peer.script, steps, kumodVersionMs: await kumodVersionMs(lab.hosts["sender"] as LabHostHandle) };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     await lab.destroy();
@@ -135,10 +150,19 @@ export async function benchProvisioning(runsEach: number, cloudLike: boolean, lo
   for (const p of alternatingOrder(runsEach)) {
     count[p]++;
     const r = await oneRun(p, cloudLike, log);
-    runs.push({ provisioner: p, run: count[p], ms: r.ms, ...(r.steps ? { steps: r.steps } : {}) });
+    runs.push({ provisioner: p, run: count[p], ms: r.ms, ...(r.steps ? { steps: r.steps } : {}), ...(r.kumodVersionMs !== undefined ? { kumodVersionMs: r.kumodVersionMs } : {}) });
     peerScript = r.script;
   }
   const oursMedianMs = median(runs.filter((r) => r.provisioner === "ours").map((r) => r.ms));
   const peerMedianMs = median(runs.filter((r) => r.provisioner === "peer").map((r) => r.ms));
-  return { runs, oursMedianMs, peerMedianMs, ratio: ratio(oursMedianMs, peerMedianMs), peerScript };
+  const medianKumodVersionMs = median(runs.flatMap((r) => (r.kumodVersionMs !== undefined ? [r.kumodVersionMs] : [])));
+  return {
+    runs,
+    oursMedianMs,
+    peerMedianMs,
+    ratio: ratio(oursMedianMs, peerMedianMs),
+    medianKumodVersionMs,
+    ratioWithoutKumodVersion: ratio(oursMedianMs - medianKumodVersionMs, peerMedianMs),
+    peerScript,
+  };
 }
