@@ -8,8 +8,18 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 
 const REPO = path.resolve(__dirname, "..", "..");
+/**
+ * Where each host sees this repository: the checkout itself may sit under a directory the host
+ * keeps private (a CI clone in /tmp), so every host bind-mounts it here before its private mounts.
+ */
+export const REPO_IN_HOST = "/var/lib/kumolab-lab/repo";
+/** The mount each host's anchor makes first (see namespace-lab.ts). */
+export function repoMountScript(): string {
+  fs.mkdirSync(REPO_IN_HOST, { recursive: true });
+  return `mount --bind '${REPO}' '${REPO_IN_HOST}'`;
+}
 // tsx's CommonJS hook: the project is CommonJS; the ESM loader trips over require(esm) cycles on Node 20.
-const TSX_REGISTER = path.join(REPO, "node_modules", "tsx", "dist", "cjs", "index.cjs");
+const TSX_REGISTER = path.join(REPO_IN_HOST, "node_modules", "tsx", "dist", "cjs", "index.cjs");
 
 /** A shell wrapper that runs a stand-in's TypeScript entry point with this machine's node + tsx. */
 export function standinWrapper(entry: string): string {
@@ -65,8 +75,8 @@ export function installStandins(fsRoot: string): void {
   const policyDir = path.join(fsRoot, "opt", "kumomta", "etc", "policy");
   fs.mkdirSync(sbin, { recursive: true, mode: 0o755 });
   fs.mkdirSync(policyDir, { recursive: true, mode: 0o755 });
-  fs.writeFileSync(path.join(sbin, "kumod"), standinWrapper(path.join(REPO, "test", "fixtures", "kumod", "main.ts")), { mode: 0o755 });
-  fs.writeFileSync(path.join(sbin, "traffic-gen"), standinWrapper(path.join(REPO, "test", "fixtures", "traffic-gen", "main.ts")), { mode: 0o755 });
+  fs.writeFileSync(path.join(sbin, "kumod"), standinWrapper(path.join(REPO_IN_HOST, "test", "fixtures", "kumod", "main.ts")), { mode: 0o755 });
+  fs.writeFileSync(path.join(sbin, "traffic-gen"), standinWrapper(path.join(REPO_IN_HOST, "test", "fixtures", "traffic-gen", "main.ts")), { mode: 0o755 });
   fs.writeFileSync(path.join(policyDir, "init.lua"), STOCK_INIT_LUA, { mode: 0o644 });
   const kumod = idOf("kumod");
   for (const d of [["var", "spool", "kumomta", "data"], ["var", "spool", "kumomta", "meta"], ["var", "log", "kumomta"]]) {

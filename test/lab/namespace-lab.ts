@@ -19,7 +19,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { installStandins } from "./install-standins";
+import { installStandins, repoMountScript } from "./install-standins";
 
 export interface ExecResult { code: number; stdout: string; stderr: string }
 export interface LabHostHandle {
@@ -376,7 +376,7 @@ export async function createNamespaceLab(opts: { hosts: string[] }): Promise<Nam
       installStandins(path.join(rootDir, "fs"));
 
       // the anchor: holds the host's net + private mount namespace
-      const binds = PRIVATE_DIRS.map((d) => `mount --bind '${path.join(rootDir, "fs", d)}' '${d}'`).join(" && ");
+      const binds = [repoMountScript(), ...PRIVATE_DIRS.map((d) => `mount --bind '${path.join(rootDir, "fs", d)}' '${d}'`)].join(" && ");
       const anchor = spawn("ip", ["netns", "exec", netns, "unshare", "--mount", "--propagation", "private", "sh", "-c", `${binds} && exec sleep infinity`], {
         stdio: ["ignore", "ignore", fs.openSync(path.join(rootDir, "anchor.log"), "a")],
         detached: true,
