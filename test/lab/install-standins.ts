@@ -12,7 +12,9 @@ const REPO = path.resolve(__dirname, "..", "..");
  * Where each host sees this repository: the checkout itself may sit under a directory the host
  * keeps private (a CI clone in /tmp), so every host bind-mounts it here before its private mounts.
  */
-export const REPO_IN_HOST = "/var/lib/kumolab-lab/repo";
+// Outside the harness state root: its crash reaper removes unknown entries there, and removing a
+// directory detaches the mounts other namespaces made on it.
+export const REPO_IN_HOST = "/var/lib/kumolab-lab-repo";
 /** The mount each host's anchor makes first (see namespace-lab.ts). */
 export function repoMountScript(): string {
   fs.mkdirSync(REPO_IN_HOST, { recursive: true });

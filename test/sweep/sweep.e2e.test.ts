@@ -47,17 +47,18 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs: number): Pr
   throw new Error(`timed out waiting for ${what}`);
 }
 
-function allLabNamespaces(): string[] {
+/**
+ * Namespaces of the labs a sweep process made and left behind. The harness names a lab
+ * `kl<pid base 36><counter>`, so a process's labs are known by its pid alone, whatever other labs
+ * exist on the machine.
+ */
+function labNamespacesOf(pid: number | undefined): string[] {
+  if (pid === undefined) return [];
+  const prefix = `kl${(pid % 46656).toString(36).padStart(3, "0")}`;
   return spawnSync("ip", ["netns", "list"], { encoding: "utf8" })
     .stdout.split("\n")
     .map((l) => l.split(" ")[0] ?? "")
-    .filter((n) => /^kl[0-9a-z]+-(sender|sink)$/.test(n));
-}
-/** Namespaces present before this file ran (another lab on the machine) are not ours to judge. */
-const foreign = new Set(allLabNamespaces());
-/** Lab namespaces the sweeps left behind (each must leave none). */
-function labNamespaces(): string[] {
-  return allLabNamespaces().filter((n) => !foreign.has(n));
+    .filter((n) => n.startsWith(prefix) && /^kl[0-9a-z]{4}-(sender|sink)$/.test(n));
 }
 
 const recordCount = (dir: string): number => (existsSync(path.join(dir, "trials.jsonl")) ? readRecords(dir).records.length : 0);
@@ -116,7 +117,7 @@ describe.skipIf(skip)("npm run sweep on the namespace lab", () => {
     for (const f of ["report.md", "report.csv", "report.json", "chart.svg", "report.html", "run.json", "timeline.jsonl"]) expect(existsSync(path.join(dir, f)), f).toBe(true);
     expect(readFileSync(path.join(dir, "report.md"), "utf8")).toMatch(/\| CPU \| RAM \| RATE/);
     expect(readTimeline(dir).events.at(-1)?.kind).toBe("lab-destroyed");
-    expect(labNamespaces()).toEqual([]);
+    expect([...labNamespacesOf(first.child.pid), ...labNamespacesOf(resumed.child.pid)]).toEqual([]);
   }, 300_000);
 
   it("SIGINT mid-sweep: the lab is torn down, the results are kept, and the way to resume is printed", async () => {
@@ -133,7 +134,7 @@ describe.skipIf(skip)("npm run sweep on the namespace lab", () => {
     const kinds = readTimeline(dir).events.map((e) => e.kind);
     expect(kinds).toContain("interrupted");
     expect(kinds.at(-1)).toBe("lab-destroyed");
-    expect(labNamespaces()).toEqual([]);
+    expect(labNamespacesOf(run.child.pid)).toEqual([]);
   }, 180_000);
 
   it("on an inventory (the product's own entry point): failing trials are recorded and the sweep goes on; the hosts are left as given", async () => {
@@ -166,6 +167,6 @@ describe.skipIf(skip)("npm run sweep on the namespace lab", () => {
     expect(readRecords(fast).records.map((r) => `${r.sizeId}#${r.trial}`)).toEqual(["ns-1cpu#1"]);
     expect(stop.out()).toMatch(/--fail-fast/);
     expect(readTimeline(fast).events.at(-1)?.kind).toBe("lab-destroyed");
-    expect(labNamespaces()).toEqual([]);
+    expect(labNamespacesOf(stop.child.pid)).toEqual([]);
   }, 240_000);
 });
