@@ -151,7 +151,12 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
   if (!opts.keep) {
     if (interrupted || error) await deps.driver.recover({ progress });
     await deps.timeline("lab-destroy-start");
-    teardown = await deps.driver.teardown({ progress });
+    try {
+      teardown = await deps.driver.teardown({ progress });
+    } catch (e) {
+      // A driver should report, not throw; if it throws, the operator still gets what to do.
+      teardown = { ok: false, remaining: [`the teardown itself failed: ${(e as Error).message}`], howToRemove: `check ${deps.driver.description} by hand and destroy what is left ('npm run down' for a stack)` };
+    }
     if (teardown.ok) await deps.timeline("lab-destroyed", undefined, teardown.detail);
   }
   progress({ type: "log", level: "info", message: `sweep finished in ${Math.round((Date.now() - started) / 1000)} s: ${ran} ok, ${failed} failed, ${skipped} already recorded${interrupted ? ", interrupted" : ""}` });

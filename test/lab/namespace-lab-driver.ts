@@ -121,12 +121,13 @@ export class NamespaceLabDriver implements LabDriver {
   }
 
   async teardown(opts: { progress: ProgressSink }): Promise<TeardownOutcome> {
-    if (this.cpusetDir) releaseCpuset(this.cpusetDir);
-    this.cpusetDir = undefined;
     if (!this.lab) return { ok: true, detail: "no namespace lab was created" };
     const id = this.lab.id;
+    // The lab first (its processes end), then its now-empty cpuset.
     await this.lab.destroy();
     this.lab = undefined;
+    if (this.cpusetDir) releaseCpuset(this.cpusetDir);
+    this.cpusetDir = undefined;
     opts.progress({ type: "log", level: "info", message: `namespace lab ${id} destroyed` });
     return { ok: true, detail: `namespace lab ${id} destroyed` };
   }
