@@ -16,7 +16,6 @@ import { port25NftRuleset } from "../../scripts/provision/port25-firewall";
 import { provisionLab } from "../../scripts/provision/provision-lab";
 import { createNamespaceLab, type LabHostHandle, type NamespaceLab } from "../lab/namespace-lab";
 import { labHostsOf } from "../lab/namespace-lab-driver";
-import { cloudLikeLogin } from "./cloud-like-login";
 import { endStateProblems } from "./end-state";
 import { peerProvisionScript } from "./peer-script";
 import { median, ratio } from "./stats";
@@ -112,10 +111,9 @@ async function kumodVersionMs(h: LabHostHandle): Promise<number> {
 }
 
 async function oneRun(provisioner: Provisioner, cloudLike: boolean, log: (m: string) => void): Promise<{ ms: number; script: string; steps?: ProvisionRun["steps"]; kumodVersionMs?: number }> {
-  const lab = await createNamespaceLab({ hosts: ["sender", "sink"] });
+  const lab = await createNamespaceLab({ hosts: ["sender", "sink"], machineLogin: !cloudLike });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kumolab-bench-peer-"));
   try {
-    if (cloudLike) await cloudLikeLogin(lab);
     const hosts = labHostsOf(lab);
     const inputs = policyInputs(hosts);
     const want = { sinkPolicy: renderSinkPolicy(inputs), senderPolicy: renderSenderPolicy(inputs) };

@@ -19,16 +19,14 @@ import { createNamespaceLab, type LabHostHandle, type NamespaceLab } from "../la
 import { labHostsOf } from "../lab/namespace-lab-driver";
 import { smallLabConfig, type SmallTraffic } from "../lab/lab-files";
 import { readKumodTruth, readTrafficGenTruth } from "../lab/standin-helpers";
-import { cloudLikeLogin } from "./cloud-like-login";
 import { median, ratio, worstDeviation } from "./stats";
 
 type Log = (m: string) => void;
 
 async function withPreparedLab<T>(cfg: LabConfig, cloudLike: boolean, fn: (lab: NamespaceLab, prepared: ProvisionedLab) => Promise<T>): Promise<T> {
-  const lab = await createNamespaceLab({ hosts: ["sender", "sink"] });
+  const lab = await createNamespaceLab({ hosts: ["sender", "sink"], machineLogin: !cloudLike });
   let prepared: ProvisionedLab | undefined;
   try {
-    if (cloudLike) await cloudLikeLogin(lab);
     prepared = await prepareLab(labHostsOf(lab), cfg, { progress: () => undefined });
     return await fn(lab, prepared);
   } finally {

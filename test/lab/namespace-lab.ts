@@ -19,6 +19,7 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
+import { cloudLikeLogin } from "./cloud-like-login";
 import { installStandins, repoMountScript } from "./install-standins";
 
 export interface ExecResult { code: number; stdout: string; stderr: string }
@@ -299,7 +300,11 @@ function sshdConfig(h: { address: string; rootDir: string; hostKeyPath: string; 
   ].join("\n");
 }
 
-export async function createNamespaceLab(opts: { hosts: string[] }): Promise<NamespaceLab> {
+/**
+ * @param opts.machineLogin keep this machine's root shell start-up (by default each host gets a
+ *   cloud-like root .bashrc: see cloud-like-login.ts)
+ */
+export async function createNamespaceLab(opts: { hosts: string[]; machineLogin?: boolean }): Promise<NamespaceLab> {
   const can = canRunNamespaceLab();
   if (!can.ok) throw new Error(`namespace lab cannot run here: ${can.reason}`);
   if (opts.hosts.length === 0 || opts.hosts.length > 20) throw new Error("namespace lab: give 1..20 host names");
@@ -449,6 +454,7 @@ export async function createNamespaceLab(opts: { hosts: string[] }): Promise<Nam
     }
     // start all sshds in parallel (each waits for its banner)
     await Promise.all(internals.map((i) => i.handle.startSshd()));
+    if (!opts.machineLogin) await cloudLikeLogin(internals.map((i) => i.handle));
 
     let destroyed = false;
     return {

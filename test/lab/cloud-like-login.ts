@@ -1,5 +1,6 @@
 /**
- * Makes a namespace lab host's root login behave like a cloud VM's before anything is timed.
+ * Makes a namespace lab host's root login behave like a cloud VM's (the harness does it for every
+ * host unless asked to keep this machine's login, e.g. `npm run bench -- --machine-login`).
  *
  * bash sources ~/.bashrc even for the non-interactive commands sshd runs. The namespace hosts share
  * this machine's /root, and a developer's /root/.bashrc may do slow work (here `pyenv init` took
@@ -10,10 +11,10 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { NamespaceLab } from "../lab/namespace-lab";
+import type { LabHostHandle } from "./namespace-lab";
 
 export const CLOUD_LIKE_BASHRC = [
-  "# kumolab bench: as Ubuntu's /etc/skel/.bashrc begins — non-interactive shells stop here.",
+  "# kumolab test lab: as Ubuntu's /etc/skel/.bashrc begins — non-interactive shells stop here.",
   "case $- in",
   "    *i*) ;;",
   "      *) return;;",
@@ -21,12 +22,12 @@ export const CLOUD_LIKE_BASHRC = [
   "",
 ].join("\n");
 
-export async function cloudLikeLogin(lab: NamespaceLab): Promise<void> {
+export async function cloudLikeLogin(hosts: LabHostHandle[]): Promise<void> {
   if (!fs.existsSync("/root/.bashrc")) return; // nothing to shadow
-  for (const h of Object.values(lab.hosts)) {
+  for (const h of hosts) {
     const file = path.join(h.rootDir, "bashrc");
     fs.writeFileSync(file, CLOUD_LIKE_BASHRC, { mode: 0o644 });
     const r = await h.exec(["mount", "--bind", file, "/root/.bashrc"], { timeoutMs: 10_000 });
-    if (r.code !== 0) throw new Error(`bench: could not bind-mount a cloud-like .bashrc over /root/.bashrc on lab host ${h.name}: ${r.stderr.trim()}`);
+    if (r.code !== 0) throw new Error(`namespace lab: could not bind-mount a cloud-like .bashrc over /root/.bashrc on lab host ${h.name}: ${r.stderr.trim()}`);
   }
 }
