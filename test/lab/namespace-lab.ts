@@ -21,6 +21,7 @@ import * as path from "node:path";
 import { z } from "zod";
 import { cloudLikeLogin } from "./cloud-like-login";
 import { installStandins, repoMountScript } from "./install-standins";
+import { MANAGER_SOCKET, ensureSystemdMountPoints, installSystemdHost, systemdMountScript } from "./systemd-host";
 
 export interface ExecResult { code: number; stdout: string; stderr: string }
 export interface LabHostHandle {
@@ -256,7 +257,11 @@ function hostNameOk(name: string): boolean { return /^[a-z][a-z0-9]{0,9}$/.test(
 interface HostInternals {
   handle: LabHostHandle;
   anchorPid: number;
+  /** The process whose namespaces sessions enter: the anchor, or PID 1 of a systemd host. */
+  targetPid: number;
   sshdPid: number | undefined;
+  /** On systemd hosts nsenter --pid forks: sshd is its child, this is nsenter. */
+  sshdLauncherPid: number | undefined;
   configPath: string;
   logPath: string;
   hostKeyPath: string;
@@ -300,16 +305,36 @@ function sshdConfig(h: { address: string; rootDir: string; hostKeyPath: string; 
   ].join("\n");
 }
 
+/** The children of a process (global pids), from /proc. */
+function childPids(pid: number): number[] {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").split(/\s+/).filter((s) => /^\d+$/.test(s)).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function comm(pid: number): string {
+  try { return fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim(); } catch { return ""; }
+}
+
+/**
+ * `systemd`: hosts (by name) that get the systemd flavour (see systemd-host.ts): their own PID
+ * namespace with a stand-in systemd as PID 1, systemctl/journalctl, the packaged kumomta.service
+ * enabled and running. Other hosts have no init of their own, as before.
+ */
 /**
  * @param opts.machineLogin keep this machine's root shell start-up (by default each host gets a
  *   cloud-like root .bashrc: see cloud-like-login.ts)
  */
-export async function createNamespaceLab(opts: { hosts: string[]; machineLogin?: boolean }): Promise<NamespaceLab> {
+export async function createNamespaceLab(opts: { hosts: string[]; systemd?: string[]; machineLogin?: boolean }): Promise<NamespaceLab> {
   const can = canRunNamespaceLab();
   if (!can.ok) throw new Error(`namespace lab cannot run here: ${can.reason}`);
   if (opts.hosts.length === 0 || opts.hosts.length > 20) throw new Error("namespace lab: give 1..20 host names");
   for (const h of opts.hosts) if (!hostNameOk(h)) throw new Error(`namespace lab: host name ${JSON.stringify(h)} must match [a-z][a-z0-9]{0,9}`);
   if (new Set(opts.hosts).size !== opts.hosts.length) throw new Error("namespace lab: host names must be distinct");
+  const systemdHosts = new Set(opts.systemd ?? []);
+  for (const h of systemdHosts) if (!opts.hosts.includes(h)) throw new Error(`namespace lab: systemd host ${JSON.stringify(h)} is not one of the hosts (${opts.hosts.join(", ")})`);
 
   reapCrashedLabs();
   installExitHandlers();
@@ -337,6 +362,7 @@ export async function createNamespaceLab(opts: { hosts: string[]; machineLogin?:
     ensureUser("kumod", { system: true });
     fs.mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
     for (const d of PRIVATE_DIRS) fs.mkdirSync(d, { recursive: true });
+    if (systemdHosts.size > 0) ensureSystemdMountPoints();
 
     // client key, authorised for root and the non-root user on every host
     const clientKeyPath = path.join(labDir, "client_ed25519");
@@ -379,27 +405,44 @@ export async function createNamespaceLab(opts: { hosts: string[]; machineLogin?:
         fs.writeFileSync(path.join(rootDir, "authorized_keys", u), `${client.publicKey}\n`, { mode: 0o644 });
       }
       installStandins(path.join(rootDir, "fs"));
+      const withSystemd = systemdHosts.has(name);
 
-      // the anchor: holds the host's net + private mount namespace
-      const binds = [repoMountScript(), ...PRIVATE_DIRS.map((d) => `mount --bind '${path.join(rootDir, "fs", d)}' '${d}'`)].join(" && ");
-      const anchor = spawn("ip", ["netns", "exec", netns, "unshare", "--mount", "--propagation", "private", "sh", "-c", `${binds} && exec sleep infinity`], {
+      // the anchor: holds the host's net + private mount namespace. On a systemd host it becomes
+      // `unshare --pid --fork --mount-proc`, whose child is the host's PID 1 ("systemd").
+      const quote = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
+      const mounts = [
+        repoMountScript(),
+        ...(withSystemd ? [systemdMountScript(rootDir)] : []),
+        ...PRIVATE_DIRS.map((d) => `mount --bind '${path.join(rootDir, "fs", d)}' '${d}'`),
+      ].join(" && ");
+      const tail = withSystemd
+        ? `exec unshare --pid --fork --mount-proc ${installSystemdHost(rootDir).init.map(quote).join(" ")}`
+        : "exec sleep infinity";
+      const anchor = spawn("ip", ["netns", "exec", netns, "unshare", "--mount", "--propagation", "private", "sh", "-c", `${mounts} && ${tail}`], {
         stdio: ["ignore", "ignore", fs.openSync(path.join(rootDir, "anchor.log"), "a")],
         detached: true,
       });
       anchor.unref();
       if (anchor.pid === undefined) throw new Error(`namespace lab: could not start the anchor for host ${name}`);
       const anchorPid = anchor.pid;
-      // The anchor is ready once it has exec'd sleep (after the mounts succeeded); bounded.
+      // The anchor is ready once it has exec'd sleep (after the mounts succeeded); a systemd host
+      // once its PID 1 runs and the service manager listens. Bounded.
       let ready = false;
-      for (let k = 0; k < 100 && !ready; k++) {
-        let comm = "";
-        try { comm = fs.readFileSync(`/proc/${anchorPid}/comm`, "utf8").trim(); } catch { break; }
-        ready = comm === "sleep";
+      let targetPid = anchorPid;
+      const deadline = Date.now() + (withSystemd ? 20_000 : 5_000);
+      for (let k = 0; k < 1000 && !ready && Date.now() < deadline; k++) {
+        if (!fs.existsSync(`/proc/${anchorPid}`)) break;
+        if (!withSystemd) {
+          ready = comm(anchorPid) === "sleep";
+        } else if (comm(anchorPid) === "unshare") {
+          const init = childPids(anchorPid).find((p) => comm(p) === "systemd");
+          if (init !== undefined) { targetPid = init; ready = fs.existsSync(`/proc/${init}/root${MANAGER_SOCKET}`); }
+        }
         if (!ready) await sleep(20);
       }
       if (!ready) {
         const log = fs.existsSync(path.join(rootDir, "anchor.log")) ? fs.readFileSync(path.join(rootDir, "anchor.log"), "utf8") : "";
-        throw new Error(`namespace lab: host ${name}: the namespace anchor did not come up (bind mounts failed?): ${log.trim()}`);
+        throw new Error(`namespace lab: host ${name}: the namespace anchor did not come up (bind mounts failed${withSystemd ? ", or the systemd stand-in did not listen" : ""}?): ${log.trim()}`);
       }
 
       const hostKeyPath = path.join(rootDir, "ssh_host_ed25519_key");
@@ -409,22 +452,34 @@ export async function createNamespaceLab(opts: { hosts: string[]; machineLogin?:
       fs.writeFileSync(configPath, sshdConfig({ address, rootDir, hostKeyPath, pidPath }));
       const logPath = path.join(rootDir, "sshd.log");
 
+      const nsenter = ["nsenter", "--target", String(targetPid), "--net", "--mount", ...(withSystemd ? ["--pid"] : []), "--"];
       const int: HostInternals = {
-        anchorPid, sshdPid: undefined, configPath, logPath, hostKeyPath,
+        anchorPid, targetPid, sshdPid: undefined, sshdLauncherPid: undefined, configPath, logPath, hostKeyPath,
         handle: undefined as unknown as LabHostHandle,
       };
       const readHostKey = () => fs.readFileSync(`${hostKeyPath}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" ");
       const handle: LabHostHandle = {
         name, netns, address, sshPort: 22, rootDir,
         hostPublicKey: readHostKey(),
-        exec: (argv, o) => runAsync(["nsenter", "--target", String(anchorPid), "--net", "--mount", "--", ...argv], o?.timeoutMs ?? 30_000),
+        exec: (argv, o) => runAsync([...nsenter, ...argv], o?.timeoutMs ?? 30_000),
         startSshd: async () => {
           if (int.sshdPid !== undefined && pidAlive(int.sshdPid)) return;
-          const child = spawn("nsenter", ["--target", String(anchorPid), "--net", "--mount", "--", SSHD, "-D", "-f", configPath, "-E", logPath], {
-            stdio: "ignore", detached: true,
-          });
+          const [cmd, ...args] = [...nsenter, SSHD, "-D", "-f", configPath, "-E", logPath];
+          const child = spawn(cmd as string, args, { stdio: "ignore", detached: true });
           child.unref();
           int.sshdPid = child.pid;
+          int.sshdLauncherPid = child.pid;
+          // With --pid, nsenter forks and sshd is its child (in the host's PID namespace); signals
+          // to nsenter are not passed on, so stopSshd must know sshd's own pid.
+          if (withSystemd && child.pid !== undefined) {
+            let sshd: number | undefined;
+            for (let k = 0; k < 100 && sshd === undefined; k++) {
+              sshd = childPids(child.pid)[0];
+              if (sshd === undefined) await sleep(20);
+            }
+            if (sshd === undefined) throw new Error(`namespace lab: sshd on host ${name} did not start under nsenter (pid ${child.pid})`);
+            int.sshdPid = sshd;
+          }
           if (!(await waitForPort(address, 22, 10_000))) {
             const log = fs.existsSync(logPath) ? fs.readFileSync(logPath, "utf8").split("\n").slice(-10).join("\n") : "(no log)";
             throw new Error(`namespace lab: sshd on host ${name} (${address}:22) did not answer within 10 s; sshd log:\n${log}`);
@@ -465,7 +520,7 @@ export async function createNamespaceLab(opts: { hosts: string[]; machineLogin?:
         const problems = teardownRecord(rec);
         liveLabs.delete(id);
         // Let node reap the anchors and sshds it spawned (no zombies left behind); bounded.
-        const ours = internals.flatMap((i) => [i.anchorPid, i.sshdPid]).filter((p): p is number => p !== undefined);
+        const ours = internals.flatMap((i) => [i.anchorPid, i.sshdLauncherPid]).filter((p): p is number => p !== undefined);
         for (let k = 0; k < 40 && ours.some((p) => fs.existsSync(`/proc/${p}`)); k++) await sleep(25);
         if (problems.length > 0) throw new Error(`namespace lab ${id}: teardown left things behind: ${problems.join("; ")}`);
       },
