@@ -1,6 +1,6 @@
 /**
  * What provisioning must know about a host before changing it: does it run systemd, can we act as
- * root, is KumoMTA installed (and which version), is nftables there. One remote call.
+ * root, is KumoMTA installed, is nftables there. One remote call; the version comes separately.
  */
 import { z } from "zod";
 import type { SshSession } from "../ssh/session";
@@ -23,7 +23,8 @@ const FACTS_SCRIPT = [
   // systemd manages the host only if it is PID 1 and booted the system (as systemd itself checks).
   `if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo systemd=yes; else echo systemd=no; fi`,
   `if [ "$(id -u)" = 0 ]; then echo sudo=root; elif sudo -n true >/dev/null 2>&1; then echo sudo=yes; else echo sudo=no; fi`,
-  `if [ -x ${KUMOD_PATH} ]; then echo kumod=yes; echo "kumodVersion=$(timeout 10 ${KUMOD_PATH} --version 2>&1 | head -n 1)"; else echo kumod=no; fi`,
+  // The version is read by readKumodVersion, beside the later steps: starting kumod takes time.
+  `if [ -x ${KUMOD_PATH} ]; then echo kumod=yes; else echo kumod=no; fi`,
   `if id -u ${KUMOD_USER} >/dev/null 2>&1; then echo kumodUser=yes; else echo kumodUser=no; fi`,
   `if command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || [ -x /sbin/nft ]; then echo nft=yes; else echo nft=no; fi`,
 ].join("\n");
@@ -67,4 +68,10 @@ export async function gatherFacts(session: SshSession): Promise<ProvisionFacts> 
     throw session.error("not-installed", step, "nftables (nft) is not installed; the lab blocks outbound port 25 with it", "install it: sudo apt-get install -y nftables (or dnf install nftables)");
   }
   return facts;
+}
+
+/** `kumod --version` (first line), or null when it prints nothing. */
+export async function readKumodVersion(session: SshSession): Promise<string | null> {
+  const r = await session.exec(`timeout 10 ${KUMOD_PATH} --version 2>&1 | head -n 1`, { step: "kumod --version", timeoutMs: 20_000 });
+  return r.stdout.trim() || null;
 }

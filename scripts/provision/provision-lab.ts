@@ -13,7 +13,7 @@
 import type { LabHost, LabHosts } from "../hosts/lab-hosts";
 import { silentProgress, type ProgressSink, type Role } from "../progress/events";
 import { SshSession, type SshSessionOptions } from "../ssh/session";
-import { gatherFacts, type ProvisionFacts } from "./host-facts";
+import { gatherFacts, readKumodVersion, type ProvisionFacts } from "./host-facts";
 import { hostStep } from "./host-step";
 import { DEFAULT_KUMOD_LOG, ensureKumod, type KumodState } from "./kumod-service";
 import { SENDER_ORIGINAL_POLICY_PATH, SENDER_POLICY_PATH, SENDER_SUBMISSION_ADDRESS, SINK_POLICY_PATH } from "./lab-endpoints";
@@ -94,12 +94,18 @@ async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, o
   });
   const facts = await hostStep(progress, name, "gather facts", changes, async () => {
     const f = await gatherFacts(session);
-    return { changed: false, detail: `${f.systemd ? "systemd" : "no systemd"}, ${f.sudo === "root" ? "root" : "sudo"}, kumod ${f.kumodVersion ?? "(no version)"}`, value: f };
+    return { changed: false, detail: `${f.systemd ? "systemd" : "no systemd"}, ${f.sudo === "root" ? "root" : "sudo"}, kumod installed`, value: f };
   });
-  await hostStep(progress, name, "block outbound port 25", changes, async () => {
+  // Independent of what follows, so beside it on the same connection (each on its own channel):
+  // the version (kumod's start-up can take a second) and the port-25 table.
+  const version = readKumodVersion(session);
+  const firewall = hostStep(progress, name, "block outbound port 25", changes, async () => {
     const r = await ensurePort25Table(session, "block outbound port 25");
     return { changed: r.changed, detail: r.detail, value: undefined };
   });
+  // Don't leave a rejection unobserved while the policy steps run; it is awaited below.
+  firewall.catch(() => undefined);
+  version.catch(() => undefined);
 
   const inputs = policyInputs(hosts);
   let policyChanged: boolean;
@@ -128,6 +134,7 @@ async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, o
     });
   }
 
+  await firewall;
   const kumod = await hostStep(progress, name, "start kumod", changes, async () => {
     const s = await ensureKumod(session, facts, { role, policyPath, kumodLog: opts.kumodLog, policyChanged }, "start kumod");
     return { changed: s.changed, detail: s.detail, value: s };
@@ -138,7 +145,8 @@ async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, o
     const r = await waitForSmtpBanner(session, facts, role, ports, opts.smtpReadyTimeoutMs, "wait for SMTP");
     return { changed: false, detail: r.detail, value: undefined };
   });
-  return { facts, kumodVersion: facts.kumodVersion, kumod, changes };
+  const kumodVersion = await version;
+  return { facts: { ...facts, kumodVersion }, kumodVersion, kumod, changes };
 }
 
 /**
