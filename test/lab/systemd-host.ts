@@ -11,10 +11,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildSync } from "esbuild";
+import { REPO_IN_HOST } from "./install-standins";
 
 const REPO = path.resolve(__dirname, "..", "..");
 const FIXTURES = path.join(REPO, "test", "fixtures", "systemd");
-const TSX_REGISTER = path.join(REPO, "node_modules", "tsx", "dist", "cjs", "index.cjs");
+// PID 1 runs inside the host, where the checkout is reachable at REPO_IN_HOST (it may be under /tmp, private there).
+const FIXTURES_IN_HOST = path.join(REPO_IN_HOST, "test", "fixtures", "systemd");
+const TSX_IN_HOST = path.join(REPO_IN_HOST, "node_modules", "tsx", "dist", "cjs", "index.cjs");
 
 /** Bind-mounted from the host's rootDir/fs<dir>, on systemd hosts only. */
 export const SYSTEMD_PRIVATE_DIRS = ["/etc/systemd/system", "/usr/lib/systemd/system", "/usr/local/sbin"] as const;
@@ -63,7 +66,7 @@ export function installSystemdHost(rootDir: string): { init: string[] } {
   // The kernel names a process after the file it executes: a link called `systemd` gives comm "systemd".
   const link = path.join(pid1Dir, "systemd");
   fs.symlinkSync("/bin/bash", link);
-  return { init: [link, path.join(FIXTURES, "init.sh"), process.execPath, TSX_REGISTER, path.join(FIXTURES, "manager.ts")] };
+  return { init: [link, path.join(FIXTURES_IN_HOST, "init.sh"), process.execPath, TSX_IN_HOST, path.join(FIXTURES_IN_HOST, "manager.ts")] };
 }
 
 /** Shell commands, run inside the host's mount namespace before the binds, that give it a private /run/systemd. */
