@@ -101,6 +101,8 @@ function queueDepth(m: MetricsSnapshot): number {
 interface Background {
   /** Resolves at the command's first output (it is running), or after `ms` (false). */
   started(ms: number): Promise<boolean>;
+  /** What it printed so far. */
+  output(): string;
   stop(): Promise<string>;
 }
 
@@ -122,6 +124,7 @@ function background(host: RemoteHost, command: string, timeoutMs: number): Backg
     .catch(() => undefined); // stopping it is the normal end: its output is what we keep
   return {
     started: (ms) => Promise.race([firstOutput.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))]),
+    output: () => out,
     stop: async () => {
       ac.abort();
       // The remote loop ends at its next write; don't wait on a host that stopped answering.
@@ -151,15 +154,16 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   const maxSeconds = cap.seconds + drainLimitSeconds + 30;
 
   try {
-    // 1. Context, and a clean slate: no traffic-gen left from an interrupted trial.
-    const [senderFacts, sinkFacts] = await inStep("host facts", () =>
+    // 1. Context, and a clean slate: no traffic-gen left from an interrupted trial. The facts are
+    //    read beside the metrics below (kumod --version may take a moment).
+    const facts = inStep("host facts", () =>
       Promise.all([
         readHostFacts(input.sender, KUMOD_PATH, input.hosts.sinkAddressFromSender),
         readHostFacts(input.sink, KUMOD_PATH, undefined),
         input.sender.exec("pkill -x traffic-gen; true", { timeoutMs: 10_000, sudo: true }),
       ]),
     );
-    state.facts = { sender: senderFacts, sink: sinkFacts };
+    facts.catch(() => undefined); // awaited below; not left unobserved meanwhile
 
     // 2. Metrics before — once the sender holds nothing from earlier (a message left from an
     //    interrupted trial would be delivered during this one and inflate the sink's count).
@@ -177,6 +181,8 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     }
     const sinkBefore = await inStep("metrics before", () => readMetrics(input.sink, input.endpoints.sinkMetricsUrl));
     state.metrics = { sender: { before: senderBefore }, sink: { before: sinkBefore } };
+    const [senderFacts, sinkFacts] = await facts;
+    state.facts = { sender: senderFacts, sink: sinkFacts };
     const senderBaseline = senderBefore.totals["total_messages_received"] ?? 0;
     const sinkBaseline = sinkBefore.totals["total_messages_received"] ?? 0;
 
@@ -233,7 +239,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     const drained = (m: MetricsSnapshot): boolean =>
       queueDepth(m) === 0 && totalDelta(senderBefore, m, "total_messages_delivered") >= totalDelta(senderBefore, m, "total_messages_received");
     for (let i = 0; i < 10_000 && !drained(senderNow) && Date.now() - drainStart < drainLimitSeconds * 1000 && !signal.aborted; i++) {
-      await new Promise((r) => setTimeout(r, 250));
+      await new Promise((r) => setTimeout(r, 100));
       senderNow = await inStep("queue drain", () => readMetrics(input.sender, input.endpoints.senderMetricsUrl));
     }
     if (signal.aborted) throw new TrialStepError("queue drain", "interrupted");
@@ -241,11 +247,14 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     const drainWaitSeconds = (Date.now() - drainStart) / 1000;
     state.metrics.sender.after = senderNow;
     state.drain = { queueDrained, waitSeconds: drainWaitSeconds, senderDelivered: totalDelta(senderBefore, senderNow, "total_messages_delivered") };
-    // Let the sink's poller see the last delivery before stopping it.
-    await new Promise((r) => setTimeout(r, 300));
 
     // 6. Metrics after; the sink's counter series places the last delivery.
     const sinkAfter = await inStep("metrics after", () => readMetrics(input.sink, input.endpoints.sinkMetricsUrl));
+    // Let the sink's poller see the final count before stopping it (it reads every 25 ms; bounded).
+    const sinkFinal = sinkAfter.totals["total_messages_received"] ?? 0;
+    const sinkPoller = pollers.sink;
+    const seen = (): boolean => parseCounterPolls(sinkPoller.output()).some((p) => p.value >= sinkFinal);
+    for (let i = 0; i < 40 && !seen(); i++) await new Promise((r) => setTimeout(r, 25));
     state.metrics = { sender: { before: senderBefore, after: senderNow }, sink: { before: sinkBefore, after: sinkAfter } };
     const [senderPolls, sinkPolls] = await Promise.all([pollers.sender.stop(), pollers.sink.stop()]);
     pollers = undefined;
