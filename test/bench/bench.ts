@@ -68,7 +68,7 @@ function rows(p: ProvisioningFigures | undefined, o: OverheadFigures | undefined
     out.push({ figure: `1. provisioning, kumolab (median of ${st.provisioningRunsEach})`, measured: seconds(p.oursMedianMs), goal: "", met: undefined });
     out.push({ figure: `   provisioning, OpenSSH peer (median of ${st.provisioningRunsEach})`, measured: seconds(p.peerMedianMs), goal: "", met: undefined });
     out.push({ figure: "   ratio kumolab / peer", measured: p.ratio.toFixed(2), goal: `≤ ${GOALS.provisioningRatio.toFixed(2)}`, met: p.ratio <= GOALS.provisioningRatio });
-    out.push({ figure: `   ratio, kumolab minus stand-in kumod --version (${seconds(p.medianKumodVersionMs)})`, measured: p.ratioWithoutKumodVersion.toFixed(2), goal: `≤ ${GOALS.provisioningRatio.toFixed(2)}`, met: p.ratioWithoutKumodVersion <= GOALS.provisioningRatio });
+    out.push({ figure: `   ratio, both minus the stand-in kumod's start-up (${seconds(p.medianKumodVersionMs)})`, measured: p.ratioWithoutKumodVersion.toFixed(2), goal: `≤ ${GOALS.provisioningRatio.toFixed(2)}`, met: p.ratioWithoutKumodVersion <= GOALS.provisioningRatio });
   }
   if (o) {
     const what = `${o.traffic.messageCount} × ${o.traffic.bodySize}, c${o.traffic.concurrency}`;
@@ -94,7 +94,7 @@ function details(p: ProvisioningFigures | undefined, o: OverheadFigures | undefi
     const each = (who: "ours" | "peer") => p.runs.filter((r) => r.provisioner === who).map((r) => (r.ms / 1000).toFixed(2)).join(", ");
     lines.push(`1. runs in order ${p.runs.map((r) => r.provisioner).join(", ")}; kumolab ${each("ours")} s; peer ${each("peer")} s`);
     const mid = medianRun(p.runs.filter((r) => r.provisioner === "ours"), (r) => r.ms);
-    lines.push(`   kumolab's "gather facts" runs \`kumod --version\`: for the stand-in a node + tsx start-up (${p.runs.flatMap((r) => (r.kumodVersionMs !== undefined ? [seconds(r.kumodVersionMs)] : [])).join(", ")}, timed on the host after each run, caches warm), for the real binary milliseconds; the second ratio subtracts it. The peer does not ask for the version.`);
+    lines.push(`   both provisioners wait once for the stand-in kumod to start (a node + tsx start-up: ${p.runs.flatMap((r) => (r.kumodVersionMs !== undefined ? [seconds(r.kumodVersionMs)] : [])).join(", ")}, timed on the host as \`kumod --version\` after each run, caches warm) before its SMTP banner; the real binary starts in milliseconds, so the second ratio takes it out of both.`);
     if (mid?.steps) {
       const hosts = [...new Set(mid.steps.map((x) => x.host))];
       for (const h of hosts) lines.push(`   kumolab's median run, ${h}: ${mid.steps.filter((x) => x.host === h).map((x) => `${x.step} ${x.ms} ms`).join(", ")}`);
