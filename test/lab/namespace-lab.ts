@@ -421,6 +421,9 @@ export async function createNamespaceLab(opts: { hosts: string[]; systemd?: stri
       const anchor = spawn("ip", ["netns", "exec", netns, "unshare", "--mount", "--propagation", "private", "sh", "-c", `${mounts} && ${tail}`], {
         stdio: ["ignore", "ignore", fs.openSync(path.join(rootDir, "anchor.log"), "a")],
         detached: true,
+        // Not the caller's directory: a checkout under /tmp does not exist inside the host (its /tmp
+        // is private), and a process started there (the systemd stand-in's tsx → esbuild) fails.
+        cwd: "/",
       });
       anchor.unref();
       if (anchor.pid === undefined) throw new Error(`namespace lab: could not start the anchor for host ${name}`);
