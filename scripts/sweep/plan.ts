@@ -1,7 +1,7 @@
 /** What a sweep will do, printed before anything is created. */
 import type { LabConfig, SenderSize } from "../../lab-config/schema";
 import { expectedMsgsPerSec } from "./expected-rate";
-import { describeAssumptions, estimateOurPlan, formatDuration, formatUsd, DEFAULT_ASSUMPTIONS, type PlanEstimate } from "./estimate";
+import { describeAssumptions, estimateOurPlan, formatDuration, formatUsd, DEFAULT_ASSUMPTIONS, type EstimateInput, type PlanEstimate } from "./estimate";
 
 export interface SweepPlan {
   sizes: SenderSize[];
@@ -13,17 +13,28 @@ export interface SweepPlan {
   estimate: PlanEstimate;
 }
 
-export function makePlan(cfg: LabConfig, opts: { sizes: SenderSize[]; trials: number; coolDownSeconds: number; labDescription: string; resultsDir: string; keep: boolean; labExists: boolean; destroys: boolean }): SweepPlan {
-  const estimate = estimateOurPlan({
-    sizes: opts.sizes,
-    trials: opts.trials,
-    coolDownSeconds: opts.coolDownSeconds,
+/**
+ * The estimator's input for a sweep of `sizes` on this config: the one place it is built, so the
+ * plan the sweep prints and the bench's model are the same computation.
+ */
+export function estimateInput(
+  cfg: LabConfig,
+  opts: { sizes?: SenderSize[]; trials?: number; coolDownSeconds?: number; labExists?: boolean; destroys?: boolean } = {},
+): EstimateInput {
+  return {
+    sizes: opts.sizes ?? cfg.sender.sizes,
+    trials: opts.trials ?? cfg.trials.count,
+    coolDownSeconds: opts.coolDownSeconds ?? cfg.trials.coolDownSeconds,
     traffic: cfg.traffic,
     sinkHourlyUsd: cfg.sink.hourlyUsd,
     expectedMsgsPerSec,
-    labExists: opts.labExists,
-    destroys: opts.destroys && !opts.keep,
-  });
+    labExists: opts.labExists ?? false,
+    destroys: opts.destroys ?? true,
+  };
+}
+
+export function makePlan(cfg: LabConfig, opts: { sizes: SenderSize[]; trials: number; coolDownSeconds: number; labDescription: string; resultsDir: string; keep: boolean; labExists: boolean; destroys: boolean }): SweepPlan {
+  const estimate = estimateOurPlan(estimateInput(cfg, { ...opts, destroys: opts.destroys && !opts.keep }));
   return { ...opts, estimate };
 }
 

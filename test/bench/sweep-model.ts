@@ -3,8 +3,8 @@
  * the naive plan and the parallel plan, by the estimator `npm run sweep` prints before it starts.
  */
 import { loadLabConfig } from "../../lab-config/load";
-import { DEFAULT_ASSUMPTIONS, describeAssumptions, estimateNaivePlan, estimateOurPlan, estimateParallelPlan, type Assumptions, type EstimateInput, type PlanEstimate } from "../../scripts/sweep/estimate";
-import { expectedMsgsPerSec } from "../../scripts/sweep/expected-rate";
+import { DEFAULT_ASSUMPTIONS, describeAssumptions, estimateNaivePlan, estimateOurPlan, estimateParallelPlan, type Assumptions, type PlanEstimate } from "../../scripts/sweep/estimate";
+import { estimateInput } from "../../scripts/sweep/plan";
 
 export interface SweepModelFigures {
   sizes: string[];
@@ -19,16 +19,7 @@ export interface SweepModelFigures {
 
 export function sweepModel(): SweepModelFigures {
   const cfg = loadLabConfig().config;
-  const input: EstimateInput = {
-    sizes: cfg.sender.sizes,
-    trials: cfg.trials.count,
-    coolDownSeconds: cfg.trials.coolDownSeconds,
-    traffic: cfg.traffic,
-    sinkHourlyUsd: cfg.sink.hourlyUsd,
-    expectedMsgsPerSec,
-    labExists: false,
-    destroys: true,
-  };
+  const input = estimateInput(cfg);
   const plans = [estimateOurPlan(input), estimateNaivePlan(input), estimateParallelPlan(input)].map(({ plan, description, wallSeconds, costUsd, egressUsd }) => ({ plan, description, wallSeconds, costUsd, egressUsd }));
   return {
     sizes: cfg.sender.sizes.map((s) => s.id),

@@ -4,19 +4,13 @@ import { loadLabConfig } from "../../lab-config/load";
 import type { SenderSize } from "../../lab-config/schema";
 import { estimateNaivePlan, estimateOurPlan, estimateParallelPlan, formatDuration, formatUsd, type Assumptions, type EstimateInput } from "../../scripts/sweep/estimate";
 import { expectedMsgsPerSec } from "../../scripts/sweep/expected-rate";
-import { formatPlan, makePlan } from "../../scripts/sweep/plan";
+import { estimateInput, formatPlan, makePlan } from "../../scripts/sweep/plan";
 
 const cfg = loadLabConfig().config;
 
+/** What the sweep's plan and the bench feed the estimator for the default config. */
 function defaultInput(): EstimateInput {
-  return {
-    sizes: cfg.sender.sizes,
-    trials: cfg.trials.count,
-    coolDownSeconds: cfg.trials.coolDownSeconds,
-    traffic: cfg.traffic,
-    sinkHourlyUsd: cfg.sink.hourlyUsd,
-    expectedMsgsPerSec,
-  };
+  return estimateInput(cfg);
 }
 
 describe("plans on the default config", () => {
