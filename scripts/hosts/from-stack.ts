@@ -2,8 +2,9 @@
  * LabHosts from the cloud stack's outputs (fetched elsewhere: Automation API or
  * `pulumi stack output --json --show-secrets`). Validated by the infra/scripts contract schema.
  */
-import { stackOutputsSchema } from "../../lab-config/stack-outputs";
-import type { LabHosts } from "./lab-hosts";
+import { stackOutputsSchema, type VmOutput } from "../../lab-config/stack-outputs";
+import type { Role } from "../progress/events";
+import type { LabHost, LabHosts } from "./lab-hosts";
 
 /** The layers between the two cloud VMs that also stop port 25 (named in the port-25 proof's error). */
 export const CLOUD_FIREWALLS = ["AWS security group", "Azure NSG"];
@@ -23,28 +24,20 @@ export function hostsFromStackOutputs(outputs: unknown): LabHosts {
   }
   const o = parsed.data;
   const credentials = { kind: "private-key" as const, privateKey: o.sshPrivateKey };
+  const host = (role: Role, vm: VmOutput): LabHost => ({
+    role,
+    name: `${role} (${vm.publicIp})`,
+    address: vm.publicIp,
+    port: 22,
+    user: o.sshUser,
+    hostKey: { kind: "pinned", publicKey: vm.hostPublicKey },
+    credentials,
+    size: { label: vm.size, vcpu: vm.vcpu, ramGiB: vm.ramGiB, region: vm.region },
+  });
   return {
     labId: o.labId,
-    sender: {
-      role: "sender",
-      name: `sender (${o.sender.publicIp})`,
-      address: o.sender.publicIp,
-      port: 22,
-      user: o.sshUser,
-      hostKey: { kind: "pinned", publicKey: o.sender.hostPublicKey },
-      credentials,
-      size: { label: o.sender.size, vcpu: o.sender.vcpu, ramGiB: o.sender.ramGiB, region: o.sender.region },
-    },
-    sink: {
-      role: "sink",
-      name: `sink (${o.sink.publicIp})`,
-      address: o.sink.publicIp,
-      port: 22,
-      user: o.sshUser,
-      hostKey: { kind: "pinned", publicKey: o.sink.hostPublicKey },
-      credentials,
-      size: { label: o.sink.size, vcpu: o.sink.vcpu, ramGiB: o.sink.ramGiB, region: o.sink.region },
-    },
+    sender: host("sender", o.sender),
+    sink: host("sink", o.sink),
     // AWS → Azure crosses the internet: the sender reaches the sink's public address, and the
     // sink sees the sender's public address.
     sinkAddressFromSender: o.sink.publicIp,

@@ -8,6 +8,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { LabConfig } from "../../lab-config/schema";
 import type { LabHosts } from "../hosts/lab-hosts";
+import { KUMOD_PATH } from "../provision/lab-endpoints";
 import type { ProgressSink } from "../progress/events";
 import { counterPollerScript, parseCounterPolls, timeCounterReached } from "./counter-poller";
 import { durationCap } from "./duration-cap";
@@ -22,7 +23,6 @@ import { validityOf } from "./validity";
 import type { EndToEnd, TrialRecord } from "../results/trial-record";
 import { TRIAL_RECORD_SCHEMA_VERSION } from "../results/trial-record";
 
-export const KUMOD_PATH = "/opt/kumomta/sbin/kumod";
 
 export interface TrialEndpoints {
   /** Where traffic-gen submits on the sender, e.g. `127.0.0.1:2025`. */
