@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { standinBundles } from "./standin-bundles";
 
 const REPO = path.resolve(__dirname, "..", "..");
 /**
@@ -20,15 +21,12 @@ export function repoMountScript(): string {
   fs.mkdirSync(REPO_IN_HOST, { recursive: true });
   return `mount --bind '${REPO}' '${REPO_IN_HOST}'`;
 }
-// tsx's CommonJS hook: the project is CommonJS; the ESM loader trips over require(esm) cycles on Node 20.
-const TSX_REGISTER = path.join(REPO_IN_HOST, "node_modules", "tsx", "dist", "cjs", "index.cjs");
-
-/** A shell wrapper that runs a stand-in's TypeScript entry point with this machine's node + tsx. */
-export function standinWrapper(entry: string): string {
+/** A shell wrapper that runs a stand-in's bundle (see standin-bundles.ts) with this machine's node. */
+export function standinWrapper(bundle: string): string {
   return [
     "#!/bin/sh",
     "# KumoMTA stand-in for the namespace test lab (test/fixtures); not the real binary.",
-    `exec '${process.execPath}' --require '${TSX_REGISTER}' '${entry}' "$@"`,
+    `exec '${process.execPath}' '${bundle}' "$@"`,
     "",
   ].join("\n");
 }
@@ -77,8 +75,9 @@ export function installStandins(fsRoot: string): void {
   const policyDir = path.join(fsRoot, "opt", "kumomta", "etc", "policy");
   fs.mkdirSync(sbin, { recursive: true, mode: 0o755 });
   fs.mkdirSync(policyDir, { recursive: true, mode: 0o755 });
-  fs.writeFileSync(path.join(sbin, "kumod"), standinWrapper(path.join(REPO_IN_HOST, "test", "fixtures", "kumod", "main.ts")), { mode: 0o755 });
-  fs.writeFileSync(path.join(sbin, "traffic-gen"), standinWrapper(path.join(REPO_IN_HOST, "test", "fixtures", "traffic-gen", "main.ts")), { mode: 0o755 });
+  const bundles = standinBundles();
+  fs.writeFileSync(path.join(sbin, "kumod"), standinWrapper(path.join(REPO_IN_HOST, bundles.kumod)), { mode: 0o755 });
+  fs.writeFileSync(path.join(sbin, "traffic-gen"), standinWrapper(path.join(REPO_IN_HOST, bundles.trafficGen)), { mode: 0o755 });
   fs.writeFileSync(path.join(policyDir, "init.lua"), STOCK_INIT_LUA, { mode: 0o644 });
   const kumod = idOf("kumod");
   for (const d of [["var", "spool", "kumomta", "data"], ["var", "spool", "kumomta", "meta"], ["var", "log", "kumomta"]]) {
