@@ -1,12 +1,18 @@
 /**
- * What provisioning must know about a host before changing it: does it run systemd, can we act as
- * root, is KumoMTA installed, is nftables there. One remote call; the version comes separately.
+ * What provisioning must know about a host before changing it: has cloud-init finished (it installs
+ * KumoMTA on a fresh VM), does it run systemd, can we act as root, is KumoMTA installed, is
+ * nftables there. One remote call, which waits for cloud-init first; the version comes separately.
  */
 import { z } from "zod";
 import type { SshSession } from "../ssh/session";
 import { KUMOD_PATH, KUMOD_USER } from "./lab-endpoints";
 
+export const cloudInitStateSchema = z.enum(["absent", "done", "degraded", "error"]);
+export type CloudInitState = z.infer<typeof cloudInitStateSchema>;
+
 export const provisionFactsSchema = z.object({
+  /** absent: no cloud-init on the host; degraded: finished with recoverable errors. */
+  cloudInit: cloudInitStateSchema,
   uid: z.number().int().nonnegative(),
   systemd: z.boolean(),
   /** root: logged in as root; yes: passwordless sudo works; no: neither. */
@@ -18,7 +24,10 @@ export const provisionFactsSchema = z.object({
 });
 export type ProvisionFacts = z.infer<typeof provisionFactsSchema>;
 
-const FACTS_SCRIPT = [
+// cloud-init's exit codes: 0 done, 2 done with recoverable errors, 1 error; 124 is `timeout`'s.
+const CLOUD_INIT_CODES: Record<string, CloudInitState | "timeout"> = { absent: "absent", "0": "done", "2": "degraded", "124": "timeout" };
+
+const FACTS_LINES = [
   `echo "uid=$(id -u)"`,
   // systemd manages the host only if it is PID 1 and booted the system (as systemd itself checks).
   `if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo systemd=yes; else echo systemd=no; fi`,
@@ -29,13 +38,23 @@ const FACTS_SCRIPT = [
   `if command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || [ -x /sbin/nft ]; then echo nft=yes; else echo nft=no; fi`,
 ].join("\n");
 
-export function parseFacts(stdout: string): ProvisionFacts {
+export function factsScript(cloudInitTimeoutSeconds: number): string {
+  return [
+    `if command -v cloud-init >/dev/null 2>&1; then timeout ${Math.max(1, Math.ceil(cloudInitTimeoutSeconds))} cloud-init status --wait >/dev/null 2>&1; echo "cloudInit=$?"; else echo cloudInit=absent; fi`,
+    FACTS_LINES,
+  ].join("\n");
+}
+
+export function parseFacts(stdout: string): ProvisionFacts | "cloud-init-timeout" {
   const kv = new Map<string, string>();
   for (const line of stdout.split("\n")) {
     const m = /^([A-Za-z]+)=(.*)$/.exec(line.trim());
     if (m && m[1] !== undefined && m[2] !== undefined) kv.set(m[1], m[2]);
   }
+  const cloudInit = CLOUD_INIT_CODES[kv.get("cloudInit") ?? ""] ?? (kv.has("cloudInit") ? "error" : undefined);
+  if (cloudInit === "timeout") return "cloud-init-timeout";
   return provisionFactsSchema.parse({
+    cloudInit,
     uid: Number(kv.get("uid")),
     systemd: kv.get("systemd") === "yes",
     sudo: kv.get("sudo"),
@@ -46,14 +65,18 @@ export function parseFacts(stdout: string): ProvisionFacts {
   });
 }
 
-export async function gatherFacts(session: SshSession): Promise<ProvisionFacts> {
+export async function gatherFacts(session: SshSession, cloudInitTimeoutMs: number): Promise<ProvisionFacts> {
   const step = "gather facts";
-  const r = await session.execOk(FACTS_SCRIPT, { step, timeoutMs: 30_000 });
-  let facts: ProvisionFacts;
+  const secs = Math.max(1, Math.ceil(cloudInitTimeoutMs / 1000));
+  const r = await session.execOk(factsScript(secs), { step, timeoutMs: cloudInitTimeoutMs + 30_000 });
+  let facts: ProvisionFacts | "cloud-init-timeout";
   try {
     facts = parseFacts(r.stdout);
   } catch (e) {
     throw session.error("exit-status", step, `unexpected output from the facts script: ${(e as Error).message}`, "the host may not be a Linux host with a POSIX shell");
+  }
+  if (facts === "cloud-init-timeout") {
+    throw session.error("timeout", step, `cloud-init still running after ${secs} s (it installs KumoMTA on a new VM)`, "look at /var/log/cloud-init-output.log on the host; re-run once it finished");
   }
   if (facts.sudo === "no") {
     throw session.error("auth", step, `user ${session.host.user} is not root and cannot use sudo without a password`, `log in as root, or give ${session.host.user} passwordless sudo (a line '${session.host.user} ALL=(ALL) NOPASSWD:ALL' in /etc/sudoers.d/)`);

@@ -18,6 +18,8 @@ export const SINK_POLICY_PATH = `${POLICY_DIR}/sink.lua`;
 export const SENDER_POLICY_PATH = `${POLICY_DIR}/init.lua`;
 /** The packaged init.lua, kept aside once (never overwritten on re-runs). */
 export const SENDER_ORIGINAL_POLICY_PATH = `${POLICY_DIR}/init.lua.kumolab-orig`;
+/** A line of lab-config/policy/init.lua that tells our sender policy from the packaged one. */
+export const SENDER_POLICY_MARKER = "kumolab sender policy";
 /** The user kumod drops to (`--user`), created by the package. */
 export const KUMOD_USER = "kumod";
 

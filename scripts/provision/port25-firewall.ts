@@ -4,9 +4,8 @@
  * port-25 listener locally). The file is applied as one `nft -f` transaction that creates, deletes
  * and re-adds the table, so applying it again is harmless.
  */
-import { createHash } from "node:crypto";
 import type { SshSession } from "../ssh/session";
-import { ensureRemoteFile } from "./remote-file";
+import { parsePlacement, remoteFileScript, type RemoteFileSpec } from "./remote-file";
 import { BLOCKED_PORTS, LAB_ETC_DIR, PORT25_NFT_FILE, PORT25_TABLE } from "./lab-endpoints";
 
 export function port25NftRuleset(): string {
@@ -34,21 +33,39 @@ export function tableIsEffective(listing: string): boolean {
 
 export const LIST_TABLE_COMMAND = `nft list table inet ${PORT25_TABLE}`;
 
+/** Places the ruleset file, applies it when it changed or the table is not in force, then lists the table. */
+export function port25TableScript(): { script: string; file: RemoteFileSpec } {
+  const file: RemoteFileSpec = { path: PORT25_NFT_FILE, content: port25NftRuleset(), mode: 0o644 };
+  const script = [
+    remoteFileScript(file),
+    `if [ "$placed" = changed ] || ! ${LIST_TABLE_COMMAND} 2>/dev/null | grep -q 'reject with tcp reset'; then nft -f ${PORT25_NFT_FILE} || exit 20; echo applied; fi`,
+    `echo "${LISTING_MARK}"`,
+    `${LIST_TABLE_COMMAND} 2>&1`,
+  ].join("\n");
+  return { script, file };
+}
+
+const LISTING_MARK = "--- nft listing";
+
 export async function ensurePort25Table(session: SshSession, step: string): Promise<{ changed: boolean; detail: string }> {
-  // One round trip when nothing changed: file hash and the live table, checked together.
-  const want = createHash("sha256").update(port25NftRuleset()).digest("hex");
-  const check = await session.execOk(
-    `mkdir -p ${LAB_ETC_DIR} && { [ -f ${PORT25_NFT_FILE} ] && [ "$(stat -c '%a %U' ${PORT25_NFT_FILE})" = "644 root" ] && sha256sum < ${PORT25_NFT_FILE}; echo "--"; ${LIST_TABLE_COMMAND} 2>&1; true; }`,
-    { sudo: true, step, timeoutMs: 15_000 },
-  );
-  const [fileHash, listing = ""] = check.stdout.split("--\n");
-  const fileSame = (fileHash ?? "").trim().replace(/\s+-$/, "") === want;
-  if (fileSame && tableIsEffective(listing)) return { changed: false, detail: `table inet ${PORT25_TABLE} in force` };
-  if (!fileSame) await ensureRemoteFile(session, { path: PORT25_NFT_FILE, content: port25NftRuleset(), mode: 0o644 }, step);
-  await session.execOk(`nft -f ${PORT25_NFT_FILE}`, { sudo: true, step, timeoutMs: 20_000, hint: "check that the kernel has nf_tables (modprobe nf_tables) and that nft works as root" });
-  const after = await session.execOk(LIST_TABLE_COMMAND, { sudo: true, step, timeoutMs: 10_000 });
-  if (!tableIsEffective(after.stdout)) {
-    throw session.error("exit-status", step, `table inet ${PORT25_TABLE} was applied but does not show the reject rule:\n${after.stdout}`, `inspect it with: sudo ${LIST_TABLE_COMMAND}`);
+  // One remote call whether or not anything changed: place the file, apply, list.
+  const { script, file } = port25TableScript();
+  const r = await session.exec(script, { sudo: true, step, stdin: file.content, timeoutMs: 30_000 });
+  if (r.code !== 0) {
+    const applying = r.code === 20;
+    throw session.error(
+      "exit-status",
+      step,
+      `${applying ? `nft -f ${PORT25_NFT_FILE} failed` : `placing ${PORT25_NFT_FILE} failed (exit ${r.code ?? "none"})`}: ${r.stderr.trim().split("\n").slice(-3).join(" | ") || "(no message)"}`,
+      applying ? "check that the kernel has nf_tables (modprobe nf_tables) and that nft works as root" : `check that ${LAB_ETC_DIR} is writable by root; re-run provisioning`,
+    );
   }
+  const [report = "", listing = ""] = r.stdout.split(`${LISTING_MARK}\n`);
+  const placed = parsePlacement(session, file, step, report);
+  const applied = /^applied$/m.test(report);
+  if (!tableIsEffective(listing)) {
+    throw session.error("exit-status", step, `table inet ${PORT25_TABLE} was applied but does not show the reject rule:\n${listing}`, `inspect it with: sudo ${LIST_TABLE_COMMAND}`);
+  }
+  if (!placed.changed && !applied) return { changed: false, detail: `table inet ${PORT25_TABLE} in force` };
   return { changed: true, detail: `table inet ${PORT25_TABLE} applied from ${PORT25_NFT_FILE}` };
 }

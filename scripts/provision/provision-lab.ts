@@ -2,9 +2,9 @@
  * Provisioning a built lab, in order (each step idempotent; the two hosts in parallel, one SSH
  * connection per host reused for every step):
  *
- *   1. connect (retrying while the host boots) and wait for cloud-init where it exists
- *   2. gather facts (systemd? sudo? KumoMTA installed?)
- *   3. install the port-25 nftables table (both hosts)
+ *   1. connect (retrying while the host boots)
+ *   2. wait for cloud-init where it exists, and gather facts (systemd? sudo? KumoMTA installed?)
+ *   3. install the port-25 nftables table (both hosts), beside the next steps
  *   4. push the policy: sink.lua on the sink; the routing init.lua on the sender (original kept aside)
  *   5. (re)start kumod with it, only if the policy changed or kumod is not running
  *   6. wait for kumod's 220 banner on its ports
@@ -16,7 +16,7 @@ import { SshSession, type SshSessionOptions } from "../ssh/session";
 import { gatherFacts, readKumodVersion, type ProvisionFacts } from "./host-facts";
 import { hostStep } from "./host-step";
 import { DEFAULT_KUMOD_LOG, ensureKumod, type KumodState } from "./kumod-service";
-import { SENDER_ORIGINAL_POLICY_PATH, SENDER_POLICY_PATH, SENDER_SUBMISSION_ADDRESS, SINK_POLICY_PATH } from "./lab-endpoints";
+import { SENDER_ORIGINAL_POLICY_PATH, SENDER_POLICY_MARKER, SENDER_POLICY_PATH, SENDER_SUBMISSION_ADDRESS, SINK_POLICY_PATH } from "./lab-endpoints";
 import { policyInputs, renderSenderPolicy, renderSinkPolicy } from "./policies";
 import { ensurePort25Table } from "./port25-firewall";
 import { provePort25Closed, type Port25Proof } from "./port25-proof";
@@ -87,14 +87,11 @@ async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, o
     await session.connect();
     return { changed: false, detail: `${host.user}@${host.address}:${host.port}`, value: undefined };
   });
-  await hostStep(progress, name, "wait for cloud-init", changes, async () => {
-    const state = await session.waitForCloudInit(opts.cloudInitTimeoutMs);
-    if (state === "error" || state === "degraded") progress({ type: "log", host: name, level: "warn", message: `cloud-init finished with status ${state}; continuing (KumoMTA's presence is checked next). See /var/log/cloud-init.log on the host.` });
-    return { changed: false, detail: state === "absent" ? "no cloud-init on this host" : `cloud-init ${state}`, value: undefined };
-  });
   const facts = await hostStep(progress, name, "gather facts", changes, async () => {
-    const f = await gatherFacts(session);
-    return { changed: false, detail: `${f.systemd ? "systemd" : "no systemd"}, ${f.sudo === "root" ? "root" : "sudo"}, kumod installed`, value: f };
+    const f = await gatherFacts(session, opts.cloudInitTimeoutMs);
+    if (f.cloudInit === "error" || f.cloudInit === "degraded") progress({ type: "log", host: name, level: "warn", message: `cloud-init finished with status ${f.cloudInit}; continuing, since KumoMTA is installed. See /var/log/cloud-init.log on the host.` });
+    const cloudInit = f.cloudInit === "absent" ? "no cloud-init" : `cloud-init ${f.cloudInit}`;
+    return { changed: false, detail: `${cloudInit}, ${f.systemd ? "systemd" : "no systemd"}, ${f.sudo === "root" ? "root" : "sudo"}, kumod installed`, value: f };
   });
   // Independent of what follows, so beside it on the same connection (each on its own channel):
   // the version (kumod's start-up can take a second) and the port-25 table.
@@ -118,19 +115,13 @@ async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, o
     });
   } else {
     policyPath = SENDER_POLICY_PATH;
-    await hostStep(progress, name, "keep the original init.lua", changes, async () => {
-      // Once: never overwrite the saved original, and never save our own policy as "the original".
-      const r = await session.execOk(
-        `if [ -e ${SENDER_ORIGINAL_POLICY_PATH} ]; then echo kept; elif [ -f ${SENDER_POLICY_PATH} ] && grep -q 'kumolab sender policy' ${SENDER_POLICY_PATH}; then echo ours; elif [ -f ${SENDER_POLICY_PATH} ]; then cp -p ${SENDER_POLICY_PATH} ${SENDER_ORIGINAL_POLICY_PATH} && echo saved; else echo none; fi`,
-        { sudo: true, step: "keep the original init.lua", timeoutMs: 15_000 },
-      );
-      const what = r.stdout.trim();
-      if (what === "ours") progress({ type: "log", host: name, level: "warn", message: `${SENDER_POLICY_PATH} is already kumolab's and ${SENDER_ORIGINAL_POLICY_PATH} is missing: the packaged original cannot be restored from this host` });
-      return { changed: what === "saved", detail: what === "saved" ? `saved as ${SENDER_ORIGINAL_POLICY_PATH}` : what === "kept" ? `${SENDER_ORIGINAL_POLICY_PATH} already there` : `no original to keep (${what})`, value: undefined };
-    });
     policyChanged = await hostStep(progress, name, "push init.lua", changes, async () => {
-      const r = await ensureRemoteFile(session, { path: SENDER_POLICY_PATH, content: renderSenderPolicy(inputs), mode: 0o644 }, "push init.lua");
-      return { changed: r.changed, detail: SENDER_POLICY_PATH, value: r.changed };
+      // The packaged init.lua is kept aside once, so the host's own policy can be put back by hand.
+      const keepOriginal = { as: SENDER_ORIGINAL_POLICY_PATH, marker: SENDER_POLICY_MARKER };
+      const r = await ensureRemoteFile(session, { path: SENDER_POLICY_PATH, content: renderSenderPolicy(inputs), mode: 0o644, keepOriginal }, "push init.lua");
+      if (r.original === "ours") progress({ type: "log", host: name, level: "warn", message: `${SENDER_POLICY_PATH} was already kumolab's and ${SENDER_ORIGINAL_POLICY_PATH} is missing: the packaged original cannot be restored from this host` });
+      const original = r.original === "saved" ? `, the original kept as ${SENDER_ORIGINAL_POLICY_PATH}` : "";
+      return { changed: r.changed || r.original === "saved", detail: `${SENDER_POLICY_PATH}${original}`, value: r.changed };
     });
   }
 
@@ -142,7 +133,7 @@ async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, o
 
   const ports = role === "sink" ? [hosts.sinkPort, 25] : [Number(SENDER_SUBMISSION_ADDRESS.split(":")[1])];
   await hostStep(progress, name, "wait for SMTP", changes, async () => {
-    const r = await waitForSmtpBanner(session, facts, role, ports, opts.smtpReadyTimeoutMs, "wait for SMTP");
+    const r = await waitForSmtpBanner(session, facts, role, ports, opts.smtpReadyTimeoutMs, "wait for SMTP", kumod.pid);
     return { changed: false, detail: r.detail, value: undefined };
   });
   const kumodVersion = await version;

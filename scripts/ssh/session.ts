@@ -6,19 +6,17 @@
  * - host key: verified against the pinned OpenSSH key, or recorded on first use when an inventory
  *   host explicitly opted in (reported through progress, never silent).
  * - exec: timeout (kills and closes the channel), exit code/signal, stdout/stderr captured and
- *   streamed, optional stdin, sudo when the login user is not root.
- * - upload: SFTP to a temporary file, then mode/owner and an atomic rename.
+ *   streamed, optional stdin (files travel that way: see provision/remote-file.ts), sudo when the
+ *   login user is not root.
  */
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import path from "node:path";
 import { StringDecoder } from "node:string_decoder";
-import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from "ssh2";
+import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import type { LabHost } from "../hosts/lab-hosts";
 import { silentProgress, type ProgressSink } from "../progress/events";
 import { LabHostError } from "./errors";
 import { fingerprintSha256, knownHostKeys, parseOpenSshPublicKey, recordKnownHost, type ParsedPublicKey } from "./host-keys";
-import { shellJoin, shellQuote, sudoWrap, toCommandLine } from "./shell-quote";
+import { sudoWrap, toCommandLine } from "./shell-quote";
 
 export interface SshSessionOptions {
   /** Give up connecting after this long (the whole retry loop). */
@@ -71,19 +69,8 @@ export interface ExecResult {
   stderr: string;
 }
 
-export interface UploadOptions {
-  /** Octal permission bits, e.g. 0o644. */
-  mode: number;
-  /** Owner and group of the final file (default root:root). */
-  owner?: string;
-  group?: string;
-  timeoutMs?: number;
-  step?: string;
-}
-
 const RETRYABLE_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN", "EPIPE", "EAI_AGAIN"]);
 const RETRYABLE_MESSAGES = [/timed out while waiting for handshake/i, /connection lost before handshake/i, /socket hang up/i, /kex_exchange_identification/i];
-const UNIX_NAME = /^[a-z_][a-z0-9_-]*$/;
 
 interface ErrorWithLevel extends Error {
   level?: string;
@@ -101,7 +88,6 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 export class SshSession {
   private client: Client | undefined;
-  private sftpPromise: Promise<SFTPWrapper> | undefined;
   private readonly opts: SshSessionOptions;
   /** Set by a failed host-key check during the current attempt. */
   private mismatch: { expected: string; received: string } | undefined;
@@ -217,8 +203,7 @@ export class SshSession {
         client.once("close", () => {
           if (this.client === client) {
             this.client = undefined;
-            this.sftpPromise = undefined;
-          }
+                  }
         });
         resolve({ client, receivedKey });
       });
@@ -341,74 +326,11 @@ export class SshSession {
     return r;
   }
 
-  private sftp(step: string): Promise<SFTPWrapper> {
-    if (!this.sftpPromise) {
-      const client = this.requireClient(step);
-      this.sftpPromise = new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, s) => (err ? reject(err) : resolve(s))));
-      this.sftpPromise.catch(() => (this.sftpPromise = undefined));
-    }
-    return this.sftpPromise;
-  }
-
-  /**
-   * Writes `content` to `remotePath` atomically: SFTP into a temporary file (in the same directory
-   * when root; else in /tmp, then `sudo install` next to the target), set mode and owner, rename.
-   * A reader never sees a half-written file.
-   */
-  async upload(content: string | Buffer, remotePath: string, opts: UploadOptions): Promise<void> {
-    const step = opts.step ?? `upload ${remotePath}`;
-    const owner = opts.owner ?? "root";
-    const group = opts.group ?? owner;
-    if (!path.posix.isAbsolute(remotePath) || remotePath.endsWith("/")) throw this.error("invalid-input", step, `not an absolute file path: ${remotePath}`, "pass an absolute path");
-    if (!UNIX_NAME.test(owner) || !UNIX_NAME.test(group)) throw this.error("invalid-input", step, `bad owner ${owner}:${group}`, "use Unix user/group names");
-    if (!Number.isInteger(opts.mode) || opts.mode < 0 || opts.mode > 0o7777) throw this.error("invalid-input", step, `bad mode ${opts.mode}`, "use an octal mode such as 0o644");
-    const timeoutMs = opts.timeoutMs ?? this.opts.defaultCommandTimeoutMs;
-    const rand = randomBytes(6).toString("hex");
-    const dir = path.posix.dirname(remotePath);
-    const sameDirTmp = path.posix.join(dir, `.${path.posix.basename(remotePath)}.kumolab-${rand}`);
-    const uploadTmp = this.needsSudo ? `/tmp/.kumolab-upload-${rand}` : sameDirTmp;
-    const modeStr = opts.mode.toString(8).padStart(4, "0");
-
-    const sftp = await this.sftp(step);
-    await withTimeout(
-      new Promise<void>((resolve, reject) =>
-        sftp.writeFile(uploadTmp, content, { mode: this.needsSudo ? 0o600 : opts.mode, flag: "wx" }, (err) => (err ? reject(err) : resolve())),
-      ),
-      timeoutMs,
-      () => this.error("timeout", step, `SFTP write of ${uploadTmp} timed out after ${timeoutMs} ms`, "the connection may be saturated; re-run"),
-    ).catch((e: unknown) => {
-      if (e instanceof LabHostError) throw e;
-      throw this.error("upload", step, `SFTP write of ${uploadTmp} failed: ${(e as Error).message}`, this.needsSudo ? "check that /tmp is writable for the login user" : `check that ${dir} exists and is writable`);
-    });
-
-    const finalize = this.needsSudo
-      ? `${shellJoin(["install", "-m", modeStr, "-o", owner, "-g", group, uploadTmp, sameDirTmp])} && ${shellJoin(["mv", "-f", sameDirTmp, remotePath])}; rc=$?; rm -f ${shellQuote(uploadTmp)} ${shellQuote(sameDirTmp)}; exit $rc`
-      : `${shellJoin(["chown", `${owner}:${group}`, sameDirTmp])} && ${shellJoin(["chmod", modeStr, sameDirTmp])} && ${shellJoin(["mv", "-f", sameDirTmp, remotePath])}; rc=$?; rm -f ${shellQuote(sameDirTmp)}; exit $rc`;
-    await this.execOk(finalize, { sudo: true, step, timeoutMs, hint: `check that ${dir} exists and that user/group ${owner}:${group} exist on the host` });
-  }
-
-  /** Waits for cloud-init to finish where it exists (bounded); returns what happened. */
-  async waitForCloudInit(timeoutMs: number): Promise<"absent" | "done" | "degraded" | "error"> {
-    const secs = Math.max(1, Math.ceil(timeoutMs / 1000));
-    const r = await this.exec(`if command -v cloud-init >/dev/null 2>&1; then timeout ${secs} cloud-init status --wait >/dev/null 2>&1; echo "cloud-init $?"; else echo "cloud-init absent"; fi`, {
-      step: "wait for cloud-init",
-      timeoutMs: timeoutMs + 10_000,
-    });
-    const m = /cloud-init (absent|\d+)/.exec(r.stdout);
-    if (!m || !m[1]) throw this.error("exit-status", "wait for cloud-init", `unexpected output: ${r.stdout.slice(0, 200)} ${r.stderr.slice(0, 200)}`, "run `cloud-init status --long` on the host");
-    if (m[1] === "absent") return "absent";
-    if (m[1] === "0") return "done";
-    if (m[1] === "124") throw this.error("timeout", "wait for cloud-init", `cloud-init still running after ${secs} s`, "look at /var/log/cloud-init-output.log on the host; re-run once it finished");
-    // Exit 2 is "done with recoverable errors" on current cloud-init; 1 is an error.
-    return m[1] === "2" ? "degraded" : "error";
-  }
-
   /** Closes the connection. Idempotent. */
   close(): void {
     this.closed = true;
     const c = this.client;
     this.client = undefined;
-    this.sftpPromise = undefined;
     c?.end();
   }
 
@@ -447,13 +369,4 @@ function indent(text: string): string {
     .split("\n")
     .map((l) => `    ${l}`)
     .join("\n");
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(onTimeout()), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

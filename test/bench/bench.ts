@@ -94,7 +94,7 @@ function details(p: ProvisioningFigures | undefined, o: OverheadFigures | undefi
     const each = (who: "ours" | "peer") => p.runs.filter((r) => r.provisioner === who).map((r) => (r.ms / 1000).toFixed(2)).join(", ");
     lines.push(`1. runs in order ${p.runs.map((r) => r.provisioner).join(", ")}; kumolab ${each("ours")} s; peer ${each("peer")} s`);
     const mid = medianRun(p.runs.filter((r) => r.provisioner === "ours"), (r) => r.ms);
-    lines.push(`   both provisioners wait once for the stand-in kumod to start (a node + tsx start-up: ${p.runs.flatMap((r) => (r.kumodVersionMs !== undefined ? [seconds(r.kumodVersionMs)] : [])).join(", ")}, timed on the host as \`kumod --version\` after each run, caches warm) before its SMTP banner; the real binary starts in milliseconds, so the second ratio takes it out of both.`);
+    lines.push(`   both provisioners wait once for the stand-in kumod to start (a node start-up, bundled: ${p.runs.flatMap((r) => (r.kumodVersionMs !== undefined ? [seconds(r.kumodVersionMs)] : [])).join(", ")}, timed on the host as \`kumod --version\` after each run, caches warm) before its SMTP banner; the real binary starts in milliseconds, so the second ratio takes it out of both.`);
     if (mid?.steps) {
       const hosts = [...new Set(mid.steps.map((x) => x.host))];
       for (const h of hosts) lines.push(`   kumolab's median run, ${h}: ${mid.steps.filter((x) => x.host === h).map((x) => `${x.step} ${x.ms} ms`).join(", ")}`);
@@ -103,7 +103,7 @@ function details(p: ProvisioningFigures | undefined, o: OverheadFigures | undefi
   if (o) {
     const f = (v: number | null) => (v === null ? "n/a" : seconds(v));
     lines.push(`2. overhead medians: before traffic-gen ${f(o.medianBeforeMs)} (facts, metrics, pollers), launching it ${f(o.medianLaunchMs)} (SSH exec + process start-up/exit beyond its own elapsed), after it ${f(o.medianAfterMs)} (drain, metrics, pollers stopped, files)`);
-    lines.push(`   the stand-in traffic-gen is node + tsx: its start-up + exit, measured alone on the host (1-message runs), was ${o.standinStartupMs.map((v) => seconds(v)).join(", ")}; the real Rust binary starts in milliseconds, so the second overhead row subtracts it`);
+    lines.push(`   the stand-in traffic-gen is a node program (bundled): its start-up + exit, measured alone on the host (1-message runs), was ${o.standinStartupMs.map((v) => seconds(v)).join(", ")}; the real Rust binary starts in milliseconds, so the second overhead row subtracts it`);
   }
   if (a) {
     for (const [i, t] of a.trials.entries()) {

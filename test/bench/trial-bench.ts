@@ -1,7 +1,7 @@
 /**
  * Figures 2 and 3 on the namespace lab, through the sweep's own code (prepareLab, runPreparedTrial):
  *  - per-trial overhead: a trial's whole wall time minus traffic-gen's own elapsed time, with where
- *    it goes, and the stand-in traffic-gen's start-up (node + tsx, which the real binary lacks)
+ *    it goes, and the stand-in traffic-gen's start-up (a node start-up, which the real binary lacks)
  *    measured on its own so it can be subtracted;
  *  - accuracy: the rates the lab reports against the stand-ins' ground truth (their own clocks and
  *    counters), each trial on a fresh lab so the truth files hold that trial alone.

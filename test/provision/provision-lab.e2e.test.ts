@@ -142,6 +142,8 @@ describe.skipIf(skip)("provisioning the namespace lab", () => {
     expect(await sh(sender, `cat ${KUMOD_PID_FILE}`)).toBe(firstPids.sender);
     expect(await sh(sink, `cat ${KUMOD_PID_FILE}`)).not.toBe(firstPids.sink);
     expect(await sh(sink, "ls -A /tmp | grep kumolab || echo none")).toBe("none");
+    // files are written beside their target and renamed into place: no temporary left there either
+    expect(await sh(sink, `ls -A ${path.posix.dirname(SINK_POLICY_PATH)} ${path.posix.dirname(PORT25_NFT_FILE)} | grep kumolab- || echo none`)).toBe("none");
   });
 
   it("the port-25 proof fails, naming the layer, when the sender's table is removed behind the lab's back", async () => {
@@ -168,6 +170,26 @@ describe.skipIf(skip)("provisioning the namespace lab", () => {
     expect(r.sender.changes["block outbound port 25"]).toBe(true);
     expect(r.proof.passed).toBe(true);
   });
+
+  it("a kumod that exits at start fails the SMTP wait at once (not at its timeout), with kumod's log", async () => {
+    const kumod = "/opt/kumomta/sbin/kumod";
+    await sh(sink, `cp -p ${kumod} /root/kumod.real && kill $(cat ${KUMOD_PID_FILE}) && printf '#!/bin/sh\\necho "Error: failed to open spool at /var/spool/kumomta/data: Permission denied" >&2\\nexit 1\\n' > ${kumod}`);
+    try {
+      // a timeout far longer than the test's own: only the exit watch can end the wait in time
+      const err = await provisionLab(hosts, { progress: capture, smtpReadyTimeoutMs: 600_000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LabHostError);
+      const e = err as LabHostError;
+      expect(e.host).toBe(hosts.sink.name);
+      expect(e.step).toBe("wait for SMTP");
+      expect(e.message).toMatch(/kumod \(pid \d+\) exited before it answered SMTP on 127\.0\.0\.1:2525/);
+      expect(e.message).toMatch(/Permission denied/);
+    } finally {
+      await sh(sink, `mv -f /root/kumod.real ${kumod}`);
+    }
+    const r = await provisionLab(hosts, { progress: capture });
+    expect(r.sink.changes["start kumod"]).toBe(true);
+    expect(r.proof.passed).toBe(true);
+  }, 60_000);
 
   it("a host that is down is retried, then fails within the bound, naming the host", async () => {
     await sink.stopSshd();
