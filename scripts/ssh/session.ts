@@ -57,7 +57,12 @@ export interface ExecOptions {
   step?: string;
   /** Captured output beyond this many bytes per stream keeps only the tail. */
   maxCaptureBytes?: number;
-  /** Aborting closes the channel early (the command dies on its next write); the result has what was captured. */
+  /**
+   * Aborting ends the command's stdin, then closes the channel (a command that ignores both dies
+   * on its next write); the result has what was captured. Without `stdin`, an abortable command's
+   * stdin stays open until then, so a remote loop can sleep on it (`read -t N -u 0`) and stop at
+   * its end.
+   */
   signal?: AbortSignal;
 }
 
@@ -197,6 +202,9 @@ export class SshSession {
           return false;
         },
       };
+      // Every command (and the handshake) is a few small packets each way: with Nagle's algorithm
+      // on, each exchange can wait out the host's delayed ACK (~40 ms on Linux).
+      client.once("connect", () => client.setNoDelay(true));
       client.once("ready", () => {
         settled = true;
         client.on("error", (e: Error) => this.opts.progress({ type: "log", host: this.host.name, level: "warn", message: `ssh connection error: ${e.message}` }));
@@ -302,15 +310,21 @@ export class SshSession {
           code = typeof c === "number" ? c : null;
           signal = sig ?? null;
         });
-        const onAbort = () => ch.close();
+        // End of stdin first: a loop that waits on it (`read -t N -u 0`) stops at once, where the
+        // closed channel alone stops it only at its next write (a 1 s sampler: up to a second).
+        const onAbort = () => {
+          ch.end();
+          ch.close();
+        };
         if (opts.signal?.aborted) onAbort();
         else opts.signal?.addEventListener("abort", onAbort, { once: true });
         ch.on("close", () => {
           opts.signal?.removeEventListener("abort", onAbort);
           finish(() => resolve({ code, signal, stdout: out.text(), stderr: errOut.text() }));
         });
+        // An abortable command keeps its stdin open until it is aborted (see onAbort).
         if (opts.stdin !== undefined) ch.end(opts.stdin);
-        else ch.end();
+        else if (!opts.signal) ch.end();
       });
     });
   }

@@ -2,7 +2,7 @@
  * Polls one kumod counter on a host at a short interval (default 0.025 s) by the host's own clock,
  * so the end-to-end rate can place the first injection (sender) and the last delivery (sink) in
  * time. Each poll is bracketed by the clock before and after the request: the value was read
- * somewhere in between. Runs on the host, bounded by a poll count; dies with the channel.
+ * somewhere in between. Runs on the host, bounded by a poll count; ends when its stdin ends.
  */
 import { z } from "zod";
 
@@ -18,7 +18,6 @@ export function counterPollerScript(metricsUrl: string, metric: string, maxPolls
   const [, host, port, pathPart] = url;
   const n = Math.max(1, Math.floor(maxPolls));
   return [
-    "exec 9<> <(:);",
     `i=0; while [ $i -lt ${n} ]; do i=$((i+1));`,
     "t0=$EPOCHREALTIME; s=0;",
     `if exec 3<>/dev/tcp/${host}/${port}; then`,
@@ -28,7 +27,8 @@ export function counterPollerScript(metricsUrl: string, metric: string, maxPolls
     `printf 'C %s %s %s\\n' "$t0" "$s" "$EPOCHREALTIME";`,
     // A line on every poll, even a failed one: writing is how the loop notices its channel closed.
     `else printf 'E %s\\n' "$EPOCHREALTIME"; fi 2>/dev/null;`,
-    `read -rt ${intervalSeconds} -u 9;`,
+    // A fork-free pause that also ends the loop when the trial closes its stdin.
+    `read -rt ${intervalSeconds} -u 0 _; [ $? -gt 128 ] || exit 0;`,
     "done",
   ].join(" ");
 }

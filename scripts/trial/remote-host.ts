@@ -4,7 +4,7 @@ export interface RemoteExecOptions {
   sudo?: boolean;
   onStdout?: (chunk: string) => void;
   onStderr?: (chunk: string) => void;
-  /** Closing the channel early: the remote command then dies on its next write. */
+  /** Ends the command's stdin (open until then), then closes the channel: see SshSession's ExecOptions. */
   signal?: AbortSignal;
 }
 

@@ -1,15 +1,15 @@
 /**
  * Samples a host about once a second while a trial runs: CPU utilisation (from /proc/stat),
  * memory (from /proc/meminfo) and bytes per second on the main interface (from /proc/net/dev).
- * The loop runs on the host (one SSH channel, bounded by a sample count) and streams plain
- * lines back; it dies with the channel when the trial closes it.
+ * The loop runs on the host in bash (one SSH channel, bounded by a sample count) and streams
+ * plain lines back; it ends when the trial ends its stdin.
  */
 import { z } from "zod";
 import { summarize, type SeriesSummary } from "./series-summary";
 
 export const INTERFACE_NAME = /^[A-Za-z0-9_.:@-]{1,15}$/;
 
-/** The shell loop run on the host. `iface` must match INTERFACE_NAME (it is interpolated). */
+/** The loop run on the host with `bash -c`. `iface` must match INTERFACE_NAME (it is interpolated). */
 export function samplerScript(iface: string, maxSamples: number, intervalSeconds = 1): string {
   if (!INTERFACE_NAME.test(iface)) throw new Error(`refusing to sample interface ${JSON.stringify(iface)}: not an interface name`);
   const n = Math.max(1, Math.floor(maxSamples));
@@ -19,7 +19,8 @@ export function samplerScript(iface: string, maxSamples: number, intervalSeconds
     `head -n1 /proc/stat;`,
     `grep -E '^(MemTotal|MemAvailable):' /proc/meminfo;`,
     `grep -E '^ *${iface.replace(/\./g, "\\.")}:' /proc/net/dev | sed 's/^ *//';`,
-    `sleep ${intervalSeconds}; done`,
+    // The pause waits on stdin: when the trial stops the sampler, stdin ends and so does the loop.
+    `read -rt ${intervalSeconds} -u 0 _; [ $? -gt 128 ] || exit 0; done`,
   ].join(" ");
 }
 

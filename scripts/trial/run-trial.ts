@@ -97,7 +97,7 @@ function queueDepth(m: MetricsSnapshot): number {
   return (m.totals["scheduled_count"] ?? 0) + (m.totals["ready_count"] ?? 0);
 }
 
-/** A background command on a host whose output we keep; stopped by closing its channel. */
+/** A background command on a host whose output we keep; stopped by ending its stdin (see the loops). */
 interface Background {
   /** Resolves at the command's first output (it is running), or after `ms` (false). */
   started(ms: number): Promise<boolean>;
@@ -127,7 +127,7 @@ function background(host: RemoteHost, command: string, timeoutMs: number): Backg
     output: () => out,
     stop: async () => {
       ac.abort();
-      // The remote loop ends at its next write; don't wait on a host that stopped answering.
+      // The remote loop ends when its stdin does; don't wait on a host that stopped answering.
       await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
       return out;
     },
@@ -188,8 +188,8 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
 
     // 3. Samplers on both hosts, and each kumod's received counter every 0.025 s: the sender's
     //    places the first injection, the sink's the last delivery.
-    samplers.push({ name: "sender", ...background(input.sender, samplerScript(senderFacts.interface, maxSeconds), maxSeconds * 1000) });
-    samplers.push({ name: "sink", ...background(input.sink, samplerScript(sinkFacts.interface, maxSeconds), maxSeconds * 1000) });
+    samplers.push({ name: "sender", ...background(input.sender, `bash -c ${shellQuote(samplerScript(senderFacts.interface, maxSeconds))}`, maxSeconds * 1000) });
+    samplers.push({ name: "sink", ...background(input.sink, `bash -c ${shellQuote(samplerScript(sinkFacts.interface, maxSeconds))}`, maxSeconds * 1000) });
     pollers = {
       sender: background(input.sender, `bash -c ${shellQuote(counterPollerScript(input.endpoints.senderMetricsUrl, "total_messages_received", maxSeconds * 40))}`, maxSeconds * 1000),
       sink: background(input.sink, `bash -c ${shellQuote(counterPollerScript(input.endpoints.sinkMetricsUrl, "total_messages_received", maxSeconds * 40))}`, maxSeconds * 1000),
@@ -289,8 +289,9 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   } finally {
     if (pollers) await Promise.all([pollers.sender.stop(), pollers.sink.stop()]);
     // Raw series and logs beside the record, whatever happened.
-    for (const s of samplers) {
-      const points = resourceSeries(parseSamples(await s.stop()));
+    const sampled = await Promise.all(samplers.map(async (s) => ({ s, text: await s.stop() })));
+    for (const { s, text } of sampled) {
+      const points = resourceSeries(parseSamples(text));
       const file = `samples-${s.name}.jsonl`;
       await writeFile(path.join(rawDir, file), points.map((p) => JSON.stringify(p)).join("\n") + (points.length ? "\n" : ""));
       state.files[s.name === "sender" ? "samples" : "samplesSink"] = rel(file);
