@@ -4,11 +4,11 @@
  *
  *   1. connect (retrying while the host boots)
  *   2. wait for cloud-init where it exists, and gather facts (systemd? sudo? KumoMTA installed?)
- *   3. install the port-25 nftables table (both hosts), beside the next steps
+ *   3. install the port-25 nftables table (both hosts), beside steps 4–6
  *   4. push the policy: sink.lua on the sink; the routing init.lua on the sender (original kept aside)
  *   5. (re)start kumod with it, only if the policy changed or kumod is not running
  *   6. wait for kumod's 220 banner on its ports
- *   7. the port-25 proof from the sender (needs both hosts ready)
+ *   7. the port-25 proof from the sender (needs both hosts ready), each kumod's version beside it
  */
 import type { LabHost, LabHosts } from "../hosts/lab-hosts";
 import { silentProgress, type ProgressSink, type Role } from "../progress/events";
@@ -93,16 +93,13 @@ async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, o
     const cloudInit = f.cloudInit === "absent" ? "no cloud-init" : `cloud-init ${f.cloudInit}`;
     return { changed: false, detail: `${cloudInit}, ${f.systemd ? "systemd" : "no systemd"}, ${f.sudo === "root" ? "root" : "sudo"}, kumod installed`, value: f };
   });
-  // Independent of what follows, so beside it on the same connection (each on its own channel):
-  // the version (kumod's start-up can take a second) and the port-25 table.
-  const version = readKumodVersion(session);
+  // Independent of the policy push, so beside it on the same connection (its own channel).
   const firewall = hostStep(progress, name, "block outbound port 25", changes, async () => {
     const r = await ensurePort25Table(session, "block outbound port 25");
     return { changed: r.changed, detail: r.detail, value: undefined };
   });
   // Don't leave a rejection unobserved while the policy steps run; it is awaited below.
   firewall.catch(() => undefined);
-  version.catch(() => undefined);
 
   const inputs = policyInputs(hosts);
   let policyChanged: boolean;
@@ -125,7 +122,8 @@ async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, o
     });
   }
 
-  await firewall;
+  // kumod (re)starts without waiting for the table: nothing is injected before the proof, and the
+  // proof runs only once both hosts' tables are in place (awaited below).
   const kumod = await hostStep(progress, name, "start kumod", changes, async () => {
     const s = await ensureKumod(session, facts, { role, policyPath, kumodLog: opts.kumodLog, policyChanged }, "start kumod");
     return { changed: s.changed, detail: s.detail, value: s };
@@ -136,8 +134,8 @@ async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, o
     const r = await waitForSmtpBanner(session, facts, role, ports, opts.smtpReadyTimeoutMs, "wait for SMTP", kumod.pid);
     return { changed: false, detail: r.detail, value: undefined };
   });
-  const kumodVersion = await version;
-  return { facts: { ...facts, kumodVersion }, kumodVersion, kumod, changes };
+  await firewall;
+  return { facts, kumodVersion: null, kumod, changes };
 }
 
 /**
@@ -163,13 +161,19 @@ export async function provisionLab(hosts: LabHosts, opts: ProvisionOptions = {})
       throw combine([sender, sink].filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as Error));
     }
     const proofChanges: Record<string, boolean> = {};
+    // The versions are read beside the proof, after the hosts' critical path: `kumod --version`
+    // starts a kumod, whose start-up would compete with the steps above for the host's CPU.
+    const versions = Promise.all([readKumodVersion(sessions.sender), readKumodVersion(sessions.sink)]);
+    versions.catch(() => undefined); // awaited below
     const proof = await hostStep(progress, sessions.sender.name, "port-25 proof", proofChanges, async () => {
       const p = await provePort25Closed(sessions.sender, hosts);
       const [p25, pSink] = p.probes;
       return { changed: false, detail: `port 25 ${p25?.outcome} (${p25?.durationMs} ms), port ${pSink?.port} ${pSink?.outcome}`, value: p };
     });
+    const [senderVersion, sinkVersion] = await versions;
+    const withVersion = (h: HostProvisionResult, kumodVersion: string | null): HostProvisionResult => ({ ...h, facts: { ...h.facts, kumodVersion }, kumodVersion });
     const unchanged = [sender.value, sink.value].every((h) => Object.values(h.changes).every((c) => !c));
-    return { labId: hosts.labId, sender: sender.value, sink: sink.value, proof, unchanged, durationMs: Date.now() - started };
+    return { labId: hosts.labId, sender: withVersion(sender.value, senderVersion), sink: withVersion(sink.value, sinkVersion), proof, unchanged, durationMs: Date.now() - started };
   } finally {
     if (own) {
       sessions.sender.close();

@@ -5,6 +5,7 @@
  */
 import type { Role } from "../progress/events";
 import type { SshSession } from "../ssh/session";
+import { shellQuote } from "../ssh/shell-quote";
 import type { ProvisionFacts } from "./host-facts";
 import { kumodLogTail } from "./kumod-service";
 
@@ -12,6 +13,11 @@ import { kumodLogTail } from "./kumod-service";
 const PROBE_INTERVAL_SECONDS = 0.05;
 
 /**
+ * The wait, in bash builtins only (the connect and read over /dev/tcp, the clock from
+ * $SECONDS, the pause from `read -t` on a pipe nobody writes): a probe that forked
+ * `timeout`, `bash` and `head` every 50 ms competed for the CPU with the kumod it waited for.
+ * Run with `bash -c`.
+ *
  * With `pid` (pid-file supervision), a kumod that exits while we wait ends the wait at once
  * (exit 4) instead of at the timeout: a policy that does not load fails in a second, not a minute.
  */
@@ -21,15 +27,17 @@ export function bannerWaitScript(host: string, ports: readonly number[], timeout
   if (pid !== undefined && (!Number.isInteger(pid) || pid < 1)) throw new Error(`not a pid: ${pid}`);
   const maxProbes = Math.ceil(timeoutSeconds / PROBE_INTERVAL_SECONDS) + 5;
   return [
-    `end=$(( $(date +%s) + ${Math.ceil(timeoutSeconds)} ))`,
+    `exec 9<> <(:)`,
+    `end=$(( SECONDS + ${Math.ceil(timeoutSeconds)} ))`,
     `for port in ${ports.join(" ")}; do`,
-    `  ok=no; i=0`,
-    `  while [ $i -lt ${maxProbes} ] && [ $(date +%s) -le $end ]; do`,
-    `    i=$((i+1))`,
-    `    b=$(timeout 3 bash -c "exec 3<>/dev/tcp/${host}/$port && head -c 3 <&3" 2>/dev/null)`,
-    `    if [ "$b" = 220 ]; then ok=yes; break; fi`,
+    `  ok=no`,
+    `  for (( i = 0; i < ${maxProbes} && SECONDS <= end; i++ )); do`,
+    `    if { exec 3<>/dev/tcp/${host}/$port; } 2>/dev/null; then`,
+    `      b=; IFS= read -r -t 3 -n 3 b <&3; exec 3<&-`,
+    `      if [ "$b" = 220 ]; then ok=yes; break; fi`,
+    `    fi`,
     ...(pid !== undefined ? [`    if ! [ -d /proc/${pid} ]; then echo "exited ${pid}"; exit 4; fi`] : []),
-    `    sleep ${PROBE_INTERVAL_SECONDS}`,
+    `    read -t ${PROBE_INTERVAL_SECONDS} -u 9`,
     `  done`,
     `  if [ $ok = yes ]; then echo "banner $port"; else echo "no-banner $port"; exit 3; fi`,
     `done`,
@@ -38,7 +46,7 @@ export function bannerWaitScript(host: string, ports: readonly number[], timeout
 
 export async function waitForSmtpBanner(session: SshSession, facts: ProvisionFacts, role: Role, ports: readonly number[], timeoutMs: number, step: string, pid?: number): Promise<{ detail: string }> {
   const secs = Math.max(1, Math.ceil(timeoutMs / 1000));
-  const r = await session.exec(bannerWaitScript("127.0.0.1", ports, secs, pid), { step, timeoutMs: timeoutMs + 15_000 });
+  const r = await session.exec(`bash -c ${shellQuote(bannerWaitScript("127.0.0.1", ports, secs, pid))}`, { step, timeoutMs: timeoutMs + 15_000 });
   if (r.code === 0) return { detail: `220 on ${ports.join(", ")}` };
   const missing = /no-banner (\d+)/.exec(r.stdout)?.[1] ?? ports.join("/");
   const exited = r.code === 4 && /^exited \d+$/m.test(r.stdout);

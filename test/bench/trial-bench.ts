@@ -18,7 +18,7 @@ import type { LabConfig } from "../../lab-config/schema";
 import { createNamespaceLab, type LabHostHandle, type NamespaceLab } from "../lab/namespace-lab";
 import { labHostsOf } from "../lab/namespace-lab-driver";
 import { smallLabConfig, type SmallTraffic } from "../lab/lab-files";
-import { readKumodTruth, readTrafficGenTruth } from "../lab/standin-helpers";
+import { readTrafficGenTruth, settledKumodTruth } from "../lab/standin-helpers";
 import { median, ratio, worstDeviation } from "./stats";
 
 type Log = (m: string) => void;
@@ -181,8 +181,8 @@ export async function benchAccuracy(traffic: SmallTraffic, trials: number, cloud
         const sender = lab.hosts["sender"] as LabHostHandle;
         const sink = lab.hosts["sink"] as LabHostHandle;
         const tgTruth = readTrafficGenTruth(sender);
-        const senderTruth = readKumodTruth(sender);
-        const sinkTruth = readKumodTruth(sink);
+        const senderTruth = await settledKumodTruth(sender);
+        const sinkTruth = await settledKumodTruth(sink);
         const tg = record.trafficGen;
         const e2e = record.endToEnd;
         if (!tg || !e2e || e2e.msgsPerSec === null) throw new Error(`bench accuracy trial ${t}: no end-to-end rate in the record`);

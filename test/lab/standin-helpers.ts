@@ -30,6 +30,22 @@ export function readKumodTruth(host: LabHostHandle): KumodTruth {
   return kumodTruthSchema.parse(JSON.parse(fs.readFileSync(path.join(host.rootDir, "fs", KUMOD_TRUTH_PATH), "utf8")));
 }
 
+/**
+ * kumod's truth once it is settled: the stand-in flushes it at most every 200 ms, so a read right
+ * after a trial can miss the last receipts. Settled = the same flush seen twice, 250 ms apart.
+ */
+export async function settledKumodTruth(host: LabHostHandle, timeoutMs = 5_000): Promise<KumodTruth> {
+  const start = Date.now();
+  let last = readKumodTruth(host);
+  for (let i = 0; i < 100 && Date.now() - start < timeoutMs; i++) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = readKumodTruth(host);
+    if (now.updatedAtMs === last.updatedAtMs) return now;
+    last = now;
+  }
+  throw new Error(`kumod's truth on ${host.name} kept changing for ${timeoutMs} ms (is traffic still flowing?)`);
+}
+
 export function readTrafficGenTruth(host: LabHostHandle): TrafficGenTruth {
   return trafficGenTruthSchema.parse(JSON.parse(fs.readFileSync(path.join(host.rootDir, "fs", TRAFFIC_GEN_TRUTH_PATH), "utf8")));
 }

@@ -1,15 +1,17 @@
 /**
  * The remote scripts provisioning sends, run here by a real shell against a scratch directory:
- * placing a file (one call: content on stdin, checked, renamed into place) and the facts script's
- * cloud-init wait (a `cloud-init` stand-in on PATH).
+ * placing a file (one call: content on stdin, checked, renamed into place), the facts script's
+ * cloud-init wait (a `cloud-init` stand-in on PATH) and the SMTP banner wait.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import net from "node:net";
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { factsScript, parseFacts } from "../../scripts/provision/host-facts";
 import { remoteFileScript, type RemoteFileSpec } from "../../scripts/provision/remote-file";
+import { bannerWaitScript } from "../../scripts/provision/smtp-ready";
 import { SENDER_POLICY_MARKER } from "../../scripts/provision/lab-endpoints";
 import { renderSenderPolicy } from "../../scripts/provision/policies";
 
@@ -98,4 +100,48 @@ describe("the facts script waits for cloud-init first", () => {
   it("gives up after its bound while cloud-init is still running", () => {
     expect(facts(withCloudInit("exec sleep 30"), 1)).toBe("cloud-init-timeout");
   });
+});
+
+describe("the SMTP banner wait (bash builtins, run here against loopback)", () => {
+  const bash = (script: string) => new Promise<{ code: number | null; stdout: string }>((resolve) => {
+    const child = spawn("bash", ["-c", script], { stdio: ["ignore", "pipe", "ignore"] });
+    let stdout = "";
+    child.stdout.on("data", (b: Buffer) => (stdout += b.toString("utf8")));
+    const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+    child.on("close", (code) => (clearTimeout(killer), resolve({ code, stdout })));
+  });
+  const listen = (onConnection: (s: net.Socket) => void) =>
+    new Promise<net.Server>((resolve) => {
+      const server = net.createServer((s) => {
+        s.on("error", () => undefined); // the wait hangs up after 3 bytes: a reset here is expected
+        onConnection(s);
+      });
+      server.listen(0, "127.0.0.1", () => resolve(server));
+    });
+  const portOf = (s: net.Server) => (s.address() as net.AddressInfo).port;
+  const closedPort = async () => {
+    const s = await listen(() => undefined);
+    const p = portOf(s);
+    await new Promise((r) => s.close(r));
+    return p;
+  };
+
+  it("returns once every port greets with 220, and only a 220 counts", async () => {
+    const greets = await listen((s) => s.end("220 sink ESMTP\r\n"));
+    const refuses = await listen((s) => s.end("554 go away\r\n"));
+    try {
+      expect(await bash(bannerWaitScript("127.0.0.1", [portOf(greets)], 5))).toEqual({ code: 0, stdout: `banner ${portOf(greets)}\n` });
+      expect(await bash(bannerWaitScript("127.0.0.1", [portOf(greets), portOf(refuses)], 1))).toEqual({ code: 3, stdout: `banner ${portOf(greets)}\nno-banner ${portOf(refuses)}\n` });
+    } finally {
+      greets.close();
+      refuses.close();
+    }
+  }, 20_000);
+
+  it("ends at once with exit 4 when the watched kumod has exited", async () => {
+    const gone = spawnSync("sh", ["-c", "echo $$"], { encoding: "utf8" }).stdout.trim();
+    // a 10-minute bound: only the exit watch can end it before the test's own timeout
+    const r = await bash(bannerWaitScript("127.0.0.1", [await closedPort()], 600, Number(gone)));
+    expect(r).toEqual({ code: 4, stdout: `exited ${gone}\n` });
+  }, 20_000);
 });

@@ -16,7 +16,7 @@ import { prepareLab, runPreparedTrial, type ProvisionedLab } from "../../scripts
 import { createNamespaceLab, skipNamespaceLab, type LabHostHandle, type NamespaceLab } from "../lab/namespace-lab";
 import { labHostsOf } from "../lab/namespace-lab-driver";
 import { smallLabConfig, writeInventory, writeSmallLabConfig } from "../lab/lab-files";
-import { readKumodTruth, readTrafficGenTruth } from "../lab/standin-helpers";
+import { readTrafficGenTruth, settledKumodTruth } from "../lab/standin-helpers";
 
 const skip = skipNamespaceLab();
 
@@ -72,14 +72,14 @@ describe.skipIf(skip)("a trial on the namespace lab", () => {
 
     // Ground truth, each by the stand-in's own clock and counter.
     const tgTruth = readTrafficGenTruth(sender);
-    const sinkTruth = readKumodTruth(sink);
+    const sinkTruth = await settledKumodTruth(sink);
     expect(tgTruth.sent).toBe(tg.sent);
     expect(sinkTruth.received).toBe(e2e.sinkReceived);
     const trueAcceptance = tgTruth.sent / (Number(tgTruth.elapsedNs) / 1e9);
     expect(Math.abs(tg.rate.msgsPerSec / trueAcceptance - 1)).toBeLessThan(0.01);
     // End to end: from the first message the sender's kumod accepted to the last the sink accepted,
     // each by that stand-in's own clock.
-    const senderTruth = readKumodTruth(sender);
+    const senderTruth = await settledKumodTruth(sender);
     expect(senderTruth.received).toBe(tg.sent);
     const trueEndToEnd = sinkTruth.received / ((sinkTruth.lastReceivedAtMs! - senderTruth.firstReceivedAtMs!) / 1000);
     expect(e2e.msgsPerSec).not.toBeNull();
