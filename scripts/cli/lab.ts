@@ -20,7 +20,8 @@ import { formatTrialSummary } from "../trial/trial-summary";
 import { prepareLab, runPreparedTrial } from "../sweep/prepare-lab";
 import { terminalProgress } from "../progress/terminal";
 import { KUMOD_LOG_PATTERN } from "../provision/kumod-service";
-import { provisionLab } from "../provision/provision-lab";
+import { readKumodVersion } from "../provision/host-facts";
+import { openLabSessions, provisionLab } from "../provision/provision-lab";
 
 /** The hosts of the lab: a stack's outputs, or an inventory file (the default inventory when neither is given). */
 async function labHosts(o: { inventory?: string; stack?: string }): Promise<LabHosts> {
@@ -76,10 +77,17 @@ program
       if (!Number.isInteger(deadline) || deadline <= 0) throw new Error("--connect-deadline must be a positive number of seconds");
       const hosts = await labHosts(o);
       const progress = terminalProgress(process.stdout);
-      const r = await provisionLab(hosts, { progress, kumodLog: o.kumodLog, ssh: { connectDeadlineMs: deadline * 1000 } });
-      process.stdout.write(
-        `provisioned lab ${r.labId} in ${(r.durationMs / 1000).toFixed(1)} s${r.unchanged ? " (nothing changed)" : ""}; kumod ${r.sender.kumodVersion ?? "?"} (sender), ${r.sink.kumodVersion ?? "?"} (sink); port 25 proof passed at ${r.proof.at}\n`,
-      );
+      const sessions = await openLabSessions(hosts, { progress, connectDeadlineMs: deadline * 1000 });
+      try {
+        const r = await provisionLab(hosts, { progress, kumodLog: o.kumodLog, sessions });
+        const [senderVersion, sinkVersion] = await Promise.all([readKumodVersion(sessions.sender), readKumodVersion(sessions.sink)]);
+        process.stdout.write(
+          `provisioned lab ${r.labId} in ${(r.durationMs / 1000).toFixed(1)} s${r.unchanged ? " (nothing changed)" : ""}; ${senderVersion ?? "kumod (no version printed)"} on the sender, ${sinkVersion ?? "kumod (no version printed)"} on the sink; port 25 proof passed at ${r.proof.at}\n`,
+        );
+      } finally {
+        sessions.sender.close();
+        sessions.sink.close();
+      }
     } catch (e) {
       fail(e);
     }

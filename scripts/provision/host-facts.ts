@@ -1,7 +1,7 @@
 /**
  * What provisioning must know about a host before changing it: has cloud-init finished (it installs
  * KumoMTA on a fresh VM), does it run systemd, can we act as root, is KumoMTA installed, is
- * nftables there. One remote call, which waits for cloud-init first; the version comes separately.
+ * nftables there. One remote call, which waits for cloud-init first.
  */
 import { z } from "zod";
 import type { SshSession } from "../ssh/session";
@@ -18,7 +18,6 @@ export const provisionFactsSchema = z.object({
   /** root: logged in as root; yes: passwordless sudo works; no: neither. */
   sudo: z.enum(["root", "yes", "no"]),
   kumodInstalled: z.boolean(),
-  kumodVersion: z.string().nullable(),
   kumodUser: z.boolean(),
   nft: z.boolean(),
 });
@@ -32,7 +31,7 @@ const FACTS_LINES = [
   // systemd manages the host only if it is PID 1 and booted the system (as systemd itself checks).
   `if [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then echo systemd=yes; else echo systemd=no; fi`,
   `if [ "$(id -u)" = 0 ]; then echo sudo=root; elif sudo -n true >/dev/null 2>&1; then echo sudo=yes; else echo sudo=no; fi`,
-  // The version is read by readKumodVersion, beside the later steps: starting kumod takes time.
+  // The version is not read here: `kumod --version` starts a kumod (see readKumodVersion).
   `if [ -x ${KUMOD_PATH} ]; then echo kumod=yes; else echo kumod=no; fi`,
   `if id -u ${KUMOD_USER} >/dev/null 2>&1; then echo kumodUser=yes; else echo kumodUser=no; fi`,
   `if command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || [ -x /sbin/nft ]; then echo nft=yes; else echo nft=no; fi`,
@@ -59,7 +58,6 @@ export function parseFacts(stdout: string): ProvisionFacts | "cloud-init-timeout
     systemd: kv.get("systemd") === "yes",
     sudo: kv.get("sudo"),
     kumodInstalled: kv.get("kumod") === "yes",
-    kumodVersion: kv.get("kumodVersion")?.trim() || null,
     kumodUser: kv.get("kumodUser") === "yes",
     nft: kv.get("nft") === "yes",
   });
@@ -93,7 +91,10 @@ export async function gatherFacts(session: SshSession, cloudInitTimeoutMs: numbe
   return facts;
 }
 
-/** `kumod --version` (first line), or null when it prints nothing. */
+/**
+ * `kumod --version` (first line), or null when it prints nothing. Not part of provisioning (each
+ * trial records the version it ran with): `lab provision` reads it for its summary, afterwards.
+ */
 export async function readKumodVersion(session: SshSession): Promise<string | null> {
   const r = await session.exec(`timeout 10 ${KUMOD_PATH} --version 2>&1 | head -n 1`, { step: "kumod --version", timeoutMs: 20_000 });
   return r.stdout.trim() || null;

@@ -8,12 +8,12 @@
  *   4. push the policy: sink.lua on the sink; the routing init.lua on the sender (original kept aside)
  *   5. (re)start kumod with it, only if the policy changed or kumod is not running
  *   6. wait for kumod's 220 banner on its ports
- *   7. the port-25 proof from the sender (needs both hosts ready), each kumod's version beside it
+ *   7. the port-25 proof from the sender (needs both hosts ready)
  */
 import type { LabHost, LabHosts } from "../hosts/lab-hosts";
 import { silentProgress, type ProgressSink, type Role } from "../progress/events";
 import { SshSession, type SshSessionOptions } from "../ssh/session";
-import { gatherFacts, readKumodVersion, type ProvisionFacts } from "./host-facts";
+import { gatherFacts, type ProvisionFacts } from "./host-facts";
 import { hostStep } from "./host-step";
 import { DEFAULT_KUMOD_LOG, ensureKumod, type KumodState } from "./kumod-service";
 import { SENDER_ORIGINAL_POLICY_PATH, SENDER_POLICY_MARKER, SENDER_POLICY_PATH, SENDER_SUBMISSION_ADDRESS, SINK_POLICY_PATH } from "./lab-endpoints";
@@ -38,7 +38,6 @@ export interface ProvisionOptions {
 
 export interface HostProvisionResult {
   facts: ProvisionFacts;
-  kumodVersion: string | null;
   kumod: KumodState;
   /** Step name → whether it changed anything on this host. */
   changes: Record<string, boolean>;
@@ -135,7 +134,7 @@ async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, o
     return { changed: false, detail: r.detail, value: undefined };
   });
   await firewall;
-  return { facts, kumodVersion: null, kumod, changes };
+  return { facts, kumod, changes };
 }
 
 /**
@@ -161,19 +160,13 @@ export async function provisionLab(hosts: LabHosts, opts: ProvisionOptions = {})
       throw combine([sender, sink].filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as Error));
     }
     const proofChanges: Record<string, boolean> = {};
-    // The versions are read beside the proof, after the hosts' critical path: `kumod --version`
-    // starts a kumod, whose start-up would compete with the steps above for the host's CPU.
-    const versions = Promise.all([readKumodVersion(sessions.sender), readKumodVersion(sessions.sink)]);
-    versions.catch(() => undefined); // awaited below
     const proof = await hostStep(progress, sessions.sender.name, "port-25 proof", proofChanges, async () => {
       const p = await provePort25Closed(sessions.sender, hosts);
       const [p25, pSink] = p.probes;
       return { changed: false, detail: `port 25 ${p25?.outcome} (${p25?.durationMs} ms), port ${pSink?.port} ${pSink?.outcome}`, value: p };
     });
-    const [senderVersion, sinkVersion] = await versions;
-    const withVersion = (h: HostProvisionResult, kumodVersion: string | null): HostProvisionResult => ({ ...h, facts: { ...h.facts, kumodVersion }, kumodVersion });
     const unchanged = [sender.value, sink.value].every((h) => Object.values(h.changes).every((c) => !c));
-    return { labId: hosts.labId, sender: withVersion(sender.value, senderVersion), sink: withVersion(sink.value, sinkVersion), proof, unchanged, durationMs: Date.now() - started };
+    return { labId: hosts.labId, sender: sender.value, sink: sink.value, proof, unchanged, durationMs: Date.now() - started };
   } finally {
     if (own) {
       sessions.sender.close();

@@ -68,7 +68,6 @@ describe.skipIf(skip)("provisioning the namespace lab", () => {
     expect(r.unchanged).toBe(false);
     expect(r.proof.passed).toBe(true);
     expect(r.proof.probes.map((p) => [p.port, p.outcome])).toEqual([[25, "refused"], [2525, "connected"]]);
-    expect(r.sender.kumodVersion).toMatch(/\d/);
 
     const inputs = policyInputs(hosts);
     // sink.lua only on the sink; our init.lua only on the sender (the sink keeps its stock one)
@@ -125,7 +124,7 @@ describe.skipIf(skip)("provisioning the namespace lab", () => {
     expect(code).toBe(0);
     expect(out).toMatch(/\[sink \(198\.18\.[0-9.]+\)\] start kumod ✓ .*\(unchanged\)/);
     expect(out).toMatch(/port-25 proof ✓/);
-    expect(out).toMatch(/nothing changed/);
+    expect(out).toMatch(/nothing changed\); kumod 2026\.11\.01-standin on the sender, kumod 2026\.11\.01-standin on the sink; port 25 proof passed/);
     expect({ sender: await sh(sender, `cat ${KUMOD_PID_FILE}`), sink: await sh(sink, `cat ${KUMOD_PID_FILE}`) }).toEqual(firstPids);
     expect([await stat(sink, SINK_POLICY_PATH), await stat(sender, SENDER_POLICY_PATH), await stat(sender, PORT25_NFT_FILE), await stat(sink, PORT25_NFT_FILE), await stat(sender, SENDER_ORIGINAL_POLICY_PATH)]).toEqual(firstStats);
   });
