@@ -128,7 +128,7 @@ export async function ensureKumod(session: SshSession, facts: ProvisionFacts, l:
     const changed = unit.changed || /restarted|stopped-packaged/.test(r.stdout);
     return { changed, supervision: "systemd", detail: `${SINK_UNIT}: ${r.stdout.trim().split("\n").join(", ")}` };
   }
-  await session.execOk(`mkdir -p ${shellQuote(SENDER_DROPIN_FILE.replace(/\/[^/]+$/, ""))}`, { sudo: true, step, timeoutMs: 10_000 });
+  // ensureRemoteFile creates the drop-in directory (kumomta.service.d) when it is missing.
   const dropIn = await ensureRemoteFile(session, { path: SENDER_DROPIN_FILE, content: senderDropIn(l), mode: 0o644 }, step);
   const script = [
     dropIn.changed ? "systemctl daemon-reload" : ":",

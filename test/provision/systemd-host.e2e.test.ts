@@ -110,6 +110,20 @@ describe.skipIf(skip)("provisioning hosts that run systemd", () => {
     expect({ sender: (await unitView(sender, PACKAGED_UNIT)).pid, sink: (await unitView(sink, SINK_UNIT)).pid }).toEqual(pids);
   }, SLOW);
 
+  it("as a non-root sudo user, puts back a drop-in removed behind its back and restarts only that unit", async () => {
+    await run(sender, `rm -f ${SENDER_DROPIN_FILE}`);
+    const r = await provisionLab(labHostsOf(lab, lab.nonRootUser), { ssh: { connectDeadlineMs: 20_000 } });
+    expect([r.sender.facts.sudo, r.sink.facts.sudo]).toEqual(["yes", "yes"]);
+    expect(r.sender.changes["start kumod"]).toBe(true);
+    expect(Object.entries(r.sink.changes).filter(([, c]) => c)).toEqual([]);
+    expect(await sh(sender, `stat -c '%a %U' ${SENDER_DROPIN_FILE}`)).toBe("644 root");
+    const kumomta = await unitView(sender, PACKAGED_UNIT);
+    expect(kumomta.pid).not.toBe(pids.sender);
+    expect(kumomta.env).toContain("KUMOD_LOG=kumod=info");
+    expect((await unitView(sink, SINK_UNIT)).pid).toBe(pids.sink);
+    expect(r.proof.passed).toBe(true);
+  }, SLOW);
+
   it("when kumod cannot start, the error names the host and step and carries the journal's tail", async () => {
     // Something else holds the sink's HTTP port, so kumod's init fails each time systemd (re)starts it.
     const [ip, port] = SINK_HTTP_LISTEN.split(":");
