@@ -19,6 +19,9 @@ export interface Assumptions {
   egressUsdPerGB: number;
 }
 
+// provisionSeconds and trialOverheadSeconds are deliberately generous: `npm run bench` measures
+// ~1.1 s and ~1 s on loopback, and over the internet each of the dozen or so sequential remote
+// calls adds the operator's round trip to the cloud region (and a kumod restart may take longer).
 export const DEFAULT_ASSUMPTIONS: Assumptions = {
   labUpSeconds: 420,
   resizeSeconds: 150,
