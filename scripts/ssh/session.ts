@@ -211,7 +211,7 @@ export class SshSession {
         client.once("close", () => {
           if (this.client === client) {
             this.client = undefined;
-                  }
+          }
         });
         resolve({ client, receivedKey });
       });
