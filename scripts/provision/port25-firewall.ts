@@ -5,8 +5,8 @@
  * and re-adds the table, so applying it again is harmless.
  */
 import type { SshSession } from "../ssh/session";
-import { parsePlacement, remoteFileScript, type RemoteFileSpec } from "./remote-file";
-import { BLOCKED_PORTS, LAB_ETC_DIR, PORT25_NFT_FILE, PORT25_TABLE } from "./lab-endpoints";
+import { parsePlacement, placementFailure, remoteFileScript, type RemoteFileSpec } from "./remote-file";
+import { BLOCKED_PORTS, PORT25_NFT_FILE, PORT25_TABLE } from "./lab-endpoints";
 
 export function port25NftRuleset(): string {
   return [
@@ -51,14 +51,17 @@ export async function ensurePort25Table(session: SshSession, step: string): Prom
   // One remote call whether or not anything changed: place the file, apply, list.
   const { script, file } = port25TableScript();
   const r = await session.exec(script, { sudo: true, step, stdin: file.content, timeoutMs: 30_000 });
-  if (r.code !== 0) {
-    const applying = r.code === 20;
+  if (r.code === 20) {
     throw session.error(
       "exit-status",
       step,
-      `${applying ? `nft -f ${PORT25_NFT_FILE} failed` : `placing ${PORT25_NFT_FILE} failed (exit ${r.code ?? "none"})`}: ${r.stderr.trim().split("\n").slice(-3).join(" | ") || "(no message)"}`,
-      applying ? "check that the kernel has nf_tables (modprobe nf_tables) and that nft works as root" : `check that ${LAB_ETC_DIR} is writable by root; re-run provisioning`,
+      `nft -f ${PORT25_NFT_FILE} failed: ${r.stderr.trim().split("\n").slice(-3).join(" | ") || "(no message)"}`,
+      "check that the kernel has nf_tables (modprobe nf_tables) and that nft works as root",
     );
+  }
+  if (r.code !== 0) {
+    const f = placementFailure(file, r);
+    throw session.error(r.code === null ? "connect" : "upload", step, f.what, f.hint);
   }
   const [report = "", listing = ""] = r.stdout.split(`${LISTING_MARK}\n`);
   const placed = parsePlacement(session, file, step, report);

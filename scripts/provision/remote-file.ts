@@ -41,7 +41,7 @@ export interface RemoteFileResult {
 
 const UNIX_NAME = /^[a-z_][a-z0-9_-]*$/;
 
-export function sha256Hex(content: string): string {
+function sha256Hex(content: string): string {
   return createHash("sha256").update(content).digest("hex");
 }
 
@@ -79,13 +79,22 @@ export function remoteFileScript(spec: RemoteFileSpec): string {
   ].join("\n");
 }
 
-const FAILURES: Record<number, string> = {
+const PLACEMENT_FAILURES: Record<number, string> = {
   10: "cannot create a temporary file in the target's directory",
   11: "cannot write the temporary file",
   12: "the content arrived damaged",
   13: "cannot keep a copy of the original",
   14: "cannot set owner/mode or rename into place",
 };
+
+/** What a non-zero exit of remoteFileScript means, and what to do (also for scripts that append to it). */
+export function placementFailure(spec: RemoteFileSpec, r: { code: number | null; signal?: string | null; stderr: string }): { what: string; hint: string } {
+  const why = (r.code !== null && PLACEMENT_FAILURES[r.code]) || `exit ${r.code ?? `signal ${r.signal ?? "?"}`}`;
+  return {
+    what: `placing ${spec.path} failed: ${why}${r.stderr.trim() ? `: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}` : ""}`,
+    hint: r.code === 12 || r.code === null ? "re-run provisioning (nothing was replaced)" : `check that ${path.posix.dirname(spec.path)} is on a writable filesystem with free space, and that ${spec.owner ?? "root"} exists on the host`,
+  };
+}
 
 export async function ensureRemoteFile(session: SshSession, spec: RemoteFileSpec, step: string): Promise<RemoteFileResult> {
   let script: string;
@@ -96,13 +105,8 @@ export async function ensureRemoteFile(session: SshSession, spec: RemoteFileSpec
   }
   const r = await session.exec(script, { sudo: true, step, stdin: spec.content, timeoutMs: 30_000 });
   if (r.code !== 0) {
-    const why = (r.code !== null && FAILURES[r.code]) || `exit ${r.code ?? `signal ${r.signal ?? "?"}`}`;
-    throw session.error(
-      r.code === null ? "connect" : "upload",
-      step,
-      `placing ${spec.path} failed: ${why}${r.stderr.trim() ? `: ${r.stderr.trim().split("\n").slice(-3).join(" | ")}` : ""}`,
-      r.code === 12 || r.code === null ? "re-run provisioning (nothing was replaced)" : `check that ${path.posix.dirname(spec.path)} is on a writable filesystem with free space, and that ${spec.owner ?? "root"} exists on the host`,
-    );
+    const f = placementFailure(spec, r);
+    throw session.error(r.code === null ? "connect" : "upload", step, f.what, f.hint);
   }
   return parsePlacement(session, spec, step, r.stdout);
 }
