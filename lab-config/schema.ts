@@ -25,6 +25,9 @@ const ipv6Cidr = z
 export const WORLD_CIDRS: readonly string[] = ["0.0.0.0/0", "::/0"];
 
 export const positiveInt = z.number().int().positive();
+/** A plain Unix user/group name: safe to interpolate into a remote command. */
+export const UNIX_NAME = /^[a-z_][a-z0-9_-]*$/;
+export const unixNameSchema = z.string().regex(UNIX_NAME, "must be a Unix user name");
 
 /** traffic-gen's body size syntax: `100000`, `100kb`, `60kb`, `1mb`. */
 export const bodySizeSchema = z
@@ -172,7 +175,7 @@ export const labConfigSchema = z
     ssh: z
       .object({
         /** Login user on both VMs (Ubuntu images: `ubuntu`). */
-        user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a Unix user name"),
+        user: unixNameSchema,
         /** How long to keep retrying a connection while a VM boots. */
         connectDeadlineSeconds: positiveInt,
         /** Default timeout of one remote command. */

@@ -9,6 +9,7 @@ import path from "node:path";
 import YAML from "yaml";
 import { z } from "zod";
 import { PROJECT_DIR } from "../../lab-config/load";
+import { unixNameSchema } from "../../lab-config/schema";
 import { parseOpenSshPublicKey } from "../ssh/host-keys";
 import { isIpLiteral } from "./ip";
 import type { LabHost, LabHosts } from "./lab-hosts";
@@ -16,7 +17,6 @@ import type { LabHost, LabHosts } from "./lab-hosts";
 export const DEFAULT_INVENTORY_FILE = path.join(PROJECT_DIR, "lab-config", "hosts.yaml");
 
 const port = z.number().int().min(1).max(65535);
-const unixUser = z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a Unix user name");
 const hostAddress = z.string().regex(/^[A-Za-z0-9.:-]+$/, "must be an IP address or DNS name");
 const ipLiteral = z.string().refine(isIpLiteral, "must be an IP address (IPv4 or IPv6), not a name: routing uses an [IP] literal");
 
@@ -43,7 +43,7 @@ const inventoryHostSchema = z
   .object({
     address: hostAddress,
     port: port.default(22),
-    user: unixUser,
+    user: unixNameSchema,
     /** The pinned host key (`ssh-ed25519 AAAA…`), or `{ recordOnFirstUse: true, knownHostsFile }`. */
     hostKey: hostKeySchema,
     privateKeyPath: z.string().min(1),

@@ -10,6 +10,7 @@
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { z } from "zod";
+import { UNIX_NAME } from "../../lab-config/schema";
 import type { SshSession } from "../ssh/session";
 import { shellQuote } from "../ssh/shell-quote";
 
@@ -38,8 +39,6 @@ export interface RemoteFileResult {
   changed: boolean;
   original?: OriginalState;
 }
-
-const UNIX_NAME = /^[a-z_][a-z0-9_-]*$/;
 
 function sha256Hex(content: string): string {
   return createHash("sha256").update(content).digest("hex");

@@ -20,6 +20,7 @@ import {
   SINK_POLICY_PATH,
 } from "../../scripts/provision/lab-endpoints";
 import { shellQuote } from "../../scripts/ssh/shell-quote";
+import { UNIX_NAME } from "../../lab-config/schema";
 
 export interface PeerScriptInput {
   privateKeyPath: string;
@@ -88,7 +89,7 @@ export function peerProvisionScript(i: PeerScriptInput): string {
   checkAddress(i.sinkAddressFromSender, "sinkAddressFromSender");
   checkPort(i.sinkPort, "sinkPort");
   checkPort(i.senderSubmissionPort, "senderSubmissionPort");
-  if (!/^[a-z_][a-z0-9_-]*$/.test(i.user)) throw new Error(`peer script: user ${JSON.stringify(i.user)} is not a plain login name`);
+  if (!UNIX_NAME.test(i.user)) throw new Error(`peer script: user ${JSON.stringify(i.user)} is not a plain login name`);
   const t = i.callTimeoutSeconds ?? 60;
   const kumodLog = i.kumodLog ?? "kumod=info";
   const q = shellQuote;
