@@ -422,7 +422,7 @@ export async function createNamespaceLab(opts: { hosts: string[]; systemd?: stri
         stdio: ["ignore", "ignore", fs.openSync(path.join(rootDir, "anchor.log"), "a")],
         detached: true,
         // Not the caller's directory: a checkout under /tmp does not exist inside the host (its /tmp
-        // is private), and a process started there (the systemd stand-in's tsx → esbuild) fails.
+        // is private), and a process started there (PID 1 and its service manager) would fail.
         cwd: "/",
       });
       anchor.unref();

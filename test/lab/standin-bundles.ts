@@ -1,5 +1,6 @@
 /**
- * The stand-ins as plain CommonJS bundles (esbuild), built once per process. Run through tsx
+ * The stand-ins (kumod, traffic-gen, and systemd's manager and client on systemd hosts) as plain
+ * CommonJS bundles (esbuild), built once per process. Run through tsx
  * instead, every start compiles the TypeScript again (each host's /tmp, where tsx caches, is
  * private and fresh): 0.5–1.5 s per kumod start on this machine, where the real kumod, a native
  * binary, starts in a fraction of that. That start-up sat on every provisioning and every trial
@@ -18,13 +19,16 @@ const REPO = path.resolve(__dirname, "..", "..");
 const FIXTURES = path.join(REPO, "test", "fixtures");
 const CACHE = path.join(REPO, "node_modules", ".cache", "kumolab-standins");
 
-export interface StandinBundles {
-  /** Paths relative to the repository root. */
-  kumod: string;
-  trafficGen: string;
-}
+const ENTRIES = {
+  kumod: path.join(FIXTURES, "kumod", "main.ts"),
+  trafficGen: path.join(FIXTURES, "traffic-gen", "main.ts"),
+  // systemd hosts: the service manager (PID 1's child) and the systemctl/journalctl client
+  systemdManager: path.join(FIXTURES, "systemd", "manager.ts"),
+  systemdClient: path.join(FIXTURES, "systemd", "client.ts"),
+} as const;
 
-const ENTRIES = { kumod: path.join(FIXTURES, "kumod", "main.ts"), trafficGen: path.join(FIXTURES, "traffic-gen", "main.ts") } as const;
+/** Each bundle's path relative to the repository root. */
+export type StandinBundles = Record<keyof typeof ENTRIES, string>;
 /** Files the bundles read at run time, beside them (the kumod stand-in finds its Lua shim by __dirname). */
 const RUNTIME_FILES = [path.join(FIXTURES, "kumod", "kumo-shim.lua")];
 
@@ -54,6 +58,6 @@ export function standinBundles(): StandinBundles {
   for (const o of outputs) writeAtomic(path.join(dir, `${o.name}.cjs`), o.text);
   for (const r of runtime) writeAtomic(path.join(dir, r.name), r.content);
   const rel = (name: string): string => path.relative(REPO, path.join(dir, `${name}.cjs`));
-  built = { kumod: rel("kumod"), trafficGen: rel("trafficGen") };
+  built = { kumod: rel("kumod"), trafficGen: rel("trafficGen"), systemdManager: rel("systemdManager"), systemdClient: rel("systemdClient") };
   return built;
 }

@@ -10,14 +10,11 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { buildSync } from "esbuild";
 import { REPO_IN_HOST } from "./install-standins";
+import { standinBundles } from "./standin-bundles";
 
-const REPO = path.resolve(__dirname, "..", "..");
-const FIXTURES = path.join(REPO, "test", "fixtures", "systemd");
 // PID 1 runs inside the host, where the checkout is reachable at REPO_IN_HOST (it may be under /tmp, private there).
 const FIXTURES_IN_HOST = path.join(REPO_IN_HOST, "test", "fixtures", "systemd");
-const TSX_IN_HOST = path.join(REPO_IN_HOST, "node_modules", "tsx", "dist", "cjs", "index.cjs");
 
 /** Bind-mounted from the host's rootDir/fs<dir>, on systemd hosts only. */
 export const SYSTEMD_PRIVATE_DIRS = ["/etc/systemd/system", "/usr/lib/systemd/system", "/usr/local/sbin"] as const;
@@ -52,12 +49,12 @@ export function installSystemdHost(rootDir: string): { init: string[] } {
   const wants = path.join(fsRoot, "etc", "systemd", "system", "multi-user.target.wants");
   fs.mkdirSync(wants, { recursive: true });
   fs.symlinkSync("/usr/lib/systemd/system/kumomta.service", path.join(wants, "kumomta.service"));
-  // The clients run several times per provisioning: bundled to plain JS once (tsx's own esbuild),
-  // since starting tsx costs a second or more on a loaded 2-core machine and plain node ~0.2 s.
+  // Bundled like the other stand-ins: starting tsx costs a second or more on a loaded 2-core
+  // machine, and the clients run several times per provisioning.
+  const bundles = standinBundles();
+  const clientJs = path.join(REPO_IN_HOST, bundles.systemdClient);
   const pid1Dir = path.join(rootDir, "pid1");
   fs.mkdirSync(pid1Dir, { recursive: true });
-  const clientJs = path.join(pid1Dir, "systemd-client.js");
-  buildSync({ entryPoints: [path.join(FIXTURES, "client.ts")], bundle: true, platform: "node", format: "cjs", outfile: clientJs, logLevel: "error" });
   const sbin = path.join(fsRoot, "usr", "local", "sbin");
   for (const tool of ["systemctl", "journalctl"]) {
     const w = ["#!/bin/sh", "# systemd stand-in for the namespace test lab (test/fixtures/systemd); not the real tool.", `exec '${process.execPath}' '${clientJs}' ${tool} "$@"`, ""].join("\n");
@@ -66,7 +63,7 @@ export function installSystemdHost(rootDir: string): { init: string[] } {
   // The kernel names a process after the file it executes: a link called `systemd` gives comm "systemd".
   const link = path.join(pid1Dir, "systemd");
   fs.symlinkSync("/bin/bash", link);
-  return { init: [link, path.join(FIXTURES_IN_HOST, "init.sh"), process.execPath, TSX_IN_HOST, path.join(FIXTURES_IN_HOST, "manager.ts")] };
+  return { init: [link, path.join(FIXTURES_IN_HOST, "init.sh"), process.execPath, path.join(REPO_IN_HOST, bundles.systemdManager)] };
 }
 
 /** Shell commands, run inside the host's mount namespace before the binds, that give it a private /run/systemd. */
