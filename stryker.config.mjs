@@ -1,0 +1,39 @@
+// Mutation testing of the decision modules: `npm run mutate` (not part of `npm test` or CI: too slow
+// for 2 cores). Survivors that cannot be killed are listed, with why, in mutation-equivalents.md
+// beside this file; the latest figures are in the README's Performance section.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: "vitest",
+  vitest: { configFile: "vitest.mutate.config.ts" },
+  coverageAnalysis: "perTest",
+  mutate: [
+    "infra/firewall-rules.ts",
+    "policy-pack/*.ts",
+    "lab-config/schema.ts",
+    "lab-config/resolve.ts",
+    "scripts/trial/traffic-gen-output.ts",
+    "scripts/trial/rust-duration.ts",
+    "scripts/trial/validity.ts",
+    "scripts/trial/series-summary.ts",
+    "scripts/trial/prometheus.ts",
+    "scripts/trial/counter-poller.ts",
+    "scripts/report/statistics.ts",
+    "scripts/sweep/estimate.ts",
+    "scripts/sweep/run-sweep.ts",
+    "scripts/provision/port25-firewall.ts",
+    "scripts/provision/policies.ts",
+    "scripts/ssh/shell-quote.ts",
+    "scripts/results/trial-record.ts",
+  ],
+  // The machine has 2 cores, often shared: one or two test processes, never more.
+  concurrency: 2,
+  timeoutMS: 20000,
+  reporters: ["clear-text", "progress", "html", "json"],
+  htmlReporter: { fileName: "reports/mutation/mutation.html" },
+  jsonReporter: { fileName: "reports/mutation/mutation.json" },
+  clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
+  thresholds: { high: 85, low: 75, break: null },
+  tempDirName: ".stryker-tmp",
+  ignorePatterns: ["results", "bench-results", "reports", ".pulumi-state"],
+  cleanTempDir: "always",
+};
