@@ -13,7 +13,7 @@ import type { ProgressEvent } from "../../scripts/progress/events";
 import { appendRecord, readRecords } from "../../scripts/results/results-dir";
 import { trialRecordSchema, type TrialRecord } from "../../scripts/results/trial-record";
 import { prepareLab, runPreparedTrial, type ProvisionedLab } from "../../scripts/sweep/prepare-lab";
-import { createNamespaceLab, skipNamespaceLab, type LabHostHandle, type NamespaceLab } from "../lab/namespace-lab";
+import { createNamespaceLab, skipNamespaceLab, type ExecResult, type LabHostHandle, type NamespaceLab } from "../lab/namespace-lab";
 import { labHostsOf } from "../lab/namespace-lab-driver";
 import { smallLabConfig, writeInventory, writeSmallLabConfig } from "../lab/lab-files";
 import { readTrafficGenTruth, settledKumodTruth } from "../lab/standin-helpers";
@@ -30,6 +30,15 @@ describe.skipIf(skip)("a trial on the namespace lab", () => {
   const events: ProgressEvent[] = [];
   const progress = (e: ProgressEvent): void => void events.push(e);
   const size = cfg.sender.sizes[1]!;
+
+  // The fault tests inject their fault on the first progress line, which traffic-gen prints after
+  // a second of running: unthrottled, the stand-in's 2,000 messages can all be accepted before
+  // that on a fast machine, and no fault would happen. Throttled, the run lasts at least ~3 s on
+  // any machine (traffic-gen's --throttle lets a burst of the limit through at once,
+  // crates/throttle/src/throttle.rs max_burst, then the limit per second), so the first progress
+  // line always comes while messages are still being sent; a slower machine only lengthens it.
+  const FAULT_THROTTLE = "500/s";
+  const faultCfg: typeof cfg = { ...cfg, traffic: { ...cfg.traffic, throttle: FAULT_THROTTLE } };
 
   // The accuracy check needs a run long enough (~10 s here) that the counters' 25 ms polls are well under 1 %.
   const longCfg = smallLabConfig({ messageCount: 6000, concurrency: 20, bodySize: "100kb" });
@@ -115,12 +124,13 @@ describe.skipIf(skip)("a trial on the namespace lab", () => {
   }, 120_000);
 
   it("a dropped SSH connection fails the trial with a reason, and the next trial works", async () => {
-    let killed = false;
+    // The fault: the sshd processes serving our sessions on the sender (not the listener) killed
+    // on the first progress line, while traffic-gen runs. pkill's status says whether it found any.
+    const fault: { kill?: Promise<ExecResult>; sentAtKill?: number } = {};
     const killer = (e: ProgressEvent): void => {
-      if (e.type === "rate" && !killed) {
-        killed = true;
-        // Kill the sshd processes serving our sessions on the sender (not the listener).
-        void sender.exec(["bash", "-c", "pkill -f 'sshd: root@notty' ; true"], { timeoutMs: 10_000 });
+      if (e.type === "rate" && fault.kill === undefined) {
+        fault.sentAtKill = e.sent;
+        fault.kill = sender.exec(["pkill", "-f", "sshd: root@notty"], { timeoutMs: 10_000 });
       }
     };
     events.length = 0;
@@ -128,10 +138,14 @@ describe.skipIf(skip)("a trial on the namespace lab", () => {
     const outcome = await runPreparedTrial(
       prepared,
       { sizeId: size.id, size, trial: 2, trials: 3 },
-      { runId: "e2e", resultsDir: dir, cfg, progress: (e) => (progress(e), killer(e)), signal: new AbortController().signal },
+      { runId: "e2e", resultsDir: dir, cfg: faultCfg, progress: (e) => (progress(e), killer(e)), signal: new AbortController().signal },
     );
     expect(Date.now() - before).toBeLessThan(90_000);
-    expect(killed).toBe(true);
+    // The fault happened, mid-run, before anything is said about its consequences.
+    if (!fault.kill) throw new Error("no progress line arrived while traffic-gen ran: the fault was never injected");
+    const killed = await fault.kill;
+    expect(killed.code, `pkill found no sshd session to kill: ${killed.stderr}`).toBe(0);
+    expect(fault.sentAtKill).toBeLessThan(2000);
     expect(outcome.status).toBe("recorded");
     if (outcome.status !== "recorded") return;
     appendRecord(dir, outcome.record);
@@ -151,19 +165,24 @@ describe.skipIf(skip)("a trial on the namespace lab", () => {
   }, 180_000);
 
   it("the sink's kumod killed mid-trial: failures counted, the trial invalid with its reasons, nothing hangs", async () => {
-    let killed = false;
+    // The fault: the sink's kumod SIGKILLed on the first progress line, while traffic-gen still
+    // has messages to send (the throttle guarantees some remain). kill's status says it hit.
+    const fault: { kill?: Promise<ExecResult>; sentAtKill?: number } = {};
     const killer = (e: ProgressEvent): void => {
-      if (e.type === "rate" && e.sent > 200 && !killed) {
-        killed = true;
-        void sink.exec(["bash", "-c", "kill -9 $(cat /run/kumolab/kumod.pid)"], { timeoutMs: 10_000 });
+      if (e.type === "rate" && fault.kill === undefined) {
+        fault.sentAtKill = e.sent;
+        fault.kill = sink.exec(["bash", "-c", "kill -9 \"$(cat /run/kumolab/kumod.pid)\""], { timeoutMs: 10_000 });
       }
     };
     const outcome = await runPreparedTrial(
       prepared,
       { sizeId: size.id, size, trial: 4, trials: 4 },
-      { runId: "e2e", resultsDir: dir, cfg, progress: (e) => (progress(e), killer(e)), signal: new AbortController().signal, drainTimeoutSeconds: 5 },
+      { runId: "e2e", resultsDir: dir, cfg: faultCfg, progress: (e) => (progress(e), killer(e)), signal: new AbortController().signal, drainTimeoutSeconds: 5 },
     );
-    expect(killed).toBe(true);
+    if (!fault.kill) throw new Error("no progress line arrived while traffic-gen ran: the fault was never injected");
+    const killed = await fault.kill;
+    expect(killed.code, `the sink's kumod was not killed: ${killed.stderr}`).toBe(0);
+    expect(fault.sentAtKill).toBeLessThan(2000);
     expect(outcome.status).toBe("recorded");
     if (outcome.status !== "recorded") return;
     const r = outcome.record;
