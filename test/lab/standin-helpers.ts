@@ -50,14 +50,20 @@ export function readTrafficGenTruth(host: LabHostHandle): TrafficGenTruth {
   return trafficGenTruthSchema.parse(JSON.parse(fs.readFileSync(path.join(host.rootDir, "fs", TRAFFIC_GEN_TRUTH_PATH), "utf8")));
 }
 
-/** Sum of a metric across its labels, from kumod's /metrics fetched inside the host. */
-export async function metricTotal(host: LabHostHandle, url: string, name: string): Promise<number> {
+/**
+ * One metric from kumod's /metrics fetched inside the host. `series` is either an exact series as
+ * printed (`total_messages_received{service="esmtp_listener"}`: kumod exports a total AND
+ * per-listener/per-queue series, so summing those double-counts) or a bare name, summed over its
+ * series (for families with no total series, such as scheduled_count{queue}). Absent = 0.
+ */
+export async function metricTotal(host: LabHostHandle, url: string, series: string): Promise<number> {
   const r = await host.exec(["curl", "-sf", "--max-time", "2", url], { timeoutMs: 5000 });
   if (r.code !== 0) throw new Error(`GET ${url} on ${host.name} failed (${r.code}): ${r.stderr}`);
   let total = 0;
   for (const line of r.stdout.split("\n")) {
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)$/.exec(line);
-    if (m && m[1] === name) total += Number(m[3]);
+    if (!m) continue;
+    if (series.includes("{") ? `${m[1]}${m[2] ?? ""}` === series : m[1] === series) total += Number(m[3]);
   }
   return total;
 }

@@ -56,12 +56,12 @@ describe.skipIf(skipNamespaceLab())("kumod and traffic-gen stand-ins in the name
     const sinkMetrics = `http://${sink.address}:8002/metrics`;
     let received = 0;
     for (let i = 0; i < 100 && received < 500; i++) {
-      received = await metricTotal(sink, sinkMetrics, "total_messages_received");
+      received = await metricTotal(sink, sinkMetrics, 'total_messages_received{service="esmtp_listener"}');
       if (received < 500) await new Promise((r) => setTimeout(r, 100));
     }
     expect(received).toBe(500);
-    expect(await metricTotal(sender, "http://127.0.0.1:8000/metrics", "total_messages_received")).toBe(500);
-    expect(await metricTotal(sender, "http://127.0.0.1:8000/metrics", "total_messages_delivered")).toBe(500);
+    expect(await metricTotal(sender, "http://127.0.0.1:8000/metrics", 'total_messages_received{service="esmtp_listener"}')).toBe(500);
+    expect(await metricTotal(sender, "http://127.0.0.1:8000/metrics", 'total_messages_delivered{service="smtp_client"}')).toBe(500);
     expect(await metricTotal(sender, "http://127.0.0.1:8000/metrics", "scheduled_count")).toBe(0);
 
     await new Promise((r) => setTimeout(r, 300)); // truth files are written at most every 200 ms
@@ -101,15 +101,16 @@ describe.skipIf(skipNamespaceLab())("kumod and traffic-gen stand-ins in the name
     const kumod = path.join(__dirname, "..", "fixtures", "kumod", "main.ts");
     const tsx = path.join(__dirname, "..", "..", "node_modules", "tsx", "dist", "cjs", "index.cjs");
     const dir = fs.mkdtempSync("/tmp/kumod-policy-");
+    fs.chmodSync(dir, 0o755); // kumod reads the policy as --user kumod (it drops privileges first)
     try {
       fs.writeFileSync(path.join(dir, "broken.lua"), "local kumo = require 'kumo'\nkumo.on('init', function() kumo.start_esmtp_listener { listen = '127.0.0.1:2999' } error('boom from policy') end)\n");
       fs.writeFileSync(path.join(dir, "nospool.lua"), "local kumo = require 'kumo'\nkumo.on('init', function() kumo.start_esmtp_listener { listen = '127.0.0.1:2999' } end)\n");
-      const broken = spawnSync(process.execPath, ["--require", tsx, kumod, "--policy", path.join(dir, "broken.lua")], { encoding: "utf8", timeout: 15_000 });
+      const broken = spawnSync(process.execPath, ["--require", tsx, kumod, "--policy", path.join(dir, "broken.lua"), "--user", "kumod"], { encoding: "utf8", timeout: 15_000 });
       expect(broken.status).not.toBe(0);
       expect(broken.stderr).toContain("boom from policy");
-      const nospool = spawnSync(process.execPath, ["--require", tsx, kumod, "--policy", path.join(dir, "nospool.lua")], { encoding: "utf8", timeout: 15_000 });
+      const nospool = spawnSync(process.execPath, ["--require", tsx, kumod, "--policy", path.join(dir, "nospool.lua"), "--user", "kumod"], { encoding: "utf8", timeout: 15_000 });
       expect(nospool.status).not.toBe(0);
-      expect(nospool.stderr).toContain("spool 'data' is not defined");
+      expect(nospool.stderr).toContain("start_spool: No spools have been defined");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
