@@ -43,7 +43,7 @@ describe.skipIf(skipNamespaceLab())("namespace lab harness", () => {
       "id -un; sudo -n id -u; /opt/kumomta/sbin/kumod --version; test -x /opt/kumomta/sbin/traffic-gen && echo tg-ok",
     ], { timeoutMs: 20_000 });
     expect(r.stderr).not.toMatch(/denied|password/i);
-    expect(r.stdout.split("\n").slice(0, 4)).toEqual([lab.nonRootUser, "0", "kumod 2026.11.01-standin", "tg-ok"]);
+    expect(r.stdout.split("\n").slice(0, 4)).toEqual([lab.nonRootUser, "0", "kumod 2026.11.01-4b1ff5a2", "tg-ok"]);
   });
 
   it("keeps each host's /opt/kumomta private", async () => {
