@@ -60,7 +60,7 @@ export function kumomtaRepo(os: OsImage): { keyUrl: string; listUrl: string } {
   };
 }
 
-/** `kumomta` (stable) or `kumomta-dev`, optionally pinned: `kumomta=2025.01.29-833f82a8`. */
+/** `kumomta` (stable) or `kumomta-dev`, optionally pinned to a package version: `kumomta=2025.01.29.123456.833f82a8`. */
 export function kumomtaPackage(kumomta: CloudInitInput["kumomta"]): string {
   const name = kumomta.channel === "dev" ? "kumomta-dev" : "kumomta";
   return kumomta.version === null ? name : `${name}=${kumomta.version}`;

@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { AZURE_VM_SIZES, MIN_SINK_VCPU } from "./azure-sizes";
+import { packageVersionProblem } from "./kumomta-package";
 
 /** IPv4 CIDR such as `203.0.113.7/32`. */
 const ipv4Cidr = z
@@ -80,6 +81,61 @@ export type SenderSize = z.infer<typeof senderSizeSchema>;
 export const osImageSchema = z.enum(["ubuntu-22.04", "ubuntu-20.04"]);
 export type OsImage = z.infer<typeof osImageSchema>;
 
+/**
+ * tracing filter directives for KUMOD_LOG, e.g. `kumod=info` or `kumod=debug,lua=info`. Setting
+ * KUMOD_LOG replaces kumod's whole default filter (crates/kumod/src/main.rs), so a value should
+ * name every target whose errors you want to see.
+ */
+export const KUMOD_LOG_PATTERN = /^[A-Za-z0-9_:]+(=[a-z]+)?(,[A-Za-z0-9_:]+(=[a-z]+)?)*$/;
+
+/**
+ * Outbound TLS from the sender's kumod to the sink (`enable_tls` of the egress path). A kumod sink
+ * always offers STARTTLS with a self-signed certificate, and kumod's default, `Opportunistic`,
+ * refuses that certificate without falling back to clear text — every delivery would fail. So the
+ * lab offers the two modes that work against a kumod sink: TLS as in production with the
+ * certificate accepted (`opportunistic-insecure`), or none (`disabled`).
+ */
+export const egressTlsSchema = z.enum(["opportunistic-insecure", "disabled"]);
+export type EgressTls = z.infer<typeof egressTlsSchema>;
+
+/** KumoMTA on the lab's hosts: what is installed, and the sender's delivery settings. */
+export const kumomtaSettingsSchema = z
+  .object({
+    channel: z.enum(["stable", "dev"]),
+    /** Pin a package version as apt knows it (`2025.01.29.123456.833f82a8`); null for the channel's latest. */
+    version: z
+      .union([
+        z.string().superRefine((v, ctx) => {
+          const problem = packageVersionProblem(v);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        }),
+        z.null(),
+      ])
+      .default(null),
+    /** Outbound TLS from sender to sink; recorded with every trial. */
+    egressTls: egressTlsSchema,
+    /**
+     * `retry_interval` of the sender's queue, in seconds. kumod's default is 20 minutes: a transient
+     * failure would then surface long after the trial ended. The lab retries within the trial.
+     */
+    retryIntervalSeconds: z.number().int().min(1).max(3600),
+    /** `max_retry_interval` (the doubling retry delay stops growing here), in seconds; ≥ retryIntervalSeconds. */
+    maxRetryIntervalSeconds: z.number().int().min(1).max(86_400),
+    /** `max_ready` of the egress path to the sink: messages held ready for a connection (kumod's default 1024). */
+    maxReady: z.number().int().min(1).max(10_000_000),
+    /** `connection_limit` of the egress path to the sink: concurrent connections (kumod's default 32). */
+    connectionLimit: z.number().int().min(1).max(100_000),
+    /** KUMOD_LOG for both kumods; null leaves it unset, so kumod keeps its own default filter. */
+    logFilter: z.union([z.string().regex(KUMOD_LOG_PATTERN, "must be tracing filter directives such as kumod=info,lua=info"), z.null()]),
+  })
+  .strict()
+  .superRefine((k, ctx) => {
+    if (k.maxRetryIntervalSeconds < k.retryIntervalSeconds) {
+      ctx.addIssue({ code: "custom", path: ["maxRetryIntervalSeconds"], message: `must be at least retryIntervalSeconds (${k.retryIntervalSeconds})` });
+    }
+  });
+export type KumomtaSettings = z.infer<typeof kumomtaSettingsSchema>;
+
 export const labConfigSchema = z
   .object({
     aws: z
@@ -124,15 +180,7 @@ export const labConfigSchema = z
         hourlyUsd: z.number().nonnegative().optional(),
       })
       .strict(),
-    kumomta: z
-      .object({
-        channel: z.enum(["stable", "dev"]),
-        /** Pin a package version (e.g. `2025.01.29-833f82a8`); null for the channel's latest. */
-        version: z
-          .union([z.string().regex(/^[0-9][0-9A-Za-z.+~-]*$/, "must be a package version such as 2025.01.29-833f82a8"), z.null()])
-          .default(null),
-      })
-      .strict(),
+    kumomta: kumomtaSettingsSchema,
     os: osImageSchema,
     traffic: z
       .object({

@@ -6,8 +6,9 @@ local kumo = require 'kumo'
 
 -- The one destination: a domain literal, so no DNS is ever consulted.
 local SINK_QUEUE = '{{SINK_QUEUE}}'
--- The sink's address with an explicit port.
-local SINK_MX = '{{SINK_MX_ADDR}}'
+-- The sink's SMTP port (never 25). Set on the egress path, which every release honours; a port
+-- inside mx_list is accepted only since 2025.10.06.
+local SINK_PORT = {{SINK_PORT}}
 
 kumo.on('init', function()
   kumo.define_spool {
@@ -43,15 +44,28 @@ kumo.on('http_message_generated', function(msg)
   msg:set_meta('queue', SINK_QUEUE)
 end)
 
--- Whatever queue a message is in, its only MX is the sink, on the sink's port.
+-- Whatever queue a message is in, its only MX is the sink. Retries are short so that a transient
+-- failure shows up within the trial (kumod's default retry_interval is 20 minutes).
 kumo.on('get_queue_config', function(domain, tenant, campaign, routing_domain)
   return kumo.make_queue_config {
+    retry_interval = '{{RETRY_INTERVAL}}',
+    max_retry_interval = '{{MAX_RETRY_INTERVAL}}',
     protocol = {
       smtp = {
-        mx_list = {
-          { name = 'kumolab-sink', addr = SINK_MX },
-        },
+        mx_list = { SINK_QUEUE },
       },
     },
+  }
+end)
+
+-- The path to the sink: its port, TLS as the lab says (a kumod sink offers STARTTLS with a
+-- self-signed certificate, which kumod's default 'Opportunistic' refuses without falling back),
+-- and the ready-queue limits in force, recorded with every trial.
+kumo.on('get_egress_path_config', function(routing_domain, egress_source, site_name)
+  return kumo.make_egress_path {
+    smtp_port = SINK_PORT,
+    enable_tls = '{{ENABLE_TLS}}',
+    max_ready = {{MAX_READY}},
+    connection_limit = {{CONNECTION_LIMIT}},
   }
 end)

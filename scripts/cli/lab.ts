@@ -19,7 +19,7 @@ import { durationCap } from "../trial/duration-cap";
 import { formatTrialSummary } from "../trial/trial-summary";
 import { prepareLab, runPreparedTrial } from "../sweep/prepare-lab";
 import { terminalProgress } from "../progress/terminal";
-import { KUMOD_LOG_PATTERN } from "../provision/kumod-service";
+import { KUMOD_LOG_PATTERN } from "../../lab-config/schema";
 import { readKumodVersion } from "../provision/host-facts";
 import { openLabSessions, provisionLab } from "../provision/provision-lab";
 
@@ -67,19 +67,22 @@ program
   .description("push the sink and sender policies, start kumod, block outbound port 25 and prove it")
   .option("--inventory <file>", `hosts inventory (default ${DEFAULT_INVENTORY_FILE} when --stack is not given)`)
   .option("--stack <name>", "provision the hosts of this Pulumi stack")
-  .option("--kumod-log <filter>", "KUMOD_LOG for both kumods", "kumod=info")
+  .option("--lab-config <file>", "the lab config defaults file (KumoMTA settings)", DEFAULTS_FILE)
+  .option("--kumod-log <filter>", "KUMOD_LOG for both kumods (replaces kumod's default filter; default: kumomta.logFilter, unset)")
   .option("--connect-deadline <seconds>", "how long to keep retrying SSH while a host boots", "300")
-  .action(async (o: { inventory?: string; stack?: string; kumodLog: string; connectDeadline: string }) => {
+  .action(async (o: { inventory?: string; stack?: string; labConfig: string; kumodLog?: string; connectDeadline: string }) => {
     try {
       if (o.inventory && o.stack) throw new Error("give either --inventory or --stack, not both");
-      if (!KUMOD_LOG_PATTERN.test(o.kumodLog)) throw new Error(`--kumod-log ${JSON.stringify(o.kumodLog)} is not a log filter such as kumod=info`);
+      if (o.kumodLog !== undefined && !KUMOD_LOG_PATTERN.test(o.kumodLog)) throw new Error(`--kumod-log ${JSON.stringify(o.kumodLog)} is not a log filter such as kumod=info,lua=info,config=info`);
+      const cfg = loadLabConfig({ defaultsFile: o.labConfig, ...(o.stack ? { stack: o.stack } : {}) }).config;
+      const kumomta = o.kumodLog === undefined ? cfg.kumomta : { ...cfg.kumomta, logFilter: o.kumodLog };
       const deadline = Number(o.connectDeadline);
       if (!Number.isInteger(deadline) || deadline <= 0) throw new Error("--connect-deadline must be a positive number of seconds");
       const hosts = await labHosts(o);
       const progress = terminalProgress(process.stdout);
       const sessions = await openLabSessions(hosts, { progress, connectDeadlineMs: deadline * 1000 });
       try {
-        const r = await provisionLab(hosts, { progress, kumodLog: o.kumodLog, sessions });
+        const r = await provisionLab(hosts, { progress, kumomta, sessions });
         const [senderVersion, sinkVersion] = await Promise.all([readKumodVersion(sessions.sender), readKumodVersion(sessions.sink)]);
         process.stdout.write(
           `provisioned lab ${r.labId} in ${(r.durationMs / 1000).toFixed(1)} s${r.unchanged ? " (nothing changed)" : ""}; ${senderVersion ?? "kumod (no version printed)"} on the sender, ${sinkVersion ?? "kumod (no version printed)"} on the sink; port 25 proof passed at ${r.proof.at}\n`,

@@ -4,10 +4,11 @@
  *
  * - systemd hosts: the sink gets a unit of ours (kumolab-sink.service) and the packaged
  *   kumomta.service is stopped and disabled; the sender keeps kumomta.service (it already runs
- *   init.lua) with a drop-in that sets KUMOD_LOG.
+ *   init.lua) with a drop-in of ours (KUMOD_LOG, when the lab sets one).
  * - hosts without systemd: kumod is supervised with a pid file (/run/kumolab/kumod.pid), started
  *   with setsid, output to /var/log/kumomta/kumolab-kumod.log; an earlier one is stopped first.
  */
+import { KUMOD_LOG_PATTERN } from "../../lab-config/schema";
 import type { Role } from "../progress/events";
 import type { SshSession } from "../ssh/session";
 import { shellJoin, shellQuote } from "../ssh/shell-quote";
@@ -26,14 +27,15 @@ import {
   SINK_UNIT_FILE,
 } from "./lab-endpoints";
 
-/** KUMOD_LOG values: tracing filter directives such as `kumod=info` or `kumod=debug,kumo_server_common=info`. */
-export const KUMOD_LOG_PATTERN = /^[A-Za-z0-9_:]+(=[a-z]+)?(,[A-Za-z0-9_:]+(=[a-z]+)?)*$/;
-export const DEFAULT_KUMOD_LOG = "kumod=info";
 
 export interface KumodLaunch {
   role: Role;
   policyPath: string;
-  kumodLog: string;
+  /**
+   * KUMOD_LOG, or null to leave it unset: setting it replaces kumod's whole default filter
+   * (crates/kumod/src/main.rs), dropping errors from its config, lua and spool targets.
+   */
+  kumodLog: string | null;
   /** The policy file changed in this run: restart even if running. */
   policyChanged: boolean;
 }
@@ -46,7 +48,7 @@ export function kumodArgv(policyPath: string): string[] {
 
 /** The launch spec recorded next to the pid file; a difference means restart. */
 export function launchSpec(l: Pick<KumodLaunch, "policyPath" | "kumodLog">): string {
-  return `KUMOD_LOG=${l.kumodLog} ${shellJoin(kumodArgv(l.policyPath))}`;
+  return `${l.kumodLog === null ? "KUMOD_LOG unset" : `KUMOD_LOG=${l.kumodLog}`} ${shellJoin(kumodArgv(l.policyPath))}`;
 }
 
 export function sinkUnit(l: Pick<KumodLaunch, "policyPath" | "kumodLog">): string {
@@ -60,7 +62,7 @@ export function sinkUnit(l: Pick<KumodLaunch, "policyPath" | "kumodLog">): strin
     "",
     "[Service]",
     "Type=simple",
-    `Environment=KUMOD_LOG=${l.kumodLog}`,
+    ...(l.kumodLog === null ? [] : [`Environment=KUMOD_LOG=${l.kumodLog}`]),
     `ExecStart=${kumodArgv(l.policyPath).join(" ")}`,
     "Restart=always",
     "TimeoutStopSec=300",
@@ -72,8 +74,10 @@ export function sinkUnit(l: Pick<KumodLaunch, "policyPath" | "kumodLog">): strin
   ].join("\n");
 }
 
+/** The sender's drop-in: KUMOD_LOG when the lab sets one; otherwise none of ours (kumod's default filter). */
 export function senderDropIn(l: Pick<KumodLaunch, "kumodLog">): string {
-  return ["# kumolab: log level of the sender's kumod. Written by kumolab provisioning.", "[Service]", `Environment=KUMOD_LOG=${l.kumodLog}`, ""].join("\n");
+  const env = l.kumodLog === null ? ["# KUMOD_LOG left unset: kumod keeps its default log filter."] : [`Environment=KUMOD_LOG=${l.kumodLog}`];
+  return ["# kumolab: log settings of the sender's kumod. Written by kumolab provisioning.", "[Service]", ...env, ""].join("\n");
 }
 
 /**
@@ -93,7 +97,7 @@ export function pidFileScript(l: KumodLaunch): string {
     `if ours "$pid"; then kill -TERM "$pid"; i=0; while [ -d /proc/$pid ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i+1)); done; if [ -d /proc/$pid ]; then kill -KILL "$pid"; echo "killed $pid after 15 s" >&2; fi; fi`,
     `mkdir -p ${LAB_RUN_DIR} && cd /`,
     // setsid: kumod outlives this SSH session; all fds redirected so the channel can close.
-    `KUMOD_LOG=${shellQuote(l.kumodLog)} setsid ${shellJoin(kumodArgv(l.policyPath))} </dev/null >>${KUMOD_SUPERVISED_LOG} 2>&1 &`,
+    `${l.kumodLog === null ? "env -u KUMOD_LOG" : `KUMOD_LOG=${shellQuote(l.kumodLog)}`} setsid ${shellJoin(kumodArgv(l.policyPath))} </dev/null >>${KUMOD_SUPERVISED_LOG} 2>&1 &`,
     `new=$!`,
     `echo "$new" > "$PIDF" && printf '%s\\n' "$WANT" > "$LAUNCH"`,
     `echo "started $new"`,
@@ -109,7 +113,7 @@ export interface KumodState {
 }
 
 export async function ensureKumod(session: SshSession, facts: ProvisionFacts, l: KumodLaunch, step: string): Promise<KumodState> {
-  if (!KUMOD_LOG_PATTERN.test(l.kumodLog)) throw session.error("invalid-input", step, `KUMOD_LOG value ${JSON.stringify(l.kumodLog)} is not a log filter`, "use e.g. kumod=info or kumod=debug");
+  if (l.kumodLog !== null && !KUMOD_LOG_PATTERN.test(l.kumodLog)) throw session.error("invalid-input", step, `KUMOD_LOG value ${JSON.stringify(l.kumodLog)} is not a log filter`, "use e.g. kumod=info,lua=info,config=info, or leave kumomta.logFilter null");
   if (!facts.systemd) {
     const r = await session.execOk(pidFileScript(l), { sudo: true, step, timeoutMs: 30_000, hint: `see ${KUMOD_SUPERVISED_LOG} on the host` });
     const m = /^(unchanged|started) (\d+)$/m.exec(r.stdout);

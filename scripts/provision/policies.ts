@@ -9,6 +9,8 @@ import { isIPv4, isIPv6 } from "node:net";
 import { PROJECT_DIR } from "../../lab-config/load";
 import type { LabHosts } from "../hosts/lab-hosts";
 import { hostCidr, isIpLiteral } from "../hosts/ip";
+import type { KumomtaSettings } from "../../lab-config/schema";
+import { ENABLE_TLS, humantimeSeconds } from "../kumomta/policy-api";
 import { SENDER_HTTP_LISTEN, SENDER_SUBMISSION_ADDRESS, SINK_HTTP_LISTEN } from "./lab-endpoints";
 
 export const POLICY_TEMPLATE_DIR = path.join(PROJECT_DIR, "lab-config", "policy");
@@ -54,12 +56,6 @@ export function domainLiteral(ip: string): string {
   throw new Error(`not an IP address: ${JSON.stringify(ip)}`);
 }
 
-/** `IP:PORT` with IPv6 bracketed. */
-export function socketAddress(ip: string, port: number): string {
-  checkPort(port, "port");
-  return isIPv6(ip) ? `[${ip}]:${port}` : `${checkIp(ip, "address")}:${port}`;
-}
-
 export interface PolicyInputs {
   sinkPort: number;
   /** The sink as the sender reaches it. */
@@ -94,12 +90,27 @@ export function renderSinkPolicy(p: PolicyInputs, dir = POLICY_TEMPLATE_DIR): st
   );
 }
 
-export function renderSenderPolicy(p: PolicyInputs, dir = POLICY_TEMPLATE_DIR): string {
+/** The sender's delivery settings from the lab config (`kumomta.*`). */
+export type SenderDelivery = Pick<KumomtaSettings, "egressTls" | "retryIntervalSeconds" | "maxRetryIntervalSeconds" | "maxReady" | "connectionLimit">;
+
+function checkCount(n: number, what: string): string {
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${what} must be a whole number ≥ 1, got ${n}`);
+  return String(n);
+}
+
+export function renderSenderPolicy(p: PolicyInputs, d: SenderDelivery, dir = POLICY_TEMPLATE_DIR): string {
+  if (p.sinkPort === 25) throw new Error("the sink port must not be 25: the lab blocks outbound 25 on every host");
+  if (d.maxRetryIntervalSeconds < d.retryIntervalSeconds) throw new Error(`kumomta.maxRetryIntervalSeconds (${d.maxRetryIntervalSeconds}) is below kumomta.retryIntervalSeconds (${d.retryIntervalSeconds})`);
   return renderTemplate(
     readTemplate("init.lua", dir),
     {
       SINK_QUEUE: domainLiteral(checkIp(p.sinkAddress, "sink address")),
-      SINK_MX_ADDR: socketAddress(p.sinkAddress, p.sinkPort),
+      SINK_PORT: checkPort(p.sinkPort, "sinkPort"),
+      RETRY_INTERVAL: humantimeSeconds(d.retryIntervalSeconds),
+      MAX_RETRY_INTERVAL: humantimeSeconds(d.maxRetryIntervalSeconds),
+      ENABLE_TLS: ENABLE_TLS[d.egressTls],
+      MAX_READY: checkCount(d.maxReady, "kumomta.maxReady"),
+      CONNECTION_LIMIT: checkCount(d.connectionLimit, "kumomta.connectionLimit"),
       SUBMISSION_LISTEN: SENDER_SUBMISSION_ADDRESS,
       HTTP_LISTEN: SENDER_HTTP_LISTEN,
     },

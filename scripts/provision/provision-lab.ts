@@ -15,7 +15,9 @@ import { silentProgress, type ProgressSink, type Role } from "../progress/events
 import { SshSession, type SshSessionOptions } from "../ssh/session";
 import { gatherFacts, type ProvisionFacts } from "./host-facts";
 import { hostStep } from "./host-step";
-import { DEFAULT_KUMOD_LOG, ensureKumod, type KumodState } from "./kumod-service";
+import { loadLabConfig } from "../../lab-config/load";
+import type { KumomtaSettings } from "../../lab-config/schema";
+import { ensureKumod, type KumodState } from "./kumod-service";
 import { SENDER_ORIGINAL_POLICY_PATH, SENDER_POLICY_MARKER, SENDER_POLICY_PATH, SENDER_SUBMISSION_ADDRESS, SINK_POLICY_PATH } from "./lab-endpoints";
 import { policyInputs, renderSenderPolicy, renderSinkPolicy } from "./policies";
 import { ensurePort25Table } from "./port25-firewall";
@@ -25,8 +27,11 @@ import { waitForSmtpBanner } from "./smtp-ready";
 
 export interface ProvisionOptions {
   progress?: ProgressSink;
-  /** KUMOD_LOG for both kumods (default `kumod=info`). */
-  kumodLog?: string;
+  /**
+   * KumoMTA settings: the sender's delivery settings rendered into init.lua, and KUMOD_LOG for both
+   * kumods. Default: lab-config/lab.yaml's `kumomta`.
+   */
+  kumomta?: KumomtaSettings;
   /** SSH settings (connect deadline, retries, command timeout). */
   ssh?: Partial<SshSessionOptions>;
   cloudInitTimeoutMs?: number;
@@ -76,7 +81,7 @@ function combine(errors: Error[]): Error {
   return new Error(errors.map((e) => e.message).join("\n"), { cause: errors });
 }
 
-async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, opts: Required<Pick<ProvisionOptions, "kumodLog" | "cloudInitTimeoutMs" | "smtpReadyTimeoutMs">> & { progress: ProgressSink }): Promise<HostProvisionResult> {
+async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, opts: Required<Pick<ProvisionOptions, "kumomta" | "cloudInitTimeoutMs" | "smtpReadyTimeoutMs">> & { progress: ProgressSink }): Promise<HostProvisionResult> {
   const { progress } = opts;
   const host: LabHost = session.host;
   const changes: Record<string, boolean> = {};
@@ -114,7 +119,7 @@ async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, o
     policyChanged = await hostStep(progress, name, "push init.lua", changes, async () => {
       // The packaged init.lua is kept aside once, so the host's own policy can be put back by hand.
       const keepOriginal = { as: SENDER_ORIGINAL_POLICY_PATH, marker: SENDER_POLICY_MARKER };
-      const r = await ensureRemoteFile(session, { path: SENDER_POLICY_PATH, content: renderSenderPolicy(inputs), mode: 0o644, keepOriginal }, "push init.lua");
+      const r = await ensureRemoteFile(session, { path: SENDER_POLICY_PATH, content: renderSenderPolicy(inputs, opts.kumomta), mode: 0o644, keepOriginal }, "push init.lua");
       if (r.original === "ours") progress({ type: "log", host: name, level: "warn", message: `${SENDER_POLICY_PATH} was already kumolab's and ${SENDER_ORIGINAL_POLICY_PATH} is missing: the packaged original cannot be restored from this host` });
       const original = r.original === "saved" ? `, the original kept as ${SENDER_ORIGINAL_POLICY_PATH}` : "";
       return { changed: r.changed || r.original === "saved", detail: `${SENDER_POLICY_PATH}${original}`, value: r.changed };
@@ -124,7 +129,7 @@ async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, o
   // kumod (re)starts without waiting for the table: nothing is injected before the proof, and the
   // proof runs only once both hosts' tables are in place (awaited below).
   const kumod = await hostStep(progress, name, "start kumod", changes, async () => {
-    const s = await ensureKumod(session, facts, { role, policyPath, kumodLog: opts.kumodLog, policyChanged }, "start kumod");
+    const s = await ensureKumod(session, facts, { role, policyPath, kumodLog: opts.kumomta.logFilter, policyChanged }, "start kumod");
     return { changed: s.changed, detail: s.detail, value: s };
   });
 
@@ -146,7 +151,7 @@ export async function provisionLab(hosts: LabHosts, opts: ProvisionOptions = {})
   const progress = opts.progress ?? silentProgress;
   const hostOpts = {
     progress,
-    kumodLog: opts.kumodLog ?? DEFAULT_KUMOD_LOG,
+    kumomta: opts.kumomta ?? loadLabConfig().config.kumomta,
     cloudInitTimeoutMs: opts.cloudInitTimeoutMs ?? 600_000,
     smtpReadyTimeoutMs: opts.smtpReadyTimeoutMs ?? 60_000,
   };

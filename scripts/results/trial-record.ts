@@ -29,6 +29,7 @@ export const invalidReasonCodeSchema = z.enum([
   "network-near-link",
   "missing-port25-proof",
   "sink-count-mismatch",
+  "delivery-failures",
 ]);
 export type InvalidReasonCode = z.infer<typeof invalidReasonCodeSchema>;
 
@@ -83,6 +84,34 @@ export const hostResourcesSchema = z
   .strict();
 export type HostResources = z.infer<typeof hostResourcesSchema>;
 
+/** One kumod's counters over the trial (after − before of each total series; scripts/kumomta/metrics.ts). */
+export const kumodCounterDeltasSchema = z
+  .object({
+    received: z.number().int(),
+    delivered: z.number().int(),
+    transientFailures: z.number().int(),
+    permanentFailures: z.number().int(),
+    /** Messages sent back to the scheduled queue because the ready queue (max_ready) was full. */
+    delayedReadyQueueFull: z.number().int(),
+    /** Connections refused at a listener's max_connections. */
+    connectionsDenied: z.number().int(),
+  })
+  .strict();
+export type KumodCounterDeltas = z.infer<typeof kumodCounterDeltasSchema>;
+
+/** The sender's KumoMTA settings in force (lab config `kumomta.*`, rendered into its init.lua). */
+export const kumomtaInForceSchema = z
+  .object({
+    egressTls: z.enum(["opportunistic-insecure", "disabled"]),
+    retryIntervalSeconds: z.number().int().positive(),
+    maxRetryIntervalSeconds: z.number().int().positive(),
+    maxReady: z.number().int().positive(),
+    connectionLimit: z.number().int().positive(),
+    /** KUMOD_LOG, or null when unset (kumod's default filter). */
+    logFilter: z.string().nullable(),
+  })
+  .strict();
+
 const hostFactsSchema = z.object({ vcpu: z.number().int().positive(), memGiB: z.number().positive(), kernel: z.string() }).strict();
 
 export const trialContextSchema = z
@@ -96,6 +125,8 @@ export const trialContextSchema = z
     sinkSize: z.object({ label: z.string(), region: z.string().optional() }).strict(),
     /** The port-25 proof from provisioning (its shape belongs to the provisioning step); null when absent. */
     port25Proof: z.record(z.string(), z.unknown()).nullable(),
+    /** KumoMTA settings in force. Absent only in records written before kumolab recorded them. */
+    kumomta: kumomtaInForceSchema.optional(),
   })
   .strict();
 
@@ -122,6 +153,8 @@ export const trialRecordSchema = z
     endToEnd: endToEndSchema.optional(),
     metrics: z.object({ sender: beforeAfter, sink: beforeAfter }).strict(),
     resources: z.object({ sender: hostResourcesSchema, sink: hostResourcesSchema }).strict().optional(),
+    /** Each kumod's counters over the trial; a host is null when its metrics were not read both before and after. Absent in older records. */
+    kumodCounters: z.object({ sender: kumodCounterDeltasSchema.nullable(), sink: kumodCounterDeltasSchema.nullable() }).strict().optional(),
     context: trialContextSchema,
     files: trialFilesSchema,
   })

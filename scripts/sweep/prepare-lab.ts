@@ -2,7 +2,7 @@
  * The sweep's bridge between a lab's hosts and its trials: one SSH session per host, provisioning
  * (idempotent: after a resize only what changed is redone), and each trial run over those sessions.
  */
-import type { LabConfig } from "../../lab-config/schema";
+import type { KumomtaSettings, LabConfig } from "../../lab-config/schema";
 import type { LabHosts } from "../hosts/lab-hosts";
 import type { ProgressSink } from "../progress/events";
 import { SENDER_METRICS_URL, SENDER_SUBMISSION_ADDRESS, SINK_METRICS_URL } from "../provision/lab-endpoints";
@@ -15,6 +15,8 @@ import type { PreparedLab, TrialSpec } from "./run-sweep";
 export interface ProvisionedLab extends PreparedLab {
   sessions: LabSessions;
   proof: Port25Proof;
+  /** The KumoMTA settings the hosts were provisioned with: what every trial on them records. */
+  kumomta: KumomtaSettings;
 }
 
 export function sshOptions(cfg: LabConfig, progress: ProgressSink): Partial<SshSessionOptions> {
@@ -25,11 +27,12 @@ export async function prepareLab(hosts: LabHosts, cfg: LabConfig, opts: { progre
   const ssh = sshOptions(cfg, opts.progress);
   const sessions = await openLabSessions(hosts, ssh);
   try {
-    const result = await provisionLab(hosts, { progress: opts.progress, sessions, ssh });
+    const result = await provisionLab(hosts, { progress: opts.progress, sessions, ssh, kumomta: cfg.kumomta });
     return {
       hosts,
       sessions,
       proof: result.proof,
+      kumomta: cfg.kumomta,
       close: async () => {
         sessions.sender.close();
         sessions.sink.close();
@@ -63,6 +66,7 @@ export async function runPreparedTrial(
     sink: lab.sessions.sink,
     endpoints: { submissionTarget: SENDER_SUBMISSION_ADDRESS, senderMetricsUrl: SENDER_METRICS_URL, sinkMetricsUrl: SINK_METRICS_URL },
     port25Proof: lab.proof,
+    kumomta: lab.kumomta,
     ...(opts.drainTimeoutSeconds !== undefined ? { drainTimeoutSeconds: opts.drainTimeoutSeconds } : {}),
     progress: opts.progress,
     signal: opts.signal,

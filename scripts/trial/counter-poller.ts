@@ -5,16 +5,27 @@
  * somewhere in between. Runs on the host, bounded by a poll count; ends when its stdin ends.
  */
 import { z } from "zod";
+import { seriesKey, type SeriesSelector } from "../kumomta/metrics";
 
 /**
  * The poll loop, in bash with builtins only (the HTTP request over /dev/tcp, the clock from
  * $EPOCHREALTIME, the pause from `read -t`): forking curl/date/sleep on every poll made the
  * interval ten times longer on a busy host, and with it the error. Run with `bash -c`.
+ *
+ * It reads exactly one series, matched by its whole text: kumod exports each counter as a total
+ * series and per-listener series at once, so a match on the name alone would count twice. With at
+ * most one label the text is the same in both of kumod's writers (they differ in the separator
+ * between labels), which is why selectors with more labels are refused.
  */
-export function counterPollerScript(metricsUrl: string, metric: string, maxPolls: number, intervalSeconds = 0.025): string {
+export function counterPollerScript(metricsUrl: string, series: SeriesSelector, maxPolls: number, intervalSeconds = 0.025): string {
   const url = /^http:\/\/(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})(\/[A-Za-z0-9/_.-]*)$/.exec(metricsUrl);
   if (!url) throw new Error(`refusing to poll ${JSON.stringify(metricsUrl)}: not http://IPv4:port/path`);
-  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(metric)) throw new Error(`refusing to poll ${JSON.stringify(metric)}: not a metric name`);
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(series.name)) throw new Error(`refusing to poll ${JSON.stringify(series.name)}: not a metric name`);
+  const labels = Object.entries(series.labels);
+  if (labels.length > 1) throw new Error(`refusing to poll ${series.name} by ${labels.length} labels: its text differs between kumod's writers; poll a series with at most one label`);
+  if (labels.some(([k, v]) => !/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k) || !/^[A-Za-z0-9_:.@>\[\]-]*$/.test(v))) throw new Error(`refusing to poll ${seriesKey(series.name, series.labels)}: label not safe to place in a shell pattern`);
+  // `name{service="x"} 123` or `name 123`: the series text, then a space. Quoted for bash's case.
+  const linePrefix = `${seriesKey(series.name, series.labels)} `.replace(/"/g, '\\"');
   const [, host, port, pathPart] = url;
   const n = Math.max(1, Math.floor(maxPolls));
   return [
@@ -22,7 +33,7 @@ export function counterPollerScript(metricsUrl: string, metric: string, maxPolls
     "t0=$EPOCHREALTIME; s=0;",
     `if exec 3<>/dev/tcp/${host}/${port}; then`,
     `printf 'GET ${pathPart} HTTP/1.0\\r\\nHost: ${host}\\r\\n\\r\\n' >&3;`,
-    `while IFS= read -r line <&3; do case "$line" in ${metric}{*|"${metric} "*) v=\${line##* }; v=\${v%$'\\r'}; s=$((s + \${v%%.*})) ;; esac; done;`,
+    `while IFS= read -r line <&3; do case "$line" in "${linePrefix}"*) v=\${line##* }; v=\${v%$'\\r'}; s=\${v%%.*} ;; esac; done;`,
     "exec 3<&-;",
     `printf 'C %s %s %s\\n' "$t0" "$s" "$EPOCHREALTIME";`,
     // A line on every poll, even a failed one: writing is how the loop notices its channel closed.

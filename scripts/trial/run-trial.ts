@@ -13,14 +13,17 @@ import type { ProgressSink } from "../progress/events";
 import { counterPollerScript, parseCounterPolls, timeCounterReached } from "./counter-poller";
 import { durationCap } from "./duration-cap";
 import { readHostFacts, type HostFacts } from "./host-facts";
-import { parsePrometheusText, totalDelta, type MetricsSnapshot } from "./prometheus";
+import { parsePrometheusText, seriesDelta, seriesValue, type MetricsSnapshot } from "./prometheus";
+import { KUMOD_SERIES } from "../kumomta/metrics";
+import { kumodCounterDeltas, queueDepth } from "./kumod-counters";
+import type { KumomtaSettings } from "../../lab-config/schema";
 import type { RemoteHost } from "./remote-host";
 import { parseSamples, resourceSeries, samplerScript, summarizeResources, type ResourceSummary } from "./resource-sampler";
 import { trafficGenArgs } from "./traffic-gen-args";
 import { ProgressLineReader, parseTrafficGenOutput, type TrafficGenSummary } from "./traffic-gen-output";
 import { shellQuote } from "../ssh/shell-quote";
 import { validityOf } from "./validity";
-import type { EndToEnd, TrialRecord } from "../results/trial-record";
+import type { EndToEnd, KumodCounterDeltas, TrialRecord } from "../results/trial-record";
 import { TRIAL_RECORD_SCHEMA_VERSION } from "../results/trial-record";
 
 
@@ -46,6 +49,8 @@ export interface TrialInput {
   endpoints: TrialEndpoints;
   /** The port-25 proof from provisioning; null when there is none (the trial is then invalid). */
   port25Proof: Record<string, unknown> | null;
+  /** The KumoMTA settings the hosts were provisioned with (recorded with the trial). */
+  kumomta: KumomtaSettings;
   /** Longest wait for the sender's queue to drain after traffic-gen ends. Default: max(30 s, the run's own length). */
   drainTimeoutSeconds?: number;
   progress: ProgressSink;
@@ -63,6 +68,8 @@ interface TrialState {
   trafficGen?: TrafficGenSummary;
   endToEnd?: EndToEnd;
   resources: Partial<Record<"sender" | "sink", ResourceSummary>>;
+  /** Each kumod's counters over the trial, once its metrics after are read. */
+  kumodCounters: { sender: KumodCounterDeltas | null; sink: KumodCounterDeltas | null };
   /** Known once the drain wait ends, even if the sink cannot be read afterwards. */
   drain?: { queueDrained: boolean; waitSeconds: number; senderDelivered: number };
   files: Record<string, string>;
@@ -90,11 +97,6 @@ async function readMetrics(host: RemoteHost, url: string): Promise<MetricsSnapsh
   const r = await host.exec(`curl -sS --max-time 5 ${shellQuote(url)}`, { timeoutMs: 10_000 });
   if (r.code !== 0) throw new Error(`${host.name}: reading kumod metrics from ${url} failed (exit ${r.code}): ${r.stderr.trim().slice(0, 200)} — is kumod running? Re-run 'npm run lab -- provision'`);
   return parsePrometheusText(r.stdout);
-}
-
-/** Queue depth as kumod reports it: everything scheduled or ready, all queues. */
-function queueDepth(m: MetricsSnapshot): number {
-  return (m.totals["scheduled_count"] ?? 0) + (m.totals["ready_count"] ?? 0);
 }
 
 /** A background command on a host whose output we keep; stopped by ending its stdin (see the loops). */
@@ -145,7 +147,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   await mkdir(rawDir, { recursive: true });
   const rel = (f: string): string => path.relative(input.resultsDir, path.join(rawDir, f));
 
-  const state: TrialState = { facts: {}, metrics: { sender: {}, sink: {} }, resources: {}, files: {} };
+  const state: TrialState = { facts: {}, metrics: { sender: {}, sink: {} }, kumodCounters: { sender: null, sink: null }, resources: {}, files: {} };
   const samplers: Array<{ name: "sender" | "sink" } & Background> = [];
   let pollers: { sender: Background; sink: Background } | undefined;
   let trafficGenStdout = "";
@@ -183,16 +185,16 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     state.metrics = { sender: { before: senderBefore }, sink: { before: sinkBefore } };
     const [senderFacts, sinkFacts] = await facts;
     state.facts = { sender: senderFacts, sink: sinkFacts };
-    const senderBaseline = senderBefore.totals["total_messages_received"] ?? 0;
-    const sinkBaseline = sinkBefore.totals["total_messages_received"] ?? 0;
+    const senderBaseline = seriesValue(senderBefore, KUMOD_SERIES.received) ?? 0;
+    const sinkBaseline = seriesValue(sinkBefore, KUMOD_SERIES.received) ?? 0;
 
     // 3. Samplers on both hosts, and each kumod's received counter every 0.025 s: the sender's
     //    places the first injection, the sink's the last delivery.
     samplers.push({ name: "sender", ...background(input.sender, `bash -c ${shellQuote(samplerScript(senderFacts.interface, maxSeconds))}`, maxSeconds * 1000) });
     samplers.push({ name: "sink", ...background(input.sink, `bash -c ${shellQuote(samplerScript(sinkFacts.interface, maxSeconds))}`, maxSeconds * 1000) });
     pollers = {
-      sender: background(input.sender, `bash -c ${shellQuote(counterPollerScript(input.endpoints.senderMetricsUrl, "total_messages_received", maxSeconds * 40))}`, maxSeconds * 1000),
-      sink: background(input.sink, `bash -c ${shellQuote(counterPollerScript(input.endpoints.sinkMetricsUrl, "total_messages_received", maxSeconds * 40))}`, maxSeconds * 1000),
+      sender: background(input.sender, `bash -c ${shellQuote(counterPollerScript(input.endpoints.senderMetricsUrl, KUMOD_SERIES.received, maxSeconds * 40))}`, maxSeconds * 1000),
+      sink: background(input.sink, `bash -c ${shellQuote(counterPollerScript(input.endpoints.sinkMetricsUrl, KUMOD_SERIES.received, maxSeconds * 40))}`, maxSeconds * 1000),
     };
 
     // The counters must be read before the first message, or the first injection cannot be placed.
@@ -237,7 +239,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     const drainStart = Date.now();
     let senderNow = await inStep("queue drain", () => readMetrics(input.sender, input.endpoints.senderMetricsUrl));
     const drained = (m: MetricsSnapshot): boolean =>
-      queueDepth(m) === 0 && totalDelta(senderBefore, m, "total_messages_delivered") >= totalDelta(senderBefore, m, "total_messages_received");
+      queueDepth(m) === 0 && seriesDelta(senderBefore, m, KUMOD_SERIES.delivered) >= seriesDelta(senderBefore, m, KUMOD_SERIES.received);
     for (let i = 0; i < 10_000 && !drained(senderNow) && Date.now() - drainStart < drainLimitSeconds * 1000 && !signal.aborted; i++) {
       await new Promise((r) => setTimeout(r, 100));
       senderNow = await inStep("queue drain", () => readMetrics(input.sender, input.endpoints.senderMetricsUrl));
@@ -246,23 +248,25 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     const queueDrained = drained(senderNow);
     const drainWaitSeconds = (Date.now() - drainStart) / 1000;
     state.metrics.sender.after = senderNow;
-    state.drain = { queueDrained, waitSeconds: drainWaitSeconds, senderDelivered: totalDelta(senderBefore, senderNow, "total_messages_delivered") };
+    state.kumodCounters.sender = await inStep("queue drain", async () => kumodCounterDeltas(senderBefore, senderNow));
+    state.drain = { queueDrained, waitSeconds: drainWaitSeconds, senderDelivered: seriesDelta(senderBefore, senderNow, KUMOD_SERIES.delivered) };
 
     // 6. Metrics after; the sink's counter series places the last delivery.
     const sinkAfter = await inStep("metrics after", () => readMetrics(input.sink, input.endpoints.sinkMetricsUrl));
     // Let the sink's poller see the final count before stopping it (it reads every 25 ms; bounded).
-    const sinkFinal = sinkAfter.totals["total_messages_received"] ?? 0;
+    const sinkFinal = seriesValue(sinkAfter, KUMOD_SERIES.received) ?? 0;
     const sinkPoller = pollers.sink;
     const seen = (): boolean => parseCounterPolls(sinkPoller.output()).some((p) => p.value >= sinkFinal);
     for (let i = 0; i < 40 && !seen(); i++) await new Promise((r) => setTimeout(r, 25));
     state.metrics = { sender: { before: senderBefore, after: senderNow }, sink: { before: sinkBefore, after: sinkAfter } };
+    state.kumodCounters.sink = await inStep("metrics after", async () => kumodCounterDeltas(sinkBefore, sinkAfter));
     const [senderPolls, sinkPolls] = await Promise.all([pollers.sender.stop(), pollers.sink.stop()]);
     pollers = undefined;
     await writeFile(path.join(rawDir, "sender-counter.txt"), senderPolls);
     await writeFile(path.join(rawDir, "sink-counter.txt"), sinkPolls);
     state.files["senderCounter"] = rel("sender-counter.txt");
     state.files["sinkCounter"] = rel("sink-counter.txt");
-    const sinkReceived = totalDelta(sinkBefore, sinkAfter, "total_messages_received");
+    const sinkReceived = seriesDelta(sinkBefore, sinkAfter, KUMOD_SERIES.received);
     const relative = (text: string, base: number) => parseCounterPolls(text).map((p) => ({ ...p, value: p.value - base }));
     // First injection: the sender's counter leaves its baseline; last delivery: the sink's reaches its final count.
     const first = timeCounterReached(relative(senderPolls, senderBaseline), 1);
@@ -273,7 +277,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     const e2eSeconds = first !== undefined && lastDelivery !== undefined ? lastDelivery - firstInjection : undefined;
     state.endToEnd = {
       sinkReceived,
-      senderDelivered: totalDelta(senderBefore, senderNow, "total_messages_delivered"),
+      senderDelivered: seriesDelta(senderBefore, senderNow, KUMOD_SERIES.delivered),
       firstInjectionAt: new Date(firstInjection * 1000).toISOString(),
       lastDeliveryAt: lastDelivery !== undefined ? new Date(lastDelivery * 1000).toISOString() : null,
       seconds: e2eSeconds ?? null,
@@ -321,7 +325,7 @@ function buildRecord(
     port25Proof: input.port25Proof,
     messageCount: input.traffic.messageCount,
     durationCapSeconds: x.cap.seconds,
-    senderMetrics: state.metrics.sender,
+    senderCounters: state.kumodCounters.sender,
     drain: state.drain,
   });
   const hostFacts = (f: HostFacts | undefined): { vcpu: number; memGiB: number; kernel: string } | undefined =>
@@ -356,12 +360,21 @@ function buildRecord(
       sink: { before: state.metrics.sink.before?.series ?? {}, after: state.metrics.sink.after?.series ?? {} },
     },
     ...(state.resources.sender && state.resources.sink ? { resources: { sender: state.resources.sender, sink: state.resources.sink } } : {}),
+    kumodCounters: state.kumodCounters,
     context: {
       kumodVersion: { sender: state.facts.sender?.kumodVersion ?? "unknown", sink: state.facts.sink?.kumodVersion ?? "unknown" },
       hosts: sender && sink ? { sender, sink } : null,
       senderSize: input.sizeLabel,
       sinkSize: { label: input.hosts.sink.size?.label ?? "unknown", ...(input.hosts.sink.size?.region ? { region: input.hosts.sink.size.region } : {}) },
       port25Proof: input.port25Proof,
+      kumomta: {
+        egressTls: input.kumomta.egressTls,
+        retryIntervalSeconds: input.kumomta.retryIntervalSeconds,
+        maxRetryIntervalSeconds: input.kumomta.maxRetryIntervalSeconds,
+        maxReady: input.kumomta.maxReady,
+        connectionLimit: input.kumomta.connectionLimit,
+        logFilter: input.kumomta.logFilter,
+      },
     },
     files: {
       trafficGenStdout: x.rel("traffic-gen.stdout"),

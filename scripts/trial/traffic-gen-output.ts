@@ -1,9 +1,20 @@
 /**
- * Parser for KumoMTA traffic-gen's stdout/stderr (format: shared/reference/kumomta-facts.md).
+ * Parser for KumoMTA traffic-gen's stdout/stderr — the traffic-gen output contract. Source:
+ * KumoCorp/kumomta crates/traffic-gen/src/main.rs (see ../shared/reference/kumomta-contract.md §6).
  *
  * The rate is computed here from `sent` and the elapsed time at full precision; the printed rates
  * (truncated integers) are kept beside it and cross-checked. Output cut short (a dropped SSH
  * connection, a killed process) is an error, never a zero rate.
+ *
+ * What the real tool does that a parser must survive (main.rs):
+ * - the per-second rate is `total_sent - last_sent` in usize: a failed client gives its claimed
+ *   message back (`release_one`), the counter goes down, the subtraction wraps, and the line shows
+ *   ~1.8×10¹⁹ msgs/s (the f64→usize cast saturates, ×60 and ×3600 wrap). Such a line is skipped
+ *   and counted, never thrown on: it arrives inside an SSH data handler.
+ * - a failing client prints `eprintln!("\n{err:#}")`: a blank line, then its error, which may span
+ *   lines (`unexpected banner: Response {` … `}` pretty-printed). One error = one block.
+ * - `Generated body of size 1.03 kB` on stderr at start is information, not an error.
+ * - printed rates are `(sent as f64 / secs) as usize`: f64 rounding may put them 1 off the exact floor.
  */
 import { z } from "zod";
 import { parseRustDuration, RUST_DURATION_PATTERN, RustDurationError } from "./rust-duration";
@@ -14,6 +25,7 @@ export const KEPT_STDERR_LINES = 20;
 const count = z.number().int().nonnegative();
 const seconds = z.number().finite().nonnegative();
 
+/** Progress lines whose numbers cannot be real (see above) are skipped; this many may arrive per second at most. */
 export const progressSampleSchema = z
   .object({ msgsPerSec: count, msgsPerMinute: count, msgsPerHour: count, sent: count, clients: count })
   .strict();
@@ -47,10 +59,14 @@ export const trafficGenSummarySchema = z
     printedRateMatches: z.boolean(),
     printedRateNote: z.string().optional(),
     progressLines: count,
+    /** Progress lines skipped because a number was out of range (the per-second rate wrapped). */
+    skippedProgressLines: count.default(0),
     lastProgress: progressSampleSchema.nullable(),
     stderr: z
       .object({
+        /** Client errors: blocks after a blank line, continuation lines included. */
         clientErrorCount: count,
+        /** The first of them, each block's lines joined with `\n`. */
         clientErrors: z.array(z.string()).max(KEPT_STDERR_LINES),
         otherLineCount: count,
         otherLines: z.array(z.string()).max(KEPT_STDERR_LINES),
@@ -87,12 +103,19 @@ const LATENCY_RE = /transaction latency:((?:\s+[a-z0-9.]+=\S+)+)/;
 const OVERALL_RE = new RegExp(`overall rate: ${NUM} msgs/s, ${NUM} msgs/minute, ${NUM} msgs/hour`);
 const DEADLINE = "Deadline reached, stopping";
 const FINISHED = "All clients finished";
-/** stderr lines from individual clients (connect failures, timeouts, SMTP errors). */
-const CLIENT_ERROR_RE = /failed|timed out|error|refused|reset|broken pipe/i;
+/** traffic-gen's start-up line on stderr (main.rs: `Generated body of size {}`): not an error. */
+const GENERATED_BODY_RE = /^Generated body of size /;
 
-function toCount(text: string): number {
+/** A printed integer, or undefined when it is beyond what a double holds exactly (a wrapped usize). */
+function countOrUndefined(text: string): number | undefined {
   const n = Number(text.replace(/,/g, ""));
-  if (!Number.isSafeInteger(n)) throw new Error(`number out of range: ${text}`);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** A number of the summary lines: out of range there is not a wrapped progress rate but a broken run. */
+function toCount(text: string, what: string): number {
+  const n = countOrUndefined(text);
+  if (n === undefined) throw new TrafficGenOutputError([`${what} within range (got ${text})`], null);
   return n;
 }
 
@@ -101,20 +124,52 @@ function segments(text: string): string[] {
   return text.replace(ANSI_CSI, "").split(/\r\n|\r|\n/);
 }
 
-function progressFrom(m: RegExpExecArray): ProgressSample {
-  return {
-    msgsPerSec: toCount(m[1] ?? ""),
-    msgsPerMinute: toCount(m[2] ?? ""),
-    msgsPerHour: toCount(m[3] ?? ""),
-    sent: toCount(m[4] ?? ""),
-    clients: toCount(m[5] ?? ""),
-  };
+/** A progress sample, or undefined when a number is out of range (the per-second rate wrapped). */
+function progressFrom(m: RegExpExecArray): ProgressSample | undefined {
+  const [msgsPerSec, msgsPerMinute, msgsPerHour, sent, clients] = [1, 2, 3, 4, 5].map((i) => countOrUndefined(m[i] ?? ""));
+  if (msgsPerSec === undefined || msgsPerMinute === undefined || msgsPerHour === undefined || sent === undefined || clients === undefined) return undefined;
+  return { msgsPerSec, msgsPerMinute, msgsPerHour, sent, clients };
 }
 
-function allProgress(text: string): ProgressSample[] {
-  const out: ProgressSample[] = [];
-  for (const m of text.replace(ANSI_CSI, "").matchAll(PROGRESS_RE)) out.push(progressFrom(m as RegExpExecArray));
-  return out;
+/** The progress samples in `text`, and how many progress lines were skipped as out of range. */
+function allProgress(text: string): { samples: ProgressSample[]; skipped: number } {
+  const samples: ProgressSample[] = [];
+  let skipped = 0;
+  for (const m of text.replace(ANSI_CSI, "").matchAll(PROGRESS_RE)) {
+    const p = progressFrom(m as RegExpExecArray);
+    if (p) samples.push(p);
+    else skipped++;
+  }
+  return { samples, skipped };
+}
+
+/**
+ * stderr split into client-error blocks (each begins after a blank line: `eprintln!("\n{err:#}")`)
+ * and other lines (the `Generated body` line, anything not after a blank line).
+ */
+export function stderrBlocks(stderr: string): { errors: string[]; other: string[] } {
+  const errors: string[] = [];
+  const other: string[] = [];
+  let current: string[] | undefined;
+  let afterBlank = false;
+  for (const raw of segments(stderr)) {
+    // Indentation is kept: it is how a pretty-printed error reads.
+    const line = raw.trimEnd();
+    if (line.trim() === "") {
+      if (current) errors.push(current.join("\n"));
+      current = undefined;
+      afterBlank = true;
+      continue;
+    }
+    if (current) current.push(line);
+    else if (afterBlank && !GENERATED_BODY_RE.test(line.trim())) current = [line.trim()];
+    else {
+      other.push(line.trim());
+      afterBlank = false;
+    }
+  }
+  if (current) errors.push(current.join("\n"));
+  return { errors, other };
 }
 
 /** The last match of `re` in any segment (a later summary wins over an earlier one). */
@@ -153,7 +208,7 @@ function parseLatency(body: string): { seconds: Record<LatencyKey, number>; text
  */
 export function parseTrafficGenOutput(stdout: string, stderr: string): TrafficGenSummary {
   const segs = segments(stdout);
-  const progress = allProgress(stdout);
+  const { samples: progress, skipped: skippedProgressLines } = allProgress(stdout);
   const lastProgress = progress[progress.length - 1] ?? null;
   const missing: string[] = [];
 
@@ -170,8 +225,8 @@ export function parseTrafficGenOutput(stdout: string, stderr: string): TrafficGe
 
   if (!sentM || !overallM || missing.length > 0) throw new TrafficGenOutputError(missing, lastProgress);
 
-  const sent = toCount(sentM[1] ?? "");
-  const failed = toCount(sentM[2] ?? "");
+  const sent = toCount(sentM[1] ?? "", "the sent count");
+  const failed = toCount(sentM[2] ?? "", "the failed count");
   const elapsed = parseRustDuration(`${sentM[3] ?? ""}${sentM[4] ?? ""}`);
 
   let latency: TrafficGenSummary["latency"] = null;
@@ -189,30 +244,25 @@ export function parseTrafficGenOutput(stdout: string, stderr: string): TrafficGe
   const msgsPerSec = sent === 0 ? 0 : sent / elapsed.seconds;
   const msgsPerHour = sent === 0 ? 0 : (sent * 3600) / elapsed.seconds;
 
-  const printed = { msgsPerSec: toCount(overallM[1] ?? ""), msgsPerMinute: toCount(overallM[2] ?? ""), msgsPerHour: toCount(overallM[3] ?? "") };
+  const printed = {
+    msgsPerSec: toCount(overallM[1] ?? "", "the overall msgs/s"),
+    msgsPerMinute: toCount(overallM[2] ?? "", "the overall msgs/minute"),
+    msgsPerHour: toCount(overallM[3] ?? "", "the overall msgs/hour"),
+  };
   // Exact floor(sent / seconds) with integers when the elapsed time is a whole number of nanoseconds.
   const expectedPerSec =
     sent === 0 ? 0 : Number.isInteger(elapsed.nanos) ? Number((BigInt(sent) * 1_000_000_000n) / BigInt(elapsed.nanos)) : Math.floor(msgsPerSec);
   const notes: string[] = [];
-  if (printed.msgsPerSec !== expectedPerSec) notes.push(`printed ${printed.msgsPerSec} msgs/s but floor(${sent} / ${elapsed.seconds} s) = ${expectedPerSec}`);
+  // traffic-gen divides in f64 and truncates: one off the exact floor is its rounding, not a mismatch.
+  if (Math.abs(printed.msgsPerSec - expectedPerSec) > 1) notes.push(`printed ${printed.msgsPerSec} msgs/s but floor(${sent} / ${elapsed.seconds} s) = ${expectedPerSec}`);
   if (printed.msgsPerMinute !== printed.msgsPerSec * 60) notes.push(`printed ${printed.msgsPerMinute} msgs/minute ≠ ${printed.msgsPerSec} × 60`);
   if (printed.msgsPerHour !== printed.msgsPerSec * 3600) notes.push(`printed ${printed.msgsPerHour} msgs/hour ≠ ${printed.msgsPerSec} × 3600`);
 
-  const clientErrors: string[] = [];
-  const otherLines: string[] = [];
-  let clientErrorCount = 0;
-  let otherLineCount = 0;
-  for (const line of segments(stderr)) {
-    const t = line.trim();
-    if (t === "") continue;
-    if (CLIENT_ERROR_RE.test(t)) {
-      clientErrorCount++;
-      if (clientErrors.length < KEPT_STDERR_LINES) clientErrors.push(t);
-    } else {
-      otherLineCount++;
-      if (otherLines.length < KEPT_STDERR_LINES) otherLines.push(t);
-    }
-  }
+  const blocks = stderrBlocks(stderr);
+  const clientErrorCount = blocks.errors.length;
+  const clientErrors = blocks.errors.slice(0, KEPT_STDERR_LINES);
+  const otherLineCount = blocks.other.length;
+  const otherLines = blocks.other.slice(0, KEPT_STDERR_LINES);
 
   const flags: TrafficGenFlag[] = [];
   if (outcome === "deadline-reached") flags.push("deadline-reached");
@@ -233,6 +283,7 @@ export function parseTrafficGenOutput(stdout: string, stderr: string): TrafficGe
     printedRateMatches: notes.length === 0,
     ...(notes.length > 0 ? { printedRateNote: notes.join("; ") } : {}),
     progressLines: progress.length,
+    skippedProgressLines,
     lastProgress,
     stderr: { clientErrorCount, clientErrors, otherLineCount, otherLines },
     flags,
@@ -254,9 +305,9 @@ export class ProgressLineReader {
     const out: ProgressSample[] = [];
     const parts = this.buffer.split(/\r\n|\r|\n/);
     const tail = parts.pop() ?? "";
-    for (const p of parts) out.push(...allProgress(p));
+    for (const p of parts) out.push(...allProgress(p).samples);
     const cleanTail = tail.replace(ANSI_CSI, "");
-    const tailProgress = allProgress(tail);
+    const tailProgress = allProgress(tail).samples;
     if (tailProgress.length > 0 && /\)\s*$/.test(cleanTail)) {
       out.push(...tailProgress);
       this.buffer = "";
@@ -268,7 +319,7 @@ export class ProgressLineReader {
 
   /** Whatever complete progress remains when the stream ends. */
   end(): ProgressSample[] {
-    const rest = allProgress(this.buffer);
+    const rest = allProgress(this.buffer).samples;
     this.buffer = "";
     return rest;
   }
@@ -276,5 +327,5 @@ export class ProgressLineReader {
 
 /** One-shot helper: the progress samples in a chunk of stdout that holds complete lines. */
 export function progressLines(chunk: string): ProgressSample[] {
-  return allProgress(chunk);
+  return allProgress(chunk).samples;
 }

@@ -2,8 +2,7 @@
  * Whether a trial's figure can be trusted as the sender's limit, and if not, why.
  * Invalid trials are kept (with their reasons) but never enter a mean.
  */
-import type { EndToEnd, HostResources, InvalidReason, InvalidReasonCode } from "../results/trial-record";
-import { totalDelta, type MetricsSnapshot } from "./prometheus";
+import type { EndToEnd, HostResources, InvalidReason, InvalidReasonCode, KumodCounterDeltas } from "../results/trial-record";
 import type { TrafficGenSummary } from "./traffic-gen-output";
 
 type InvalidCode = InvalidReasonCode;
@@ -17,7 +16,8 @@ export interface ValidityInput {
   port25Proof: Record<string, unknown> | null;
   messageCount: number;
   durationCapSeconds: number;
-  senderMetrics: { before?: MetricsSnapshot; after?: MetricsSnapshot };
+  /** The sender kumod's counters over the trial, when its metrics were read before and after. */
+  senderCounters?: KumodCounterDeltas | null;
   drain?: { queueDrained: boolean; waitSeconds: number; senderDelivered: number };
 }
 
@@ -40,10 +40,12 @@ export function validityOf(r: ValidityInput): { valid: boolean; reasons: Invalid
     }
     if (tg.failed > 0 || tg.stderr.clientErrorCount > 0) add("send-failures", `traffic-gen: ${tg.failed} failed, ${tg.stderr.clientErrorCount} client errors`);
   }
-  const { before, after } = r.senderMetrics;
-  if (before && after) {
-    const relayFailures = totalDelta(before, after, "total_messages_transient_fail") + totalDelta(before, after, "total_messages_fail");
-    if (relayFailures > 0) add("send-failures", `the sender's deliveries to the sink failed ${relayFailures} times (transient + permanent)`);
+  const c = r.senderCounters;
+  if (c && c.transientFailures + c.permanentFailures > 0) {
+    add(
+      "delivery-failures",
+      `the sender's kumod failed deliveries to the sink ${c.transientFailures} times transiently and ${c.permanentFailures} permanently (a TLS setting the sink refuses, the sink down or refusing): see its log`,
+    );
   }
   if (r.drain && !r.drain.queueDrained) {
     add("queue-not-drained", `the sender's queue had not drained after ${r.drain.waitSeconds.toFixed(1)} s (delivered ${r.drain.senderDelivered}${tg ? ` of ${tg.sent}` : ""})`);

@@ -40,7 +40,8 @@ export interface PeerScriptInput {
   nftFile: string;
   /** Per ssh/scp call. */
   callTimeoutSeconds?: number;
-  kumodLog?: string;
+  /** KUMOD_LOG; unset by default, as kumolab leaves it. */
+  kumodLog?: string | null;
 }
 
 function checkAddress(a: string, what: string): string {
@@ -55,14 +56,14 @@ function checkPort(p: number, what: string): number {
 }
 
 /** Start kumod detached (setsid + nohup), replacing one started earlier from the pid file. */
-export function startKumodCommand(policyPath: string, kumodLog: string): string {
+export function startKumodCommand(policyPath: string, kumodLog: string | null): string {
   return [
     `mkdir -p ${LAB_RUN_DIR}`,
     `old=$(cat ${KUMOD_PID_FILE} 2>/dev/null || true)`,
     // Bounded stop of the earlier kumod (15 s), then KILL.
     `if [ -n "$old" ] && kill -0 "$old" 2>/dev/null; then kill "$old"; for i in $(seq 1 150); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done; kill -9 "$old" 2>/dev/null || true; fi`,
     `cd /`,
-    `KUMOD_LOG=${shellQuote(kumodLog)} setsid nohup ${KUMOD_PATH} --policy ${shellQuote(policyPath)} --user ${KUMOD_USER} </dev/null >>${KUMOD_SUPERVISED_LOG} 2>&1 &`,
+    `${kumodLog === null ? "env -u KUMOD_LOG" : `KUMOD_LOG=${shellQuote(kumodLog)}`} setsid nohup ${KUMOD_PATH} --policy ${shellQuote(policyPath)} --user ${KUMOD_USER} </dev/null >>${KUMOD_SUPERVISED_LOG} 2>&1 &`,
     `echo $! > ${KUMOD_PID_FILE}`,
   ].join("\n");
 }
@@ -91,7 +92,7 @@ export function peerProvisionScript(i: PeerScriptInput): string {
   checkPort(i.senderSubmissionPort, "senderSubmissionPort");
   if (!UNIX_NAME.test(i.user)) throw new Error(`peer script: user ${JSON.stringify(i.user)} is not a plain login name`);
   const t = i.callTimeoutSeconds ?? 60;
-  const kumodLog = i.kumodLog ?? "kumod=info";
+  const kumodLog = i.kumodLog ?? null;
   const q = shellQuote;
   const ssh = (target: string, remote: string, stdin?: string) => `timeout ${t} "$SSH" "\${OPTS[@]}" ${target} ${q(remote)}${stdin ? ` < ${q(stdin)}` : ""}`;
   const scp = (local: string, target: string, remotePath: string) => `timeout ${t} "$SCP" -q "\${OPTS[@]}" ${q(local)} ${target}:${q(remotePath)}`;

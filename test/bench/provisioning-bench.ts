@@ -11,6 +11,7 @@ import * as path from "node:path";
 import type { LabHosts } from "../../scripts/hosts/lab-hosts";
 import type { ProgressEvent } from "../../scripts/progress/events";
 import { KUMOD_PATH, SENDER_SUBMISSION_ADDRESS } from "../../scripts/provision/lab-endpoints";
+import { loadLabConfig } from "../../lab-config/load";
 import { policyInputs, renderSenderPolicy, renderSinkPolicy } from "../../scripts/provision/policies";
 import { port25NftRuleset } from "../../scripts/provision/port25-firewall";
 import { provisionLab } from "../../scripts/provision/provision-lab";
@@ -85,7 +86,7 @@ function writePeerFiles(dir: string, lab: NamespaceLab, hosts: LabHosts): { scri
   };
   fs.writeFileSync(files.knownHosts, `${sender.address} ${sender.hostPublicKey}\n${sink.address} ${sink.hostPublicKey}\n`);
   fs.writeFileSync(files.sinkPolicy, renderSinkPolicy(inputs));
-  fs.writeFileSync(files.senderPolicy, renderSenderPolicy(inputs));
+  fs.writeFileSync(files.senderPolicy, renderSenderPolicy(inputs, loadLabConfig().config.kumomta));
   fs.writeFileSync(files.nft, port25NftRuleset());
   const script = peerProvisionScript({
     privateKeyPath: lab.client.privateKeyPath,
@@ -119,7 +120,7 @@ async function oneRun(provisioner: Provisioner, cloudLike: boolean, log: (m: str
   try {
     const hosts = labHostsOf(lab);
     const inputs = policyInputs(hosts);
-    const want = { sinkPolicy: renderSinkPolicy(inputs), senderPolicy: renderSenderPolicy(inputs) };
+    const want = { sinkPolicy: renderSinkPolicy(inputs), senderPolicy: renderSenderPolicy(inputs, loadLabConfig().config.kumomta) };
     const peer = writePeerFiles(dir, lab, hosts);
     const steps: NonNullable<ProvisionRun["steps"]> = [];
     const progress = (e: ProgressEvent): void => {

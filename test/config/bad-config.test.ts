@@ -43,6 +43,14 @@ describe("bad configs name the key, the value and what is allowed", () => {
     ["bad Azure location", { "kumolab:azure.location": "West US 2" }, /^azure\.location = "West US 2": must be an Azure location such as westus2$/],
     ["unknown KumoMTA channel", { "kumolab:kumomta.channel": "nightly" }, /^kumomta\.channel = "nightly": /],
     ["unsupported OS image", { "kumolab:os": "debian-12" }, /^os = "debian-12": /],
+    // assets/build-deb.sh: the .deb version is %Y.%m.%d.%H%M%S.%h; the tag form is not an apt version.
+    ["KumoMTA pinned by its release tag", { "kumolab:kumomta.version": "2025.01.29-833f82a8" }, /^kumomta\.version = "2025\.01\.29-833f82a8": .*is a release tag.*e\.g\. 2025\.01\.29\.123456\.833f82a8.*apt-cache madison kumomta/],
+    ["KumoMTA pinned by a name", { "kumolab:kumomta.version": "latest" }, /^kumomta\.version = "latest": .*not a KumoMTA package version: use YYYY\.MM\.DD\.HHMMSS\.<hash>.*apt-cache madison kumomta/],
+    ["KumoMTA pinned with an impossible time", { "kumolab:kumomta.version": "2025.01.29.256099.833f82a8" }, /^kumomta\.version = "2025\.01\.29\.256099\.833f82a8": .*not a KumoMTA package version/],
+    ["kumod's default egress TLS (fails against a self-signed sink)", { "kumolab:kumomta.egressTls": "opportunistic" }, /^kumomta\.egressTls = "opportunistic": .*opportunistic-insecure.*disabled/],
+    ["a max retry interval below the retry interval", { "kumolab:kumomta.retryIntervalSeconds": "30", "kumolab:kumomta.maxRetryIntervalSeconds": "10" }, /^kumomta\.maxRetryIntervalSeconds = 10: must be at least retryIntervalSeconds \(30\)$/],
+    ["zero max_ready", { "kumolab:kumomta.maxReady": "0" }, /^kumomta\.maxReady = 0: /],
+    ["a KUMOD_LOG that is not a filter", { "kumolab:kumomta.logFilter": "debug; rm -rf /" }, /^kumomta\.logFilter = "debug; rm -rf \/": must be tracing filter directives/],
     ["TTL over a week", { "kumolab:lab.ttlHours": "500" }, /^lab\.ttlHours = 500: /],
     ["non-http lookup URL", { "kumolab:operatorIpLookupUrl": "ftp://example.invalid/ip" }, /^operatorIpLookupUrl = "ftp:\/\/example\.invalid\/ip": /],
     [

@@ -126,8 +126,8 @@ describe("install variants", () => {
   const base = { role: "sender" as const, sshUser: "ubuntu", loginPublicKey: "ssh-ed25519 AAAA", hostKey: { privateOpenssh: "k", publicOpenssh: "ssh-ed25519 BBBB" } };
 
   test("dev channel with a pinned version installs kumomta-dev=VERSION", () => {
-    const cmds = kumomtaInstallCommands("ubuntu-22.04", { channel: "dev", version: "2025.01.29-833f82a8" });
-    expect(cmds.at(-1)).toEqual(["apt-get", "install", "-y", "-q", "kumomta-dev=2025.01.29-833f82a8"]);
+    const cmds = kumomtaInstallCommands("ubuntu-22.04", { channel: "dev", version: "2025.01.29.123456.833f82a8" });
+    expect(cmds.at(-1)).toEqual(["apt-get", "install", "-y", "-q", "kumomta-dev=2025.01.29.123456.833f82a8"]);
   });
 
   test("Ubuntu 20.04 uses KumoMTA's ubuntu-20 repository", () => {

@@ -13,6 +13,7 @@ import { factsScript, parseFacts } from "../../scripts/provision/host-facts";
 import { remoteFileScript, type RemoteFileSpec } from "../../scripts/provision/remote-file";
 import { bannerWaitScript } from "../../scripts/provision/smtp-ready";
 import { SENDER_POLICY_MARKER } from "../../scripts/provision/lab-endpoints";
+import { loadLabConfig } from "../../lab-config/load";
 import { renderSenderPolicy } from "../../scripts/provision/policies";
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "kumolab-remote-scripts-"));
@@ -63,7 +64,7 @@ describe("placing a file in one remote call", () => {
     const original = path.join(dir, "init.lua.kumolab-orig");
     const init = path.join(dir, "init.lua");
     writeFileSync(init, "-- KumoMTA stock policy\n");
-    const ours = renderSenderPolicy({ sinkPort: 2525, sinkAddress: "198.18.7.11", senderAddress: "198.18.7.10" });
+    const ours = renderSenderPolicy({ sinkPort: 2525, sinkAddress: "198.18.7.11", senderAddress: "198.18.7.10" }, loadLabConfig().config.kumomta);
     const keep: RemoteFileSpec = { path: init, content: ours, mode: 0o644, owner: user, group, keepOriginal: { as: original, marker: SENDER_POLICY_MARKER } };
     expect(run(remoteFileScript(keep), ours).stdout).toBe("original-saved\nchanged\n");
     expect(readFileSync(original, "utf8")).toBe("-- KumoMTA stock policy\n");

@@ -44,6 +44,7 @@ function summary(sent: number, failed: number, elapsed: number, outcome: Traffic
     printed: { msgsPerSec: printedPerSec, msgsPerMinute: printedPerSec * 60, msgsPerHour: printedPerSec * 3600 },
     printedRateMatches: true,
     progressLines: Math.floor(elapsed),
+    skippedProgressLines: 0,
     lastProgress: null,
     stderr: { clientErrorCount: 0, clientErrors: [], otherLineCount: 0, otherLines: [] },
     flags,

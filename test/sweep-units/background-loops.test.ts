@@ -12,7 +12,7 @@ import { parseSamples, samplerScript } from "../../scripts/trial/resource-sample
 let server: http.Server;
 let port = 0;
 beforeAll(async () => {
-  server = http.createServer((_req, res) => res.end("total_messages_received 5\n"));
+  server = http.createServer((_req, res) => res.end(`total_messages_received{service="esmtp_listener"} 5\n`));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   port = (server.address() as AddressInfo).port;
 });
@@ -43,7 +43,7 @@ describe("background loops end with their stdin", () => {
   }, 15_000);
 
   test("the counter poller (bounded at 100,000 polls) exits 0 with its readings", async () => {
-    const r = await stopAfterFirstOutput(counterPollerScript(`http://127.0.0.1:${port}/metrics`, "total_messages_received", 100_000));
+    const r = await stopAfterFirstOutput(counterPollerScript(`http://127.0.0.1:${port}/metrics`, { name: "total_messages_received", labels: { service: "esmtp_listener" } }, 100_000));
     expect(r).toMatchObject({ code: 0, signal: null });
     expect(parseCounterPolls(r.out)[0]?.value).toBe(5);
   }, 15_000);

@@ -5,6 +5,8 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { counterPollerScript, parseCounterPolls, timeCounterReached, type CounterPoll } from "../../scripts/trial/counter-poller";
 
+const RECEIVED = { name: "total_messages_received", labels: { service: "esmtp_listener" } };
+
 let server: http.Server;
 let port = 0;
 let requests = 0;
@@ -15,11 +17,14 @@ beforeAll(async () => {
     requests++;
     paths.push(req.url ?? "");
     res.writeHead(200, { "Content-Type": "text/plain; version=0.0.4" });
-    // The counter grows by one on every scrape; look-alike metrics must never be added in.
+    // kumod's shape (crates/kumod/src/smtp_server.rs): the total series and one per accepted
+    // local address, which repeats the total. The total grows by one on every scrape; the
+    // per-listener series and look-alike metrics must never be added in.
     res.end(
       [
         "# HELP total_messages_received total number of messages received",
         "# TYPE total_messages_received counter",
+        `total_messages_received{service="esmtp_listener:198.18.0.2:2525"} ${120 + requests}`,
         `total_messages_received{service="esmtp_listener"} ${120 + requests}`,
         `total_messages_received{service="http_listener"} 3`,
         "total_messages_received 7",
@@ -53,15 +58,15 @@ function bash(script: string): Promise<string> {
 }
 
 describe("counterPollerScript", () => {
-  test("polls maxPolls times, summing every series of the metric and nothing that only shares its prefix", async () => {
+  test("polls maxPolls times, reading the total series alone: never the per-listener copy nor a look-alike", async () => {
     requests = 0;
-    const out = await bash(counterPollerScript(`http://127.0.0.1:${port}/metrics`, "total_messages_received", 3));
+    const out = await bash(counterPollerScript(`http://127.0.0.1:${port}/metrics`, RECEIVED, 3));
     const polls = parseCounterPolls(out);
     expect(polls).toHaveLength(3);
     expect(requests).toBe(3);
     expect(paths.at(-1)).toBe("/metrics");
-    // (120 + n) + 3 + 7 for the n-th scrape.
-    expect(polls.map((p) => p.value)).toEqual([131, 132, 133]);
+    // 120 + n for the n-th scrape (a sum over labels would read 2 × (120 + n) + 3 + 7).
+    expect(polls.map((p) => p.value)).toEqual([121, 122, 123]);
     for (const p of polls) expect(p.t1).toBeGreaterThanOrEqual(p.t0);
     // Readings are in order by the host clock.
     expect(polls[1]?.t0 as number).toBeGreaterThanOrEqual(polls[0]?.t1 as number);
@@ -72,15 +77,19 @@ describe("counterPollerScript", () => {
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const deadPort = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const out = await bash(counterPollerScript(`http://127.0.0.1:${deadPort}/metrics`, "total_messages_received", 3));
+    const out = await bash(counterPollerScript(`http://127.0.0.1:${deadPort}/metrics`, RECEIVED, 3));
     expect(out.trim().split("\n").filter((l) => l.startsWith("E "))).toHaveLength(3);
     expect(parseCounterPolls(out)).toEqual([]);
   }, 15_000);
 
   test("refuses what it would interpolate unsafely", () => {
-    expect(() => counterPollerScript("http://example.com:8000/metrics", "m", 3)).toThrow(/not http:\/\/IPv4:port\/path/);
-    expect(() => counterPollerScript("http://127.0.0.1:8000/metrics;rm -rf /", "m", 3)).toThrow(/refusing/);
-    expect(() => counterPollerScript("http://127.0.0.1:8000/metrics", "m$(id)", 3)).toThrow(/not a metric name/);
+    const m = { name: "m", labels: {} };
+    expect(() => counterPollerScript("http://example.com:8000/metrics", m, 3)).toThrow(/not http:\/\/IPv4:port\/path/);
+    expect(() => counterPollerScript("http://127.0.0.1:8000/metrics;rm -rf /", m, 3)).toThrow(/refusing/);
+    expect(() => counterPollerScript("http://127.0.0.1:8000/metrics", { name: "m$(id)", labels: {} }, 3)).toThrow(/not a metric name/);
+    expect(() => counterPollerScript("http://127.0.0.1:8000/metrics", { name: "m", labels: { service: 'x"; id; "' } }, 3)).toThrow(/not safe/);
+    // Two labels render differently in kumod's two writers (`,` vs `, `): refused rather than missed.
+    expect(() => counterPollerScript("http://127.0.0.1:8000/metrics", { name: "m", labels: { a: "1", b: "2" } }, 3)).toThrow(/at most one label/);
   });
 });
 

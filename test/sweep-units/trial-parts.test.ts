@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { loadLabConfig } from "../../lab-config/load";
 import type { LabConfig } from "../../lab-config/schema";
 import { durationCap, MIN_CAP_SECONDS, PESSIMISTIC_RATE } from "../../scripts/trial/duration-cap";
-import { MetricsParseError, parsePrometheusText, totalDelta } from "../../scripts/trial/prometheus";
+import { MetricsParseError, parsePrometheusText, perLabelSum, seriesDelta, seriesValue } from "../../scripts/trial/prometheus";
 import { parseSamples, resourceSeries, samplerScript, summarizeResources } from "../../scripts/trial/resource-sampler";
 import { TRAFFIC_GEN_PATH, trafficGenArgs } from "../../scripts/trial/traffic-gen-args";
 import { formatTrialSummary } from "../../scripts/trial/trial-summary";
@@ -64,43 +64,62 @@ describe("resource sampler", () => {
 });
 
 describe("Prometheus text", () => {
+  // kumod's own shape (crates/kumo-prometheus/src/registry.rs; crates/kumod/src/delivery_metrics.rs):
+  // a total series plus one per ready queue; kumo registries join labels with ", ".
   const text = [
     "# HELP total_messages_delivered delivered",
     "# TYPE total_messages_delivered counter",
-    'total_messages_delivered{service="smtp_client:sink"} 90',
-    'total_messages_delivered{service="smtp_client:other"} 10',
-    "scheduled_count 3 1700000000000",
+    'total_messages_delivered{service="smtp_client"} 100',
+    'total_messages_delivered{service="smtp_client:unspecified->mx_list:[198.18.0.2]@smtp_client"} 90',
+    'total_messages_delivered{service="smtp_client:unspecified->mx_list:[198.18.0.3]@smtp_client"} 10',
+    "scheduled_count_total 3 1700000000000",
+    'two_labels{service="a", queue="b\\"c"} 4',
     'latency_bucket{le="+Inf"} 100',
     "odd_gauge +Inf",
     'latency_quantile{q="0.99"} NaN',
     "",
   ].join("\n");
+  const delivered = { name: "total_messages_delivered", labels: { service: "smtp_client" } };
 
-  test("series by full text, totals summed across labels; timestamps handled; +Inf/NaN values read but not kept", () => {
+  test("each series by its name and exact labels, never a sum; timestamps handled; +Inf/NaN read but not kept", () => {
     const s = parsePrometheusText(text, new Date("2026-03-01T12:00:00Z"));
     expect(s.at).toBe("2026-03-01T12:00:00.000Z");
-    expect(s.series['total_messages_delivered{service="smtp_client:sink"}']).toBe(90);
-    expect(s.totals["total_messages_delivered"]).toBe(100);
-    expect(s.totals["scheduled_count"]).toBe(3);
-    expect(s.series['latency_bucket{le="+Inf"}']).toBe(100);
-    // Not representable in the JSON trial record, and no part of a sum.
-    expect(s.series["odd_gauge"]).toBeUndefined();
-    expect(s.totals["odd_gauge"]).toBeUndefined();
-    expect(s.series['latency_quantile{q="0.99"}']).toBeUndefined();
+    expect(seriesValue(s, delivered)).toBe(100);
+    expect(seriesValue(s, { name: "total_messages_delivered", labels: { service: "smtp_client:unspecified->mx_list:[198.18.0.3]@smtp_client" } })).toBe(10);
+    expect(seriesValue(s, { name: "scheduled_count_total", labels: {} })).toBe(3);
+    // Label order and the ", " separator do not matter; escapes are undone.
+    expect(seriesValue(s, { name: "two_labels", labels: { queue: 'b"c', service: "a" } })).toBe(4);
+    expect(seriesValue(s, { name: "two_labels", labels: { service: "a" } })).toBeUndefined();
+    expect(seriesValue(s, { name: "latency_bucket", labels: { le: "+Inf" } })).toBe(100);
+    // Not representable in the JSON trial record.
+    expect(seriesValue(s, { name: "odd_gauge", labels: {} })).toBeUndefined();
+    expect(seriesValue(s, { name: "latency_quantile", labels: { q: "0.99" } })).toBeUndefined();
     expect(JSON.parse(JSON.stringify(s))).toEqual(s);
   });
 
-  test("after − before of a total; 0 when kumod never had the series", () => {
-    const before = parsePrometheusText('total_messages_delivered{service="a"} 10\n');
+  test("after − before of one series; 0 when kumod never had it", () => {
+    const before = parsePrometheusText('total_messages_delivered{service="smtp_client"} 10\ntotal_messages_delivered{service="smtp_client:q"} 10\n');
     const after = parsePrometheusText(text);
-    expect(totalDelta(before, after, "total_messages_delivered")).toBe(90);
-    expect(totalDelta(before, after, "total_messages_fail")).toBe(0);
+    expect(seriesDelta(before, after, delivered)).toBe(90);
+    expect(seriesDelta(before, after, { name: "total_messages_fail", labels: { service: "smtp_client" } })).toBe(0);
   });
 
-  test("an HTML error page or an empty answer is an error, never zeros", () => {
+  test("a family with only per-queue series is summed over its one label; a total series there is refused", () => {
+    const q = { name: "delayed_due_to_ready_queue_full", perSeriesLabel: "queue" };
+    const s = parsePrometheusText('delayed_due_to_ready_queue_full{queue="[198.18.0.2]"} 7\ndelayed_due_to_ready_queue_full{queue="b"} 5\nother{queue="c"} 100\n');
+    expect(perLabelSum(s, q)).toBe(12);
+    expect(perLabelSum(parsePrometheusText("other 1\n"), q)).toBe(0);
+    expect(() => perLabelSum(parsePrometheusText('delayed_due_to_ready_queue_full{queue="a"} 1\ndelayed_due_to_ready_queue_full 1\n'), q)).toThrow(/double-count/);
+  });
+
+  test("an HTML error page, an empty answer or a malformed line is an error, never zeros", () => {
     expect(() => parsePrometheusText("<html>502 Bad Gateway</html>")).toThrow(MetricsParseError);
     expect(() => parsePrometheusText("# only comments\n\n")).toThrow(/no samples/);
-    expect(() => parsePrometheusText("m{a=\"b\"} twelve")).toThrow(/bad value/);
+    expect(() => parsePrometheusText('m{a="b"} twelve')).toThrow(/bad value/);
+    expect(() => parsePrometheusText("m 0x1f")).toThrow(/bad value/);
+    expect(() => parsePrometheusText('m{a="b} 1')).toThrow(/malformed labels/);
+    expect(() => parsePrometheusText('m{a="1",a="2"} 1')).toThrow(/only once/);
+    expect(() => parsePrometheusText("m")).toThrow(/not a Prometheus sample line/);
   });
 });
 

@@ -2,8 +2,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, test } from "vitest";
-import type { EndToEnd, HostResources } from "../../scripts/results/trial-record";
-import { parsePrometheusText } from "../../scripts/trial/prometheus";
+import type { EndToEnd, HostResources, KumodCounterDeltas } from "../../scripts/results/trial-record";
 import { parseTrafficGenOutput, type TrafficGenSummary } from "../../scripts/trial/traffic-gen-output";
 import { validityOf, type ValidityInput } from "../../scripts/trial/validity";
 
@@ -45,8 +44,14 @@ function e2e(sinkReceived: number, queueDrained = true): EndToEnd {
   };
 }
 
-const metrics = (delivered: number, transient: number, failed: number) =>
-  parsePrometheusText(`total_messages_delivered{service="smtp_client"} ${delivered}\ntotal_messages_transient_fail{service="smtp_client"} ${transient}\ntotal_messages_fail{service="smtp_client"} ${failed}\n`);
+const counters = (delivered: number, transientFailures: number, permanentFailures: number): KumodCounterDeltas => ({
+  received: delivered + permanentFailures,
+  delivered,
+  transientFailures,
+  permanentFailures,
+  delayedReadyQueueFull: 0,
+  connectionsDenied: 0,
+});
 
 function good(): ValidityInput {
   return {
@@ -57,7 +62,7 @@ function good(): ValidityInput {
     port25Proof: { blockedOutbound25: true },
     messageCount: 100_000,
     durationCapSeconds: 2000,
-    senderMetrics: { before: metrics(0, 0, 0), after: metrics(100_000, 0, 0) },
+    senderCounters: counters(100_000, 0, 0),
     drain: { queueDrained: true, waitSeconds: 2, senderDelivered: 100_000 },
   };
 }
@@ -89,11 +94,17 @@ describe("validityOf", () => {
     expect(codes({ ...good(), messageCount: 150_000, endToEnd: undefined })).toEqual(["incomplete-deadline"]);
   });
 
-  test("traffic-gen failures and the sender's failed relays are one 'send-failures' reason with both details", () => {
-    const v = validityOf({ ...good(), trafficGen: tg("failures"), messageCount: 99_000, endToEnd: undefined, senderMetrics: { before: metrics(0, 3, 0), after: metrics(99_000, 10, 2) } });
-    expect(v.reasons.map((r) => r.code)).toEqual(["send-failures"]);
-    expect(v.reasons[0]?.detail).toContain("traffic-gen: 1000 failed, 25 client errors");
-    expect(v.reasons[0]?.detail).toContain("failed 9 times");
+  test("traffic-gen's failures are 'send-failures'; the sender kumod's failed deliveries are 'delivery-failures'", () => {
+    const v = validityOf({ ...good(), trafficGen: tg("failures"), messageCount: 99_000, endToEnd: undefined, senderCounters: counters(99_000, 7, 2) });
+    expect(v.reasons.map((r) => r.code)).toEqual(["send-failures", "delivery-failures"]);
+    expect(v.reasons[0]?.detail).toBe("traffic-gen: 1000 failed, 25 client errors");
+    expect(v.reasons[1]?.detail).toMatch(/failed deliveries to the sink 7 times transiently and 2 permanently/);
+  });
+
+  test("one transient delivery failure alone makes the trial invalid (a TLS mode the sink refuses shows up here)", () => {
+    expect(codes({ ...good(), senderCounters: counters(100_000, 1, 0) })).toEqual(["delivery-failures"]);
+    expect(codes({ ...good(), senderCounters: counters(100_000, 0, 1) })).toEqual(["delivery-failures"]);
+    expect(codes({ ...good(), senderCounters: null })).toEqual([]);
   });
 
   test("the sender's queue not drained, and the sink counting other than traffic-gen sent", () => {

@@ -1,0 +1,53 @@
+/**
+ * The KumoMTA metrics contract: which series of kumod's `/metrics` kumolab reads, by exact name
+ * and labels. Every other module imports these selectors and never spells a metric name itself.
+ *
+ * Source: KumoCorp/kumomta crates/kumod/src/smtp_server.rs (total_messages_received),
+ * crates/kumod/src/delivery_metrics.rs (total_messages_delivered / _transfail / _fail),
+ * crates/kumod/src/metrics_helper.rs (ready_count, total_connections_denied),
+ * crates/kumod/src/queue/metrics.rs (scheduled_count_total, delayed_due_to_ready_queue_full);
+ * documented under docs/reference/metrics/kumod/ (see ../shared/reference/kumomta-contract.md §3).
+ *
+ * kumod exports each of these counters twice: one total series (`service="esmtp_listener"`,
+ * `service="smtp_client"`) and one per listener or ready queue (`service="esmtp_listener:<local
+ * address>"`, `service="smtp_client:<ready queue>"`). A sum over labels counts every message twice:
+ * read the total series, and only it.
+ */
+
+/** One series: a metric name and the complete set of its labels (an empty set = unlabelled). */
+export interface SeriesSelector {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** The total series kumolab reads. */
+export const KUMOD_SERIES = {
+  /** Messages received over SMTP by every listener; +1 per DATA, refused ones included (smtp_server.rs). */
+  received: { name: "total_messages_received", labels: { service: "esmtp_listener" } },
+  /** Messages delivered over SMTP, all ready queues (delivery_metrics.rs). */
+  delivered: { name: "total_messages_delivered", labels: { service: "smtp_client" } },
+  /** Transient delivery failures, all ready queues. The name is `transfail` (delivery_metrics.rs). */
+  transientFailures: { name: "total_messages_transfail", labels: { service: "smtp_client" } },
+  /** Permanent delivery failures, all ready queues. */
+  permanentFailures: { name: "total_messages_fail", labels: { service: "smtp_client" } },
+  /** Messages in the SMTP ready queues (gauge; metrics_helper.rs). */
+  readyCount: { name: "ready_count", labels: { service: "smtp_client" } },
+  /** Messages in every scheduled queue (unlabelled gauge; absent until the first insert; queue/metrics.rs). */
+  scheduledTotal: { name: "scheduled_count_total", labels: {} },
+  /** Connections refused because a listener was at max_connections (metrics_helper.rs). */
+  connectionsDenied: { name: "total_connections_denied", labels: { service: "esmtp_listener" } },
+} as const satisfies Record<string, SeriesSelector>;
+
+/**
+ * A family with no total series: one series per scheduled queue (`queue="<name>"`), absent until
+ * it first happens (queue/metrics.rs). Summing over its one label is the total.
+ */
+export const DELAYED_READY_QUEUE_FULL = { name: "delayed_due_to_ready_queue_full", perSeriesLabel: "queue" } as const;
+
+/** The canonical text of a series: `name{a="x",b="y"}`, labels sorted by name, values escaped as Prometheus does. */
+export function seriesKey(name: string, labels: Readonly<Record<string, string>>): string {
+  const names = Object.keys(labels).sort();
+  if (names.length === 0) return name;
+  const escape = (v: string): string => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+  return `${name}{${names.map((k) => `${k}="${escape(labels[k] ?? "")}"`).join(",")}}`;
+}
