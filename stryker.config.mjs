@@ -34,6 +34,7 @@ export default {
   clearTextReporter: { allowColor: false, logTests: false, maxTestsToLog: 0 },
   thresholds: { high: 85, low: 75, break: null },
   tempDirName: ".stryker-tmp",
-  ignorePatterns: ["results", "bench-results", "reports", ".pulumi-state"],
+  // Anchored: a bare "results" would also drop scripts/results/ from the sandbox.
+  ignorePatterns: ["/results", "/bench-results", "/reports", "/.pulumi-state"],
   cleanTempDir: "always",
 };
