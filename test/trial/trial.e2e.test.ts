@@ -130,7 +130,8 @@ describe.skipIf(skip)("a trial on the namespace lab", () => {
     const killer = (e: ProgressEvent): void => {
       if (e.type === "rate" && fault.kill === undefined) {
         fault.sentAtKill = e.sent;
-        fault.kill = sender.exec(["pkill", "-f", "sshd: root@notty"], { timeoutMs: 10_000 });
+        // Only this host's sshd sessions: the lab's hosts share the machine's PID namespace.
+        fault.kill = sender.exec(["bash", "-c", 'pkill --ns $$ --nslist net -f "sshd: root@notty"'], { timeoutMs: 10_000 });
       }
     };
     events.length = 0;
