@@ -6,7 +6,6 @@ import { aggregate, buildReport } from "../../scripts/report/build-report";
 import { markdownTable, renderMarkdown } from "../../scripts/report/markdown";
 import { renderCsv } from "../../scripts/report/csv";
 import { matchBaseline } from "../../scripts/report/published-baseline";
-import { studentT975 } from "../../scripts/report/statistics";
 import { readManifest } from "../../scripts/results/results-dir";
 import { makeRecord } from "../results/make-record";
 
@@ -18,37 +17,35 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-/** By hand: mean, sample stdev (n − 1), and the 95 % half-width with the textbook t quantile. */
-function handStats(xs: number[], t: number): { mean: number; sd: number; half: number } {
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1));
-  return { mean, sd, half: (t * sd) / Math.sqrt(xs.length) };
-}
-
 describe("buildReport over recorded results", () => {
   it("means, stdev and Student-t 95 % CI over valid trials only", () => {
     const report = buildReport(dir);
     const [c2, c4, c8] = report.rows;
-    // MMH = 100,000 × 3600 ÷ elapsed ÷ 10^6 = 360 ÷ elapsed.
-    const h2 = handStats([360 / 150, 360 / 144, 360 / 160], 4.303); // trial 3 (deadline) excluded
+    // MMH = 100,000 × 3600 ÷ elapsed ÷ 10^6 = 360 ÷ elapsed. Figures below worked out by hand (and
+    // checked with a calculator), not with the report's code: mean, sample stdev (n − 1), half-width
+    // t · s / √n with t_{0.975} from the NIST/SEMATECH table (df 2: 4.303, df 1: 12.706).
+    // 2 vCPU: 2.4, 2.5, 2.25 (trial 3, deadline, excluded): mean 2.383333, s 0.125831, half 0.312606.
     expect(c2?.trialsValid).toBe(3);
     expect(c2?.trialsTotal).toBe(4);
-    expect(c2?.mmh).toBeCloseTo(h2.mean, 12);
     expect(c2?.mmh).toBeCloseTo(2.383333, 6);
-    expect(c2?.stdevMmh).toBeCloseTo(h2.sd, 12);
+    expect(c2?.validMmh).toEqual([2.4, 2.5, 2.25]);
     expect(c2?.stdevMmh).toBeCloseTo(0.125831, 6);
-    expect(c2?.ci95Mmh?.halfWidth).toBeCloseTo(h2.half, 12);
-    expect(c2?.ci95Mmh?.low).toBeCloseTo(h2.mean - h2.half, 12);
-    expect(c2?.msgsPerSec).toBeCloseTo((100000 / 150 + 100000 / 144 + 100000 / 160) / 3, 9);
+    expect(c2?.ci95Mmh?.halfWidth).toBeCloseTo(0.312606, 6);
+    expect(c2?.ci95Mmh?.low).toBeCloseTo(2.070728, 6);
+    expect(c2?.ci95Mmh?.high).toBeCloseTo(2.695939, 6);
+    // (666.667 + 694.444 + 625) / 3
+    expect(c2?.msgsPerSec).toBeCloseTo(662.037037, 6);
 
-    const h4 = handStats([360 / 90, 360 / 85], 12.706); // sink-cpu-high and failed trials excluded
+    // 4 vCPU: 4 and 4.235294 (sink-cpu-high and failed trials excluded): mean 4.117647, s 0.166378, half 1.494824.
     expect(c4?.trialsValid).toBe(2);
-    expect(c4?.mmh).toBeCloseTo(h4.mean, 12);
-    expect(c4?.ci95Mmh?.high).toBeCloseTo(h4.mean + h4.half, 12);
+    expect(c4?.mmh).toBeCloseTo(4.117647, 6);
+    expect(c4?.ci95Mmh?.halfWidth).toBeCloseTo(1.494824, 6);
+    expect(c4?.ci95Mmh?.high).toBeCloseTo(5.612471, 6);
 
-    const h8 = handStats([360 / 75, 360 / 72, 360 / 73.5], 4.303); // send-failures trial excluded
-    expect(c8?.mmh).toBeCloseTo(h8.mean, 12);
-    expect(c8?.stdevMmh).toBeCloseTo(h8.sd, 12);
+    // 8 vCPU: 4.8, 5, 4.897959 (send-failures trial excluded): mean 4.899320, s 0.100007.
+    expect(c8?.mmh).toBeCloseTo(4.89932, 6);
+    expect(c8?.stdevMmh).toBeCloseTo(0.100007, 6);
+    expect(c8?.ci95Mmh?.halfWidth).toBeCloseTo(0.248451, 6);
     expect(c8?.validMmh).toHaveLength(3);
   });
 
@@ -88,7 +85,8 @@ describe("buildReport over recorded results", () => {
     expect(c2?.published?.mmh).toBe(2.7);
     expect(c4?.published?.mmh).toBe(4.4);
     expect(c8?.published).toMatchObject({ mmh: 4.9, vcpu: 8, ramGiB: 30, source: "performance-testing-page" });
-    expect(c8?.ratioToPublished).toBeCloseTo((c8?.mmh ?? 0) / 4.9, 12);
+    // 4.899320 ÷ 4.9
+    expect(c8?.ratioToPublished).toBeCloseTo(0.999861, 6);
     const table = markdownTable(buildReport(dir));
     const lines = table.split("\n");
     expect(lines[0]).toMatch(/^\| CPU \| RAM \| RATE \| size \| valid\/total \| stdev \(MMH\) \| 95% CI \(MMH\) \|/);
@@ -106,11 +104,13 @@ describe("buildReport over recorded results", () => {
       ["c4-r16", 24 * 60, "timeline"],
       ["c8-r32", 24 * 60, "timeline"],
     ]);
-    expect(c.totalUsd).toBeCloseTo((0.338 * 93 + 0.085 * 23 + 0.192 * 24 + 0.384 * 24) / 60, 12);
     expect(c.notes).toEqual([]);
     const c8 = report.rows[2];
-    expect(c8?.costPerMillionUsd).toBeCloseTo(0.384 / (c8?.mmh ?? 1), 12);
-    expect(renderMarkdown(report)).toContain(`**Sweep total: $${c.totalUsd?.toFixed(2)}**`);
+    // 0.384 $/h ÷ 4.899320 million messages per hour
+    expect(c8?.costPerMillionUsd).toBeCloseTo(0.078378, 6);
+    // (31.434 + 1.955 + 4.608 + 9.216) / 60 = 0.786883
+    expect(c.totalUsd).toBeCloseTo(0.786883, 6);
+    expect(renderMarkdown(report)).toContain("**Sweep total: $0.79**");
   });
 
   it("falls back to the trials' windows when the timeline lacks them, and says so", () => {
@@ -131,7 +131,7 @@ describe("buildReport over recorded results", () => {
     const head = csv[0]?.split(",") ?? [];
     const c2 = csv[1]?.split(",") ?? [];
     expect(c2[head.indexOf("sizeId")]).toBe("c2-r4");
-    expect(Number(c2[head.indexOf("mmh")])).toBeCloseTo((360 / 150 + 360 / 144 + 360 / 160) / 3, 12);
+    expect(Number(c2[head.indexOf("mmh")])).toBeCloseTo(2.383333, 6);
     expect(c2[head.indexOf("flags")]).toBe("deadline-hit");
     expect(c2[head.indexOf("publishedMmh")]).toBe("2.7");
   });
@@ -200,9 +200,4 @@ describe("published baseline matching", () => {
     expect(matchBaseline(vcpu, ram)).toEqual([]);
   });
 
-  it("Student t quantiles", () => {
-    expect(studentT975(1)).toBe(12.706);
-    expect(studentT975(3)).toBe(3.182);
-    expect(studentT975(45)).toBe(2.021);
-  });
 });
