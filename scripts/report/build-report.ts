@@ -14,7 +14,16 @@ import { LINK_SHARE_LIMIT, SINK_CPU_LIMIT_PCT } from "../trial/validity";
 /** Sink CPU (mean over a trial) above which the sink, not the sender, may have been the limit. */
 /** Share of the link's speed above which the network may have been the limit. */
 
-export type SizeFlag = "no-valid-trials" | "sink-cpu-high" | "network-near-link" | "deadline-hit" | "send-failures" | "trial-failed" | "missing-port25-proof";
+export type SizeFlag =
+  | "no-valid-trials"
+  | "sink-cpu-high"
+  | "network-near-link"
+  | "deadline-hit"
+  | "send-failures"
+  | "delivery-failures"
+  | "ready-queue-full"
+  | "trial-failed"
+  | "missing-port25-proof";
 
 export interface ReportRow {
   sizeId: string;
@@ -66,8 +75,27 @@ export interface Report {
   rows: ReportRow[];
   excluded: ExcludedTrial[];
   cost: SweepCost;
+  /**
+   * The KumoMTA settings the trials ran with (egress TLS, retries, max_ready, connection_limit,
+   * KUMOD_LOG) and the kumod versions, each with how many trials; several entries mean the run mixed them.
+   */
+  kumomta: { settings: Array<{ text: string; trials: number }>; versions: Array<{ text: string; trials: number }> };
   /** Things the reader should know about the inputs (torn lines, duplicates, unknown sizes). */
   warnings: string[];
+}
+
+/** One line for the settings a trial recorded; null for records written before kumolab recorded them. */
+export function kumomtaSettingsText(r: TrialRecord): string | null {
+  const k = r.context.kumomta;
+  if (!k) return null;
+  const tls = k.egressTls === "opportunistic-insecure" ? "STARTTLS, certificate not verified" : "no TLS";
+  return `egress TLS ${k.egressTls} (${tls}), retry ${k.retryIntervalSeconds} s (max ${k.maxRetryIntervalSeconds} s), max_ready ${k.maxReady}, connection_limit ${k.connectionLimit}, KUMOD_LOG ${k.logFilter ?? "unset"}`;
+}
+
+function tally(values: readonly string[]): Array<{ text: string; trials: number }> {
+  const m = new Map<string, number>();
+  for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
+  return [...m.entries()].map(([text, trials]) => ({ text, trials }));
 }
 
 const meanOrNull = (xs: readonly number[]): number | null => (xs.length === 0 ? null : mean(xs));
@@ -101,6 +129,9 @@ function flagsFor(records: readonly TrialRecord[]): { flags: SizeFlag[]; details
   );
   check("deadline-hit", (r) => has(r, "incomplete-deadline") || r.trafficGen?.outcome === "deadline-reached", "hit traffic-gen's deadline");
   check("send-failures", (r) => has(r, "send-failures") || (r.trafficGen?.failed ?? 0) > 0, "had failed sends");
+  check("delivery-failures", (r) => has(r, "delivery-failures"), "had deliveries to the sink fail at the sender's kumod");
+  // Not a reason to exclude a figure, but it shapes it: kumod held messages back for a free ready-queue slot.
+  check("ready-queue-full", (r) => (r.kumodCounters?.sender?.delayedReadyQueueFull ?? 0) > 0, "had messages delayed because the ready queue was full (kumomta.maxReady)");
   check("missing-port25-proof", (r) => has(r, "missing-port25-proof") || r.context.port25Proof === null, "lacked the port-25 proof");
   return { flags, details };
 }
@@ -166,7 +197,13 @@ export function aggregate(manifest: RunManifest, allRecords: readonly TrialRecor
     .sort((a, b) => manifest.sizes.findIndex((s) => s.id === a.sizeId) - manifest.sizes.findIndex((s) => s.id === b.sizeId) || a.trial - b.trial)
     .map((r) => ({ sizeId: r.sizeId, trial: r.trial, status: r.status, reasons: r.invalidReasons }));
 
-  return { runId: manifest.runId, labId: manifest.labId, source: manifest.source, createdAt: manifest.createdAt, manifest, rows, excluded, cost, warnings };
+  const inRun = records.filter((r) => known.has(r.sizeId));
+  const kumomta = {
+    settings: tally(inRun.map((r) => kumomtaSettingsText(r) ?? "not recorded (an older kumolab wrote these trials)")),
+    versions: tally(inRun.map((r) => (r.context.kumodVersion.sender === r.context.kumodVersion.sink ? r.context.kumodVersion.sender : `sender ${r.context.kumodVersion.sender}, sink ${r.context.kumodVersion.sink}`))),
+  };
+  if (kumomta.settings.length > 1) warnings.push(`the trials ran with ${kumomta.settings.length} different KumoMTA settings (see "KumoMTA"); their figures are not comparable`);
+  return { runId: manifest.runId, labId: manifest.labId, source: manifest.source, createdAt: manifest.createdAt, manifest, rows, excluded, cost, kumomta, warnings };
 }
 
 /** Reads and validates a results folder and aggregates it. */

@@ -31,6 +31,7 @@ th{background:#f3f3f3}td:nth-child(4),td:nth-child(13),td:nth-child(14){text-ali
 </style></head><body>
 <h1>KumoMTA throughput — run ${esc(report.runId)}</h1>
 <p>Lab ${esc(report.labId)} (${esc(report.source)}), sink ${esc(report.manifest.sink.label)}, ${report.manifest.traffic.messageCount} messages of ${report.manifest.traffic.bodySizeBytes} bytes per trial.</p>
+<p>KumoMTA: ${esc([...report.kumomta.versions, ...report.kumomta.settings].map((x) => x.text).join("; ") || "none recorded")}.</p>
 <div class="chart">${chartSvg}</div>
 <p>Error bars: ${esc(ERROR_BARS)}. Published figures matched by ${esc(BASELINE_MATCH_RULE)}.</p>
 <table><thead><tr>${head}</tr></thead><tbody>

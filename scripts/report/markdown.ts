@@ -25,6 +25,8 @@ export function renderMarkdown(report: Report): string {
     "",
   );
   out.push(markdownTable(report), "");
+  const list = (xs: Report["kumomta"]["settings"]): string => (xs.length === 0 ? "none recorded" : xs.map((x) => (xs.length === 1 ? x.text : `${x.text} (${x.trials} trials)`)).join("; "));
+  out.push(`KumoMTA: ${list(report.kumomta.versions)}; ${list(report.kumomta.settings)}.`, "");
   out.push(
     "RATE is traffic-gen's acceptance rate at the sender, computed from `sent` ÷ elapsed time, mean over the valid trials, in millions of messages per hour (MMH). " +
       "stdev is the sample standard deviation; 95% CI is mean ± t(0.975, n−1)·s/√n (Student t; shown from 2 valid trials). " +
@@ -45,7 +47,7 @@ export function renderMarkdown(report: Report): string {
   out.push("## Flags", "");
   out.push(
     `A flag marks a size whose figure may not be the sender's limit: sink CPU above ${SINK_CPU_LIMIT_PCT} % (trial mean), network above ${LINK_SHARE_LIMIT * 100} % of the link speed (when known), ` +
-      "traffic-gen's deadline hit, failed sends, a failed trial, or a missing port-25 proof. Flags look at every trial of the size, valid or not.",
+      "traffic-gen's deadline hit, failed sends, deliveries failing at the sender's kumod, messages held back by a full ready queue (kumomta.maxReady), a failed trial, or a missing port-25 proof. Flags look at every trial of the size, valid or not.",
     "",
   );
   const flagged = report.rows.filter((r) => r.flagDetails.length > 0);
