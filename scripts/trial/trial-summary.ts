@@ -23,6 +23,14 @@ export function formatTrialSummary(r: TrialRecord, recordFile: string): string {
     );
     lines.push(`  sender queue: ${e2e.queueDrained ? "drained" : "NOT drained"} after ${n(e2e.drainWaitSeconds, 1)} s`);
   }
+  const k = r.kumodCounters?.sender;
+  if (k) {
+    lines.push(
+      `  sender kumod: ${n(k.delivered)} delivered, ${n(k.transientFailures)} transient and ${n(k.permanentFailures)} permanent failures, ${n(k.delayedReadyQueueFull)} held back by a full ready queue`,
+    );
+  }
+  const settings = r.context.kumomta;
+  if (settings) lines.push(`  KumoMTA: ${r.context.kumodVersion.sender}; egress TLS ${settings.egressTls}, max_ready ${settings.maxReady}, connection_limit ${settings.connectionLimit}`);
   const res = r.resources;
   if (res) {
     lines.push(`  CPU: sender mean ${n(res.sender.cpuPct.mean)} % (p95 ${n(res.sender.cpuPct.p95)} %), sink mean ${n(res.sink.cpuPct.mean)} % (p95 ${n(res.sink.cpuPct.p95)} %)`);

@@ -182,6 +182,19 @@ describe("formatTrialSummary", () => {
     expect(text).not.toContain("WARNING");
   });
 
+  test("shows the sender kumod's delivery counters and the KumoMTA settings in force", () => {
+    const base = makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-03-01T12:00:00Z" });
+    const counters = { received: 100_000, delivered: 99_990, transientFailures: 12, permanentFailures: 0, delayedReadyQueueFull: 3456, connectionsDenied: 0 };
+    const r = {
+      ...base,
+      kumodCounters: { sender: counters, sink: null },
+      context: { ...base.context, kumomta: { egressTls: "disabled" as const, retryIntervalSeconds: 5, maxRetryIntervalSeconds: 20, maxReady: 2048, connectionLimit: 64, logFilter: null } },
+    };
+    const text = formatTrialSummary(r, "t.jsonl");
+    expect(text).toContain("sender kumod: 99,990 delivered, 12 transient and 0 permanent failures, 3,456 held back by a full ready queue");
+    expect(text).toContain("KumoMTA: kumod 2026.03.04-abcdef12; egress TLS disabled, max_ready 2048, connection_limit 64");
+  });
+
   test("an invalid trial lists every warning and says NOT VALID", () => {
     const r = makeRecord({
       sizeId: "c4-r16",
