@@ -79,9 +79,15 @@ function sizeWork(input: EstimateInput, a: Assumptions, size: SenderSize, setupS
   return { sizeId: size.id, expectedMsgsPerSec: rate, trialSeconds, seconds, senderUsd: usd(size.hourlyUsd, seconds) };
 }
 
+/** The one definition of data transfer cost (the plan's estimate and the report's figure): message bodies sent, in GB (10^9 bytes), × egressUsdPerGB. */
+export const DATA_TRANSFER_DEFINITION = "message bodies sent (messages × body size, GB = 10^9 bytes) × the data-transfer price out of AWS";
+
+export function dataTransferUsd(messages: number, bodySizeBytes: number, a: Pick<Assumptions, "egressUsdPerGB"> = DEFAULT_ASSUMPTIONS): number {
+  return ((messages * bodySizeBytes) / 1e9) * a.egressUsdPerGB;
+}
+
 function egressUsd(input: EstimateInput, a: Assumptions): number {
-  const bytes = input.sizes.length * input.trials * input.traffic.messageCount * input.traffic.bodySize;
-  return (bytes / 1e9) * a.egressUsdPerGB;
+  return dataTransferUsd(input.sizes.length * input.trials * input.traffic.messageCount, input.traffic.bodySize, a);
 }
 
 /** One lab; the sender resized in place between sizes; the sink kept. */
