@@ -313,7 +313,9 @@ describe("traffic-gen stand-in fidelity to crates/traffic-gen/src/main.rs", () =
     });
     expect(parsed.map((p) => p.sent).slice(0, 2)).toEqual([4, 0]);
     const wrapped = parsed[1]!;
-    expect(wrapped.perSec > 18_000_000_000_000_000_000n).toBe(true);
+    // (2^64 − 4) ÷ the interval: ~1.8×10^19 for a 1 s interval; a loaded machine stretches the
+    // interval, so only "wrapped" (far beyond any real rate, 2^60) is asserted, not the exact figure.
+    expect(wrapped.perSec > 1n << 60n).toBe(true);
     // × 60 and × 60 again in usize, wrapping
     expect(wrapped.perMin).toBe((wrapped.perSec * 60n) % (1n << 64n));
     expect(wrapped.perHour).toBe((wrapped.perMin * 60n) % (1n << 64n));
