@@ -10,6 +10,37 @@ import { matchBaseline, type BaselineMatch } from "./published-baseline";
 import { ci95, mean, sampleStdev, type ConfidenceInterval } from "./statistics";
 import { computeSweepCost, type SweepCost } from "./sweep-cost";
 import { LINK_SHARE_LIMIT, SINK_CPU_LIMIT_PCT } from "../trial/validity";
+import { runFacts, tally, transferCost, type RunFacts, type TransferCost } from "./run-facts";
+import { headline } from "./headline";
+
+/** A resource at or above this share of its capacity (trial means over valid trials) is named as what limited a size. */
+export const LIMIT_SHARE = 0.8;
+
+export type Limit = "sender-cpu" | "sink-cpu" | "network";
+export const LIMIT_NAMES: Readonly<Record<Limit, string>> = { "sender-cpu": "sender CPU", "sink-cpu": "sink CPU", network: "network" };
+
+/** How much of a size's plan ran and whether it has a figure. */
+export type SizeStatus = "not-run" | "no-valid-trial" | "partial" | "complete";
+
+/** One trial, for the per-trial table. */
+export interface TrialRow {
+  sizeId: string;
+  label: string;
+  vcpu: number;
+  trial: number;
+  status: TrialRecord["status"];
+  valid: boolean;
+  startedAt: string;
+  mmh: number | null;
+  sent: number | null;
+  failed: number | null;
+  elapsedSeconds: number | null;
+  endToEndMmh: number | null;
+  senderCpuPct: number | null;
+  sinkCpuPct: number | null;
+  networkMBps: number | null;
+  reasons: InvalidReason[];
+}
 
 /** Sink CPU (mean over a trial) above which the sink, not the sender, may have been the limit. */
 /** Share of the link's speed above which the network may have been the limit. */
@@ -33,6 +64,11 @@ export interface ReportRow {
   arch: string | null;
   trialsTotal: number;
   trialsValid: number;
+  /** run.json's trialsPerSize. */
+  trialsPlanned: number;
+  status: SizeStatus;
+  /** "not run (0 of 4 planned)", "no valid trial — see why", "3 of 4 run", "4 of 4 run". */
+  statusText: string;
   /** Mean acceptance rate (traffic-gen, computed from sent ÷ elapsed) over valid trials, MMH. */
   mmh: number | null;
   msgsPerSec: number | null;
@@ -48,6 +84,16 @@ export interface ReportRow {
   networkMBps: number | null;
   flags: SizeFlag[];
   flagDetails: string[];
+  /** Flags hit by at least one valid trial: they bear on the figure itself. */
+  figureFlags: SizeFlag[];
+  /** Flags hit only by excluded trials: the figure is clean of them; a trial was left out. */
+  excludedOnlyFlags: SizeFlag[];
+  /** What limited the size: every resource at or above LIMIT_SHARE, most used first; empty = not determined. */
+  limitedBy: Limit[];
+  /** The limit in words with the figures behind it, e.g. "sender CPU (95 %)" or "not determined (sender CPU 45 %, sink CPU 30 %, network unknown)". */
+  limitText: string;
+  /** Share of the link the sender's busier direction used (mean over valid trials), when the link speed is known. */
+  linkShare: number | null;
   published: BaselineMatch | null;
   otherPublished: BaselineMatch[];
   /** Our mean ÷ the published MMH. */
@@ -80,6 +126,12 @@ export interface Report {
    * KUMOD_LOG) and the kumod versions, each with how many trials; several entries mean the run mixed them.
    */
   kumomta: { settings: Array<{ text: string; trials: number }>; versions: Array<{ text: string; trials: number }> };
+  facts: RunFacts;
+  transfer: TransferCost;
+  /** Every recorded trial of the run's sizes, in size then trial order. */
+  trials: TrialRow[];
+  /** Sentences written from the data, each present only when the data supports it. */
+  headline: string[];
   /** Things the reader should know about the inputs (torn lines, duplicates, unknown sizes). */
   warnings: string[];
 }
@@ -92,23 +144,21 @@ export function kumomtaSettingsText(r: TrialRecord): string | null {
   return `egress TLS ${k.egressTls} (${tls}), retry ${k.retryIntervalSeconds} s (max ${k.maxRetryIntervalSeconds} s), max_ready ${k.maxReady}, connection_limit ${k.connectionLimit}, KUMOD_LOG ${k.logFilter ?? "unset"}`;
 }
 
-function tally(values: readonly string[]): Array<{ text: string; trials: number }> {
-  const m = new Map<string, number>();
-  for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
-  return [...m.entries()].map(([text, trials]) => ({ text, trials }));
-}
 
 const meanOrNull = (xs: readonly number[]): number | null => (xs.length === 0 ? null : mean(xs));
 const defined = <T>(xs: readonly (T | undefined | null)[]): T[] => xs.filter((x): x is T => x !== undefined && x !== null);
 
-function flagsFor(records: readonly TrialRecord[]): { flags: SizeFlag[]; details: string[] } {
+function flagsFor(records: readonly TrialRecord[]): { flags: SizeFlag[]; details: string[]; figureFlags: SizeFlag[] } {
   const flags: SizeFlag[] = [];
   const details: string[] = [];
+  const figureFlags: SizeFlag[] = [];
   const n = records.length;
   const check = (flag: SizeFlag, hit: (r: TrialRecord) => boolean, what: string): void => {
     const k = records.filter(hit).length;
     if (k > 0) {
       flags.push(flag);
+      const inValid = records.filter((r) => r.valid && hit(r)).length;
+      if (inValid > 0) figureFlags.push(flag);
       details.push(`${flag}: ${k} of ${n} trials ${what}`);
     }
   };
@@ -133,7 +183,58 @@ function flagsFor(records: readonly TrialRecord[]): { flags: SizeFlag[]; details
   // Not a reason to exclude a figure, but it shapes it: kumod held messages back for a free ready-queue slot.
   check("ready-queue-full", (r) => (r.kumodCounters?.sender?.delayedReadyQueueFull ?? 0) > 0, "had messages delayed because the ready queue was full (kumomta.maxReady)");
   check("missing-port25-proof", (r) => has(r, "missing-port25-proof") || r.context.port25Proof === null, "lacked the port-25 proof");
-  return { flags, details };
+  return { flags, details, figureFlags };
+}
+
+const linkShareOf = (r: TrialRecord): number | null => {
+  const h = r.resources?.sender;
+  const link = h?.linkBitsPerSecond;
+  return h === undefined || link == null ? null : (Math.max(h.netTxBytesPerSec.mean, h.netRxBytesPerSec.mean) * 8) / link;
+};
+
+function limitsOf(valid: readonly TrialRecord[]): { limitedBy: Limit[]; limitText: string; linkShare: number | null } {
+  if (valid.length === 0) return { limitedBy: [], limitText: "no valid trial", linkShare: null };
+  const senderCpu = meanOrNull(defined(valid.map((r) => r.resources?.sender.cpuPct.mean)));
+  const sinkCpu = meanOrNull(defined(valid.map((r) => r.resources?.sink.cpuPct.mean)));
+  const linkShare = meanOrNull(defined(valid.map(linkShareOf)));
+  const used: Array<[Limit, number | null, string]> = [
+    ["sender-cpu", senderCpu === null ? null : senderCpu / 100, senderCpu === null ? "sender CPU unknown" : `sender CPU ${senderCpu.toFixed(0)} %`],
+    ["sink-cpu", sinkCpu === null ? null : sinkCpu / 100, sinkCpu === null ? "sink CPU unknown" : `sink CPU ${sinkCpu.toFixed(0)} %`],
+    ["network", linkShare, linkShare === null ? "network unknown (no link speed)" : `network ${(linkShare * 100).toFixed(0)} % of the link`],
+  ];
+  const hits = used.filter((u): u is [Limit, number, string] => u[1] !== null && u[1] >= LIMIT_SHARE).sort((a, b) => b[1] - a[1]);
+  if (hits.length === 0) return { limitedBy: [], limitText: `not determined (${used.map((u) => u[2]).join(", ")})`, linkShare };
+  return { limitedBy: hits.map((h) => h[0]), limitText: hits.map((h) => h[2]).join("; "), linkShare };
+}
+
+function statusOf(total: number, valid: number, planned: number): { status: SizeStatus; statusText: string } {
+  if (total === 0) return { status: "not-run", statusText: `not run (0 of ${planned} planned)` };
+  if (valid === 0) return { status: "no-valid-trial", statusText: "no valid trial — see why" };
+  if (total < planned) return { status: "partial", statusText: `${total} of ${planned} run` };
+  return { status: "complete", statusText: `${total} of ${planned} run` };
+}
+
+function trialRow(r: TrialRecord, size: { label: string; vcpu: number }): TrialRow {
+  const tg = r.trafficGen;
+  const tx = r.resources?.sender.netTxBytesPerSec.mean;
+  return {
+    sizeId: r.sizeId,
+    label: size.label,
+    vcpu: size.vcpu,
+    trial: r.trial,
+    status: r.status,
+    valid: r.valid,
+    startedAt: r.startedAt,
+    mmh: tg?.rate.mmh ?? null,
+    sent: tg?.sent ?? null,
+    failed: tg?.failed ?? null,
+    elapsedSeconds: tg?.elapsed.seconds ?? null,
+    endToEndMmh: r.endToEnd?.mmh ?? null,
+    senderCpuPct: r.resources?.sender.cpuPct.mean ?? null,
+    sinkCpuPct: r.resources?.sink.cpuPct.mean ?? null,
+    networkMBps: tx === undefined ? null : tx / 1e6,
+    reasons: r.invalidReasons,
+  };
 }
 
 /** Aggregates already-validated inputs (the pure part; buildReport reads the folder). */
@@ -155,7 +256,7 @@ export function aggregate(manifest: RunManifest, allRecords: readonly TrialRecor
     const valid = own.filter((r) => r.valid && r.trafficGen !== undefined);
     const validMmh = valid.map((r) => r.trafficGen?.rate.mmh ?? 0);
     const mmh = meanOrNull(validMmh);
-    const { flags, details } = flagsFor(own);
+    const { flags, details, figureFlags } = flagsFor(own);
     if (valid.length === 0) {
       flags.unshift("no-valid-trials");
       details.unshift(`no-valid-trials: none of ${own.length} trials is valid; no rate is reported`);
@@ -171,6 +272,8 @@ export function aggregate(manifest: RunManifest, allRecords: readonly TrialRecor
       arch: size.arch ?? null,
       trialsTotal: own.length,
       trialsValid: valid.length,
+      trialsPlanned: manifest.trialsPerSize,
+      ...statusOf(own.length, valid.length, manifest.trialsPerSize),
       mmh,
       msgsPerSec: meanOrNull(valid.map((r) => r.trafficGen?.rate.msgsPerSec ?? 0)),
       stdevMmh: sampleStdev(validMmh),
@@ -183,6 +286,9 @@ export function aggregate(manifest: RunManifest, allRecords: readonly TrialRecor
       networkMBps: net.length === 0 ? null : mean(net) / 1e6,
       flags,
       flagDetails: details,
+      figureFlags,
+      excludedOnlyFlags: flags.filter((f) => f !== "no-valid-trials" && !figureFlags.includes(f)),
+      ...limitsOf(valid),
       published: published ?? null,
       otherPublished,
       ratioToPublished: published && mmh !== null ? mmh / published.mmh : null,
@@ -203,7 +309,14 @@ export function aggregate(manifest: RunManifest, allRecords: readonly TrialRecor
     versions: tally(inRun.map((r) => (r.context.kumodVersion.sender === r.context.kumodVersion.sink ? r.context.kumodVersion.sender : `sender ${r.context.kumodVersion.sender}, sink ${r.context.kumodVersion.sink}`))),
   };
   if (kumomta.settings.length > 1) warnings.push(`the trials ran with ${kumomta.settings.length} different KumoMTA settings (see "KumoMTA"); their figures are not comparable`);
-  return { runId: manifest.runId, labId: manifest.labId, source: manifest.source, createdAt: manifest.createdAt, manifest, rows, excluded, cost, kumomta, warnings };
+  const sizeOf = new Map(manifest.sizes.map((s, i) => [s.id, { ...s, index: i }]));
+  const trials = inRun
+    .map((r) => ({ r, s: sizeOf.get(r.sizeId) }))
+    .filter((x): x is { r: TrialRecord; s: NonNullable<typeof x.s> } => x.s !== undefined)
+    .sort((a, b) => a.s.index - b.s.index || a.r.trial - b.r.trial)
+    .map(({ r, s }) => trialRow(r, s));
+  const partial = { runId: manifest.runId, labId: manifest.labId, source: manifest.source, createdAt: manifest.createdAt, manifest, rows, excluded, cost, kumomta, facts: runFacts(manifest, inRun), transfer: transferCost(manifest, inRun), trials, warnings };
+  return { ...partial, headline: headline(partial) };
 }
 
 /** Reads and validates a results folder and aggregates it. */

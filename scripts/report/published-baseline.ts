@@ -19,6 +19,12 @@ export interface BaselineEntry {
 const PAGE = "KumoMTA performance-testing page (sink 8 CPU / 16 GB, 100 KB, 100,000 messages)";
 const JULY = "KumoMTA July 2023 blog round (100 KB, DKIM, 4 runs averaged)";
 
+/** Where the published figures are (shared/reference/published-results.md names both). */
+export const PUBLISHED_PAGES: Readonly<Record<BaselineSource, { title: string; url: string }>> = {
+  "performance-testing-page": { title: "KumoMTA docs: Performance Testing", url: "https://docs.kumomta.com/userguide/performance/testing" },
+  "july-2023-blog": { title: "KumoMTA blog: How we built the most performant MTA on the planet (July 2023)", url: "https://kumomta.com/blog/building-the-fastest-mta-on-the-planet" },
+};
+
 export const PUBLISHED_BASELINE: readonly BaselineEntry[] = [
   { source: "performance-testing-page", sourceLabel: PAGE, instanceType: null, vcpu: 2, ramGiB: 4, mmh: 2.7, msgsPerHour: null },
   { source: "performance-testing-page", sourceLabel: PAGE, instanceType: null, vcpu: 4, ramGiB: 16, mmh: 4.4, msgsPerHour: null },
