@@ -146,7 +146,7 @@ describe("sink of at least 8 vCPUs", () => {
 
 test("every resource of the default lab passes every policy", async () => {
   const run = await runLab(labConfig());
-  expect(KUMOLAB_POLICIES.map((p) => p.enforcementLevel)).toEqual(["mandatory", "mandatory", "mandatory"]);
+  expect(KUMOLAB_POLICIES.map((p) => p.enforcementLevel)).toEqual(["mandatory", "mandatory", "mandatory", "mandatory"]);
   for (const r of run.mocks.resources) {
     for (const p of KUMOLAB_POLICIES) expect(await verdict(p, r.type, r.inputs), `${p.name} on ${r.type} ${r.name}`).toEqual([]);
   }
@@ -196,10 +196,15 @@ describe("unknown, unreadable and edge-case rules (fail closed)", () => {
     expect(smtpEgressViolations(AWS_SECURITY_GROUP_RULE, { ...tcp(25, 25) })).toEqual([]); // no type: not an egress rule
   });
 
-  test("an NSG rule without a priority is evaluated after those with one", () => {
+  // Unknowns are the worst case (issue 12): an Allow whose priority is not known may come first, a Deny's may come last.
+  test("an NSG Allow without a priority is evaluated before every Deny, a Deny without one after every Allow", () => {
     const late = allowOut("late", undefined, { protocol: "*", destinationAddressPrefix: "*", destinationPortRange: "*" });
-    expect(smtpEgressViolations(AZURE_NSG, { securityRules: [late, denySmtp] })).toEqual([]);
-    expect(smtpEgressViolations(AZURE_NSG, { securityRules: [denySmtp, late] })).toEqual([]);
+    expect(smtpEgressViolations(AZURE_NSG, { securityRules: [late, denySmtp] })).toHaveLength(3);
+    expect(smtpEgressViolations(AZURE_NSG, { securityRules: [denySmtp, late] })).toEqual([
+      "network security group: outbound rule 'late' (priority ?) allows TCP 25 out; put a Deny for TCP 25/465/587 before it",
+      "network security group: outbound rule 'late' (priority ?) allows TCP 465 out; put a Deny for TCP 25/465/587 before it",
+      "network security group: outbound rule 'late' (priority ?) allows TCP 587 out; put a Deny for TCP 25/465/587 before it",
+    ]);
     const early = allowOut("early", 60, { protocol: "Tcp", destinationAddressPrefix: "*", destinationPortRange: "25" });
     const unnumberedDeny = { ...denySmtp, priority: undefined };
     expect(smtpEgressViolations(AZURE_NSG, { securityRules: [unnumberedDeny, early] })).toEqual([
@@ -294,16 +299,20 @@ describe("world-open SSH, edge cases", () => {
     expect(worldSshViolations(AZURE_NSG, { securityRules: [{ ...ssh, access: "Deny" }] })).toEqual([]);
     expect(worldSshViolations(AZURE_NSG, { securityRules: [{ ...ssh, protocol: "Udp" }] })).toEqual([]);
     expect(worldSshViolations(AZURE_NSG, { securityRules: [{ ...ssh, destinationPortRange: "443" }] })).toEqual([]);
-    expect(worldSshViolations(AZURE_NSG, { securityRules: [{ ...ssh, sourceAddressPrefix: undefined }] })).toEqual([]);
+    // Azure requires a source; a rule that names none is read as the worst case (any source).
+    expect(worldSshViolations(AZURE_NSG, { securityRules: [{ ...ssh, sourceAddressPrefix: undefined }] })).toEqual([
+      "network security group: inbound rule 'ssh' (priority 200) opens SSH to any source; admit only the operator's address",
+    ]);
     expect(worldSshViolations(AZURE_NSG, {})).toEqual([]);
     expect(worldSshViolations(AZURE_NSG, { securityRules: [{ ...ssh, direction: "inbound", access: "allow" }] })).toHaveLength(1);
   });
 });
 
 describe("sink size, edge cases", () => {
-  test("a size not known yet (preview) is not judged; the messages name the size and the minimum", () => {
-    expect(sinkSizeViolations(AZURE_VM, {})).toEqual([]);
-    expect(sinkSizeViolations(AZURE_VM, { hardwareProfile: {} })).toEqual([]);
+  test("a size not set is refused (its vCPUs cannot be checked); the messages name the size and the minimum", () => {
+    const notSet = "the VM's size is not set, so its vCPUs cannot be checked; set hardwareProfile.vmSize to a known size with at least 8 vCPUs";
+    expect(sinkSizeViolations(AZURE_VM, {})).toEqual([notSet]);
+    expect(sinkSizeViolations(AZURE_VM, { hardwareProfile: {} })).toEqual([notSet]);
     expect(sinkSizeViolations(AZURE_VM, { hardwareProfile: { vmSize: "Standard_F4s_v2" } })).toEqual([
       "VM size 'Standard_F4s_v2' has 4 vCPUs; the sink needs at least 8 so that it is never the bottleneck",
     ]);
@@ -318,6 +327,7 @@ describe("sink size, edge cases", () => {
       ["kumolab-no-smtp-egress", "mandatory"],
       ["kumolab-no-world-ssh", "mandatory"],
       ["kumolab-sink-min-vcpu", "mandatory"],
+      ["kumolab-firewall-attached", "mandatory"],
     ]);
     expect(noSmtpEgressPolicy.description).toMatch(/TCP 25, 465 or 587/);
     expect(noWorldSshPolicy.description).toMatch(/SSH \(22\).*0\.0\.0\.0\/0/);

@@ -131,7 +131,12 @@ describe("isWorld", () => {
     expect(isWorld(prefix)).toBe(true);
   });
 
-  test.each(["198.18.0.7/32", "10.0.0.0/8", "VirtualNetwork", "2001:db8::/32", "0.0.0.0/1", ""])("%j is not", (prefix) => {
+  // World-equivalent: half the internet, host bits under a /0 (RFC 4632 §3.1: the prefix alone says which addresses), IPv6 zeros written out.
+  test.each(["0.0.0.0/1", "128.0.0.0/1", "1.2.3.4/0", "::0/0", "0:0:0:0:0:0:0:0/0", "2000::/3", "10.0.0.0/7"])("%j is world-equivalent", (prefix) => {
+    expect(isWorld(prefix)).toBe(true);
+  });
+
+  test.each(["198.18.0.7/32", "10.0.0.0/8", "VirtualNetwork", "2001:db8::/32", "2000::/16", ""])("%j is not", (prefix) => {
     expect(isWorld(prefix)).toBe(false);
   });
 });
