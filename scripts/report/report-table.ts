@@ -1,5 +1,7 @@
 /** The report's table as plain cells: one definition of the columns for Markdown, HTML and CSV. */
-import type { Report, ReportRow } from "./build-report";
+import type { Report, ReportRow, TrialRow } from "./build-report";
+import { LIMIT_SHARE } from "./build-report";
+import { BASELINE_MATCH_RULE } from "./published-baseline";
 import { DASH, fixed, seconds, usd } from "./format";
 
 export const TABLE_HEADERS = [
@@ -33,7 +35,7 @@ export function tableCells(r: ReportRow): string[] {
     String(r.ramGiB),
     r.mmh === null ? DASH : `${r.mmh.toFixed(3)} MMH`,
     r.label,
-    `${r.trialsValid}/${r.trialsTotal}`,
+    r.status === "not-run" ? r.statusText : `${r.trialsValid}/${r.trialsTotal}`,
     fixed(r.stdevMmh, 3),
     r.ci95Mmh === null ? DASH : `${r.ci95Mmh.low.toFixed(3)}–${r.ci95Mmh.high.toFixed(3)}`,
     fixed(r.endToEndMmh, 3),
@@ -51,3 +53,53 @@ export function tableCells(r: ReportRow): string[] {
 export function tableRows(report: Report): string[][] {
   return report.rows.map(tableCells);
 }
+
+/** The summary per size, compact enough for 1280 px: one definition for the HTML and the Markdown summary. */
+export const SUMMARY_HEADERS = ["size", "trials", "rate (MMH)", "95% CI", "msg/s", "published", "limited by", "$ per M msgs", "flags"] as const;
+
+export function summaryCells(r: ReportRow): string[] {
+  return [
+    `${r.label} · ${r.vcpu} vCPU / ${r.ramGiB} GiB`,
+    r.status === "complete" || r.status === "partial" ? `${r.trialsValid} valid of ${r.trialsTotal}${r.status === "partial" ? ` (${r.trialsPlanned} planned)` : ""}` : r.statusText,
+    r.mmh === null ? DASH : r.mmh.toFixed(2),
+    r.ci95Mmh === null ? (r.mmh === null ? DASH : "one trial: none") : `${r.ci95Mmh.low.toFixed(2)}–${r.ci95Mmh.high.toFixed(2)}`,
+    r.msgsPerSec === null ? DASH : Math.round(r.msgsPerSec).toLocaleString("en-US"),
+    r.published === null ? DASH : `${r.published.mmh}${r.ratioToPublished === null ? "" : ` (ours ${r.ratioToPublished.toFixed(2)}×)`}`,
+    r.mmh === null ? DASH : r.limitedBy.length === 0 ? "not determined" : r.limitText,
+    usd(r.costPerMillionUsd, 3),
+    "",
+  ];
+}
+
+export const TRIAL_HEADERS = ["size", "trial", "result", "rate (MMH)", "sent", "failed", "elapsed", "end-to-end (MMH)", "sender CPU", "sink CPU", "network (MB/s)", "why excluded"] as const;
+
+export function trialCells(t: TrialRow): string[] {
+  return [
+    `${t.label} · ${t.vcpu} vCPU`,
+    String(t.trial),
+    t.valid ? "valid" : t.status === "failed" ? "failed — excluded" : "excluded",
+    fixed(t.mmh, 3),
+    t.sent === null ? DASH : t.sent.toLocaleString("en-US"),
+    t.failed === null ? DASH : t.failed.toLocaleString("en-US"),
+    seconds(t.elapsedSeconds),
+    fixed(t.endToEndMmh, 3),
+    t.senderCpuPct === null ? DASH : `${t.senderCpuPct.toFixed(0)} %`,
+    t.sinkCpuPct === null ? DASH : `${t.sinkCpuPct.toFixed(0)} %`,
+    fixed(t.networkMBps, 1),
+    t.reasons.map((x) => `${x.code}: ${x.detail}`).join("; "),
+  ];
+}
+
+/** What each column means: shown in the HTML and the Markdown. */
+export const COLUMN_DEFINITIONS: ReadonlyArray<readonly [string, string]> = [
+  ["rate (MMH)", "traffic-gen's acceptance rate at the sender — messages sent ÷ elapsed time — in millions of messages per hour, the mean over the size's valid trials (1 MMH = 277.8 msg/s)."],
+  ["95% CI", "the 95 % confidence interval of that mean: mean ± t(0.975, n−1)·s/√n (Student t, sample standard deviation s); needs at least 2 valid trials."],
+  ["trials", "valid trials of those run; \"not run (0 of N planned)\" when the sweep never reached the size, \"no valid trial — see why\" when every trial was excluded (the per-trial table says why)."],
+  ["end-to-end (MMH)", "what the sink received, over the time from the first injection to the last delivery."],
+  ["sender CPU / sink CPU", "each host's CPU use, the mean over a trial (per size: the mean of the valid trials' means)."],
+  ["network (MB/s)", "the sender's transmit rate, MB = 10^6 bytes."],
+  ["limited by", `every resource at or above ${LIMIT_SHARE * 100} % of its capacity over the valid trials — sender CPU, sink CPU, or the network against the link speed (when known); "not determined" when none is.`],
+  ["published", `the published figure for the same machine shape (${BASELINE_MATCH_RULE}), and ours ÷ it.`],
+  ["$ per M msgs", "the sender's hourly price ÷ its mean rate: compute cost per million messages (the sink and data transfer are in the cost section)."],
+  ["flags", "a red flag limits the figure: a valid trial hit it (e.g. the network near the link speed), so the mean may not be the sender's limit. A grey flag means only an excluded trial hit it: a trial was left out, and the mean is clean of it."],
+];
