@@ -12,6 +12,12 @@ export const SENDER_SUBNET_CIDR = "10.42.1.0/24";
 
 export interface AwsNetworkArgs {
   tags: pulumi.Input<Tags>;
+  /**
+   * The zone of the sender's subnet, chosen by the preflight among the zones that offer every
+   * configured size (scripts/cloud/preflight.ts). Default: unset, AWS picks (and may pick a zone
+   * where a size is not offered). Example: `us-west-2b`.
+   */
+  availabilityZone?: string;
 }
 
 export class AwsNetwork extends pulumi.ComponentResource {
@@ -33,7 +39,13 @@ export class AwsNetwork extends pulumi.ComponentResource {
     this.subnet = new aws.ec2.Subnet(
       `${name}-subnet`,
       // No automatic public IPs: the sender's only public address is the Elastic IP.
-      { vpcId: this.vpc.id, cidrBlock: SENDER_SUBNET_CIDR, mapPublicIpOnLaunch: false, tags: tags("subnet") },
+      {
+        vpcId: this.vpc.id,
+        cidrBlock: SENDER_SUBNET_CIDR,
+        mapPublicIpOnLaunch: false,
+        ...(args.availabilityZone !== undefined ? { availabilityZone: args.availabilityZone } : {}),
+        tags: tags("subnet"),
+      },
       child,
     );
     this.internetGateway = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: this.vpc.id, tags: tags("igw") }, child);

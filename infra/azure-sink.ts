@@ -28,6 +28,9 @@ export interface AzureSinkArgs {
   tags: pulumi.Input<Tags>;
 }
 
+/** VM properties whose change boots a new VM; a size change (hardwareProfile.vmSize) stays an in-place resize. */
+export const SINK_REPLACE_ON_CHANGES: string[] = ["osProfile.customData", "osProfile.adminUsername", "storageProfile.imageReference"];
+
 export class AzureSink extends pulumi.ComponentResource {
   readonly nsg: network.NetworkSecurityGroup;
   readonly nic: network.NetworkInterface;
@@ -48,7 +51,8 @@ export class AzureSink extends pulumi.ComponentResource {
       {
         resourceGroupName,
         location,
-        securityRules: pulumi.output(args.senderPublicIp).apply((ip) => sinkSecurityRules(args.operatorCidr, ip, args.sinkPort)),
+        // A known list with only the sender's address unknown at preview (the policy pack judges every rule).
+        securityRules: sinkSecurityRules(args.operatorCidr, pulumi.output(args.senderPublicIp), args.sinkPort),
         tags,
       },
       child,
@@ -104,7 +108,15 @@ export class AzureSink extends pulumi.ComponentResource {
         networkProfile: { networkInterfaces: [{ id: this.nic.id, primary: true }] },
         tags,
       },
-      { parent: this, additionalSecretOutputs: ["osProfile"] },
+      {
+        parent: this,
+        additionalSecretOutputs: ["osProfile"],
+        // Azure refuses a changed customData or admin user (PropertyChangeNotAllowed) and azure-native
+        // does not replace on its own; cloud-init runs once per VM anyway. So what the VM boots from
+        // replaces it, visibly in the plan. The NIC carries one VM at a time: the old one goes first.
+        replaceOnChanges: SINK_REPLACE_ON_CHANGES,
+        deleteBeforeReplace: true,
+      },
     );
     this.registerOutputs({});
   }

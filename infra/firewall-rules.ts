@@ -2,7 +2,10 @@
  * The lab's network rules as data: who may reach each VM and where the sender may connect.
  * Pure functions, so the invariants (port 25 closed, SSH only from the operator, the sink port only
  * between the two VMs) are checked on their own and again on the resources that use them.
+ * The other side's address may be an Output: then only that string is unknown at preview, and the
+ * rule lists stay known, so the policy pack can judge every rule on a new stack.
  */
+import * as pulumi from "@pulumi/pulumi";
 
 /** SMTP, SMTPS and submission: closed outbound on every host, by every firewall of the lab. */
 export const BLOCKED_SMTP_PORTS: readonly number[] = [25, 465, 587];
@@ -10,24 +13,24 @@ export const BLOCKED_SMTP_PORTS: readonly number[] = [25, 465, 587];
 export const SSH_PORT = 22;
 
 /** One rule in the shape of an inline AWS security-group rule. */
-export interface SgRule {
+export interface SgRule<A = string> {
   description: string;
   protocol: "tcp" | "udp";
   fromPort: number;
   toPort: number;
-  cidrBlocks?: string[];
-  ipv6CidrBlocks?: string[];
+  cidrBlocks?: A[];
+  ipv6CidrBlocks?: A[];
 }
 
 /** One inline Azure NSG rule. */
-export interface NsgRule {
+export interface NsgRule<A = string> {
   name: string;
   description: string;
   priority: number;
   direction: "Inbound" | "Outbound";
   access: "Allow" | "Deny";
   protocol: "Tcp" | "Udp" | "*";
-  sourceAddressPrefix: string;
+  sourceAddressPrefix: A;
   sourcePortRange: string;
   destinationAddressPrefix: string;
   destinationPortRange?: string;
@@ -49,7 +52,7 @@ export function rangeCoversSmtp(fromPort: number, toPort: number): boolean {
 }
 
 /** Refuses a rule set that would let TCP 25/465/587 out; a programming error, caught before any resource. */
-function assertNoSmtpEgress(rules: SgRule[]): SgRule[] {
+function assertNoSmtpEgress<A>(rules: SgRule<A>[]): SgRule<A>[] {
   for (const r of rules) {
     if (r.protocol === "tcp" && rangeCoversSmtp(r.fromPort, r.toPort)) {
       throw new Error(`egress rule '${r.description}' (tcp ${r.fromPort}-${r.toPort}) would open an SMTP port; the lab keeps 25/465/587 closed`);
@@ -67,15 +70,18 @@ export function senderIngressRules(operatorCidr: string): SgRule[] {
  * Sender egress: what the lab needs and nothing else. No all-ports rule: any rule covering 25
  * would let mail out. HTTP(S) for packages, DNS and NTP; the sink port only to the sink.
  */
-export function senderEgressRules(sinkPublicIp: string, sinkPort: number): SgRule[] {
+export function senderEgressRules(sinkPublicIp: string, sinkPort: number): SgRule[];
+export function senderEgressRules(sinkPublicIp: pulumi.Output<string>, sinkPort: number): SgRule<pulumi.Input<string>>[];
+export function senderEgressRules(sinkPublicIp: string | pulumi.Output<string>, sinkPort: number): SgRule<pulumi.Input<string>>[] {
   const anywhere = ["0.0.0.0/0"];
-  return assertNoSmtpEgress([
+  const sinkCidr = typeof sinkPublicIp === "string" ? `${sinkPublicIp}/32` : sinkPublicIp.apply((ip) => `${ip}/32`);
+  return assertNoSmtpEgress<pulumi.Input<string>>([
     { description: "HTTP for package repositories", protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: anywhere },
     { description: "HTTPS for package repositories", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: anywhere },
     { description: "DNS", protocol: "udp", fromPort: 53, toPort: 53, cidrBlocks: anywhere },
     { description: "DNS over TCP", protocol: "tcp", fromPort: 53, toPort: 53, cidrBlocks: anywhere },
     { description: "NTP", protocol: "udp", fromPort: 123, toPort: 123, cidrBlocks: anywhere },
-    { description: "SMTP to the lab sink only", protocol: "tcp", fromPort: sinkPort, toPort: sinkPort, cidrBlocks: [`${sinkPublicIp}/32`] },
+    { description: "SMTP to the lab sink only", protocol: "tcp", fromPort: sinkPort, toPort: sinkPort, cidrBlocks: [sinkCidr] },
   ]);
 }
 
@@ -87,7 +93,9 @@ export const SMTP_DENY_PRIORITY = 100;
  * deny of TCP 25/465/587 (Azure's default AllowInternetOutBound would otherwise let them out).
  * Everything else inbound falls to Azure's DenyAllInBound.
  */
-export function sinkSecurityRules(operatorCidr: string, senderPublicIp: string, sinkPort: number): NsgRule[] {
+export function sinkSecurityRules(operatorCidr: string, senderPublicIp: string, sinkPort: number): NsgRule[];
+export function sinkSecurityRules(operatorCidr: string, senderPublicIp: pulumi.Output<string>, sinkPort: number): NsgRule<pulumi.Input<string>>[];
+export function sinkSecurityRules(operatorCidr: string, senderPublicIp: string | pulumi.Output<string>, sinkPort: number): NsgRule<pulumi.Input<string>>[] {
   return [
     {
       name: "deny-smtp-out",

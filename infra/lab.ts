@@ -25,6 +25,10 @@ export interface CreateLabOptions {
   createdBy: string;
   /** The resolved operator CIDR (never `auto`: see ./operator-cidr.ts). */
   operatorCidr: string;
+  /** The AWS zone the preflight chose (every configured size offered there); unset: AWS picks. */
+  availabilityZone?: string;
+  /** Applied to every resource (audits and tests read the options the program sets). */
+  transformations?: pulumi.ResourceTransformation[];
 }
 
 /** One VM in the stack outputs (lab-config/stack-outputs.ts, vmOutputSchema). */
@@ -68,16 +72,21 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
   const sinkSize = AZURE_VM_SIZES[config.sink.vmSize];
   if (!sinkSize) throw new Error(`unknown Azure VM size '${config.sink.vmSize}' (lab-config/azure-sizes.ts)`);
 
-  const keys = new LabSshKeys("lab-keys");
-  const clock = new LabClock("lab-clock", { labId: opts.labId, createdBy: opts.createdBy, privateKeyPem: keys.login.privateKeyPem });
+  const t = opts.transformations !== undefined ? { transformations: opts.transformations } : {};
+  const keys = new LabSshKeys("lab-keys", t);
+  const clock = new LabClock("lab-clock", { labId: opts.labId, createdBy: opts.createdBy, privateKeyPem: keys.login.privateKeyPem }, t);
   const tags = pulumi
     .all([clock.createdAt, clock.createdBy])
     .apply(([createdAt, createdBy]) => labTags({ labId: opts.labId, createdBy, createdAt, ttlHours: config.lab.ttlHours }));
 
   // The region comes from the lab config, not from ambient `aws:region`.
-  const awsProvider = new aws.Provider("aws", { region: config.aws.region });
-  const awsNetwork = new AwsNetwork("sender-net", { tags }, { provider: awsProvider });
-  const azureNetwork = new AzureNetwork("sink-net", { location: config.azure.location, tags });
+  const awsProvider = new aws.Provider("aws", { region: config.aws.region }, t);
+  const awsNetwork = new AwsNetwork(
+    "sender-net",
+    { tags, ...(opts.availabilityZone !== undefined ? { availabilityZone: opts.availabilityZone } : {}) },
+    { provider: awsProvider, ...t },
+  );
+  const azureNetwork = new AzureNetwork("sink-net", { location: config.azure.location, tags }, t);
 
   const cloudInit = (role: LabRole, hostKey: SshKeyPair): pulumi.Output<string> =>
     pulumi.secret(
@@ -91,6 +100,7 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
     {
       network: awsNetwork,
       size,
+      os: config.os,
       amiId: lookupAmi(config.os, size.arch, awsProvider),
       rootVolumeGiB: config.aws.rootVolumeGiB,
       operatorCidr: opts.operatorCidr,
@@ -100,7 +110,7 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
       cloudInit: cloudInit("sender", keys.senderHost),
       tags,
     },
-    { provider: awsProvider },
+    { provider: awsProvider, ...t },
   );
   const senderPublicIp = awsNetwork.senderEip.publicIp.apply((ip) => requireIp(ip, "the sender's Elastic IP"));
   const sink = new AzureSink("sink", {
@@ -116,7 +126,7 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
     loginPublicKey: keys.login.publicKeyOpenssh,
     cloudInit: cloudInit("sink", keys.sinkHost),
     tags,
-  });
+  }, t);
 
   const outputs: LabOutputs = {
     labId: opts.labId,

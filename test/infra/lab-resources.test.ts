@@ -29,6 +29,7 @@ describe("resources", () => {
         "aws:ec2/instance:Instance sender-instance-x86_64",
         "aws:ec2/internetGateway:InternetGateway sender-net-igw",
         "aws:ec2/keyPair:KeyPair sender-login",
+        "aws:ec2/networkInterface:NetworkInterface sender-eni",
         "aws:ec2/route:Route sender-net-default-route",
         "aws:ec2/routeTable:RouteTable sender-net-rt",
         "aws:ec2/routeTableAssociation:RouteTableAssociation sender-net-rta",
@@ -106,7 +107,9 @@ describe("AWS sender", () => {
     expect(instance["instanceType"]).toBe("c5.large");
     expect(instance["ami"]).toBe(MOCK_AMI.x86_64);
     expect(instance["rootBlockDevice"]).toMatchObject({ volumeSize: 30, encrypted: true });
-    expect(instance["associatePublicIpAddress"]).toBe(false);
+    // Boots on its own network interface (which wears the Elastic IP): no public IP of its own.
+    expect(instance["associatePublicIpAddress"]).toBeUndefined();
+    expect(instance["primaryNetworkInterface"]).toEqual({ networkInterfaceId: "sender-eni-id" });
     expect(instance["userData"]).toBeUndefined(); // v7 keeps userData in plain text in state
     const cloudInit = Buffer.from(instance["userDataBase64"] as string, "base64").toString("utf8");
     expect(cloudInit.startsWith("#cloud-config\n")).toBe(true);
@@ -114,8 +117,8 @@ describe("AWS sender", () => {
     expect(instance["keyName"]).toBe("sender-login-keyname");
   });
 
-  test("the Elastic IP is associated with the instance, and the subnet hands out no other public IP", () => {
-    expect(one("aws:ec2/eipAssociation:EipAssociation").inputs).toMatchObject({ allocationId: "eipalloc-sender-net-sender-eip", instanceId: "sender-instance-x86_64-id" });
+  test("the Elastic IP is associated with the sender's network interface (so it is there at boot), and the subnet hands out no other public IP", () => {
+    expect(one("aws:ec2/eipAssociation:EipAssociation").inputs).toMatchObject({ allocationId: "eipalloc-sender-net-sender-eip", networkInterfaceId: "sender-eni-id" });
     expect(one("aws:ec2/subnet:Subnet").inputs["mapPublicIpOnLaunch"]).toBe(false);
     expect(one("aws:ec2/route:Route").inputs).toMatchObject({ destinationCidrBlock: "0.0.0.0/0", gatewayId: "sender-net-igw-id" });
     expect(one("aws:ec2/keyPair:KeyPair").inputs["publicKey"]).toMatch(/^ssh-ed25519 /);
@@ -184,7 +187,7 @@ describe("tags", () => {
 
   test("every taggable resource carries lab id, creator and expiry", () => {
     const taggable = run.mocks.resources.filter((r) => !r.type.startsWith("kumolab:") && !UNTAGGABLE.has(r.type));
-    expect(taggable.length).toBe(14);
+    expect(taggable.length).toBe(15);
     for (const r of taggable) expect(r.inputs["tags"], `${r.type} ${r.name}`).toMatchObject(expected);
     expect((one("aws:ec2/instance:Instance").inputs["rootBlockDevice"] as Obj)["tags"]).toMatchObject(expected);
     expect(one("aws:ec2/vpc:Vpc").inputs["tags"]).toMatchObject({ Name: "kumolab-test-vpc" });
