@@ -9,6 +9,11 @@
 import { z } from "zod";
 import { AZURE_VM_SIZES, MIN_SINK_VCPU } from "./azure-sizes";
 import { packageVersionProblem } from "./kumomta-package";
+import { bodySizeSchema, egressTlsSchema, positiveInt } from "./schema-parts";
+import { DEFAULT_WORKLOADS, workloadsSchema } from "./workloads";
+
+// Moved to ./schema-parts.ts so that ./workloads.ts can use them without an import cycle.
+export { bodySizeSchema, egressTlsSchema, parseBodySize, positiveInt, type EgressTls } from "./schema-parts";
 
 /** IPv4 CIDR such as `203.0.113.7/32`. */
 const ipv4Cidr = z
@@ -25,39 +30,9 @@ const ipv6Cidr = z
 /** CIDRs that open a port to every address on the internet. */
 export const WORLD_CIDRS: readonly string[] = ["0.0.0.0/0", "::/0"];
 
-export const positiveInt = z.number().int().positive();
 /** A plain Unix user/group name: safe to interpolate into a remote command. */
 export const UNIX_NAME = /^[a-z_][a-z0-9_-]*$/;
 export const unixNameSchema = z.string().regex(UNIX_NAME, "must be a Unix user name");
-
-/** traffic-gen's body size syntax: `100000`, `100kb`, `60kb`, `1mb`. */
-export const bodySizeSchema = z
-  .union([positiveInt, z.string()])
-  .transform((v, ctx) => {
-    const parsed = parseBodySize(v);
-    if (parsed === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        message: "must be a byte count (100000) or a size with a unit b, kb or mb (100kb, 1mb)",
-      });
-      return z.NEVER;
-    }
-    return parsed;
-  });
-
-/**
- * Parses traffic-gen's body-size syntax into bytes; undefined when malformed. Units are decimal
- * (kb = 1000 bytes, so `100kb` is the published run's `--body-size 100000`); the lab always passes bytes on.
- */
-export function parseBodySize(v: number | string): number | undefined {
-  if (typeof v === "number") return Number.isInteger(v) && v > 0 ? v : undefined;
-  const m = /^\s*(\d+)\s*(b|kb|mb)?\s*$/i.exec(v);
-  if (!m || !m[1]) return undefined;
-  const n = Number(m[1]);
-  const unit = (m[2] ?? "b").toLowerCase();
-  const bytes = unit === "mb" ? n * 1_000_000 : unit === "kb" ? n * 1000 : n;
-  return bytes > 0 ? bytes : undefined;
-}
 
 export const cpuArchSchema = z.enum(["x86_64", "arm64"]);
 export type CpuArch = z.infer<typeof cpuArchSchema>;
@@ -88,15 +63,6 @@ export type OsImage = z.infer<typeof osImageSchema>;
  */
 export const KUMOD_LOG_PATTERN = /^[A-Za-z0-9_:]+(=[a-z]+)?(,[A-Za-z0-9_:]+(=[a-z]+)?)*$/;
 
-/**
- * Outbound TLS from the sender's kumod to the sink (`enable_tls` of the egress path). A kumod sink
- * always offers STARTTLS with a self-signed certificate, and kumod's default, `Opportunistic`,
- * refuses that certificate without falling back to clear text — every delivery would fail. So the
- * lab offers the two modes that work against a kumod sink: TLS as in production with the
- * certificate accepted (`opportunistic-insecure`), or none (`disabled`).
- */
-export const egressTlsSchema = z.enum(["opportunistic-insecure", "disabled"]);
-export type EgressTls = z.infer<typeof egressTlsSchema>;
 
 /** KumoMTA on the lab's hosts: what is installed, and the sender's delivery settings. */
 export const kumomtaSettingsSchema = z
@@ -208,6 +174,8 @@ export const labConfigSchema = z
         throttle: z.union([z.string().min(1), z.null()]).default(null),
       })
       .strict(),
+    /** The workloads a sweep can run (lab-config/workloads.ts); default: `published` only. */
+    workloads: workloadsSchema.default(DEFAULT_WORKLOADS),
     trials: z
       .object({
         count: positiveInt,

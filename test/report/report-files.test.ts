@@ -26,7 +26,7 @@ function marksOf(layer: string): string[] {
 }
 
 describe("report files", () => {
-  it("writes the five files, and report.json holds the same rows", () => {
+  it("writes the six files, and report.json holds the same rows", () => {
     for (const f of Object.values(REPORT_FILES)) expect(existsSync(join(dir, f)), f).toBe(true);
     const json = JSON.parse(readFileSync(join(dir, REPORT_FILES.json), "utf8")) as { rows: { sizeId: string; mmh: number | null }[] };
     expect(json.rows.map((r) => r.sizeId)).toEqual(["c2-r4", "c4-r16", "c8-r32"]);
@@ -34,11 +34,16 @@ describe("report files", () => {
     expect(readFileSync(join(dir, REPORT_FILES.markdown), "utf8")).toMatch(/^\| CPU \| RAM \| RATE \|/m);
   });
 
-  it("chart.svg has one bar, one error bar and one published point per size", () => {
-    expect(marksOf(CHART_LAYERS.bars)).toHaveLength(3);
+  it("chart.svg has a dot per trial with a rate (8 valid, 3 excluded), one error bar and one mean label per size, and the published series", () => {
+    // 12 trials; the failed c4-r16 trial 4 has no traffic-gen summary, so no rate and no dot.
+    expect(marksOf(CHART_LAYERS.trials)).toHaveLength(8);
+    expect(marksOf(`${CHART_LAYERS.trials}excluded`)).toHaveLength(3);
     expect(marksOf(CHART_LAYERS.errorBars)).toHaveLength(3);
-    expect(marksOf(CHART_LAYERS.published)).toHaveLength(3);
-    expect(svg).toContain("95% confidence interval of the mean (Student t)");
+    expect(marksOf(CHART_LAYERS.meanLabels)).toHaveLength(3);
+    // the mean labels, hand-worked: (2.4 + 2.5 + 2.25) / 3, (4 + 4.235294) / 2, (4.8 + 5 + 4.897959) / 3
+    for (const v of ["2.38", "4.12", "4.90"]) expect(svg).toContain(`>${v}</text>`);
+    expect(svg).toContain(">valid trial</text>");
+    expect(svg).toContain(">published</text>");
   });
 
   it("chart.svg is well-formed XML (Chromium's XML parser; a broken copy is caught)", () => {
@@ -53,9 +58,12 @@ describe("report files", () => {
   it("report.html is self-contained: no scripts, no external resources", () => {
     const html = readFileSync(join(dir, REPORT_FILES.html), "utf8");
     expect(html).not.toMatch(/<script/i);
-    expect(html).not.toMatch(/(src|href)\s*=\s*"(https?:)?\/\//i);
+    // Links to the published pages are plain anchors; nothing is loaded from anywhere.
+    expect(html).not.toMatch(/src\s*=\s*"(https?:)?\/\//i);
+    expect(html).not.toMatch(/<link\b/i);
     expect(html).toContain("<svg");
-    expect(html).toContain("<th>RATE</th>");
+    expect(html).toContain('<a href="https://docs.kumomta.com/userguide/performance/testing">');
+    expect(html).toContain("<dt>rate (MMH)</dt>");
   });
 
   it("report.html renders in headless Chromium to a screenshot clearly richer than an empty page", () => {
