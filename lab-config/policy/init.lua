@@ -13,14 +13,18 @@ local SINK_PORT = {{SINK_PORT}}
 kumo.on('init', function()
   kumo.define_spool {
     name = 'data',
-    path = '/var/spool/kumomta/data',
-    kind = 'RocksDB',
+    path = '{{SPOOL_DIR}}/data',
+    kind = '{{SPOOL_KIND}}',
+    flush = {{SPOOL_FLUSH}},
   }
   kumo.define_spool {
     name = 'meta',
-    path = '/var/spool/kumomta/meta',
-    kind = 'RocksDB',
+    path = '{{SPOOL_DIR}}/meta',
+    kind = '{{SPOOL_KIND}}',
+    flush = {{SPOOL_FLUSH}},
   }
+
+{{LOCAL_LOGS}}
 
   -- Where traffic-gen submits (it runs on the sender itself).
   kumo.start_esmtp_listener {
@@ -35,13 +39,17 @@ kumo.on('init', function()
   }
 end)
 
+{{DKIM}}
+
 -- Everything goes to one scheduled queue named after the sink's address literal.
 kumo.on('smtp_server_message_received', function(msg)
   msg:set_meta('queue', SINK_QUEUE)
+  dkim_sign(msg)
 end)
 
 kumo.on('http_message_generated', function(msg)
   msg:set_meta('queue', SINK_QUEUE)
+  dkim_sign(msg)
 end)
 
 -- Whatever queue a message is in, its only MX is the sink. Retries are short so that a transient

@@ -1,6 +1,6 @@
 -- kumolab sink policy (template; rendered by scripts/provision/policies.ts).
 -- Accepts mail from the lab's sender only and discards every message: the sink must never
--- deliver anything anywhere. It also listens on port 25 so that the lab's port-25 proof has a
+-- deliver anything anywhere. A workload may make it refuse a share (smart sink). It also listens on port 25 so that the lab's port-25 proof has a
 -- real listener to miss (the proof passes only if the sender cannot reach it).
 local kumo = require 'kumo'
 
@@ -40,8 +40,11 @@ kumo.on('init', function()
   }
 end)
 
--- Discard: the 'null' queue drops the message once it is accepted.
+{{SINK_ANSWER}}
+
+-- Every message that is not refused is discarded: the 'null' queue drops it once accepted.
 kumo.on('smtp_server_message_received', function(msg)
+  sink_answer(msg)
   msg:set_meta('queue', 'null')
 end)
 

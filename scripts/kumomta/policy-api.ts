@@ -30,3 +30,35 @@ export function humantimeSeconds(seconds: number): string {
   if (!Number.isInteger(seconds) || seconds < 1) throw new Error(`a duration must be a whole number of seconds ≥ 1, got ${seconds}`);
   return `${seconds}s`;
 }
+
+/**
+ * DKIM signers (docs/reference/kumo.dkim/rsa_sha256_signer.md, ed25519_signer.md): each takes
+ * `{ domain, selector, headers, key }` (key = a KeySource: a path to an RSA PEM or PKCS8 PEM;
+ * Ed25519 PKCS8 PEM since 2023.08.22); the default canonicalization is relaxed/relaxed. A message is
+ * signed with `msg:dkim_sign(signer)`.
+ */
+export const DKIM_SIGNER: Readonly<Record<"rsa2048" | "ed25519", string>> = {
+  rsa2048: "kumo.dkim.rsa_sha256_signer",
+  ed25519: "kumo.dkim.ed25519_signer",
+};
+/** The headers kumolab signs (the signer's required `headers`), as KumoMTA's own examples do. */
+export const DKIM_SIGNED_HEADERS = ["From", "To", "Subject"] as const;
+
+/** `kind` of kumo.define_spool (crates/kumod/src/spool.rs SpoolKind) and its `flush` flag (docs/reference/kumo/define_spool/flush.md). */
+export const SPOOL_KINDS = ["RocksDB", "LocalDisk"] as const;
+
+/**
+ * kumo.configure_local_logs (crates/kumod/src/logging/files.rs LogFileParams): `log_dir` is
+ * required; `headers` lists the headers each record carries ("can dominate" the cost:
+ * docs/reference/kumo/configure_local_logs/headers.md). kumolab logs under the packaged log dir.
+ */
+export const LOCAL_LOG_DIR = "/var/log/kumomta/kumolab-logs";
+export const LOGGED_HEADERS = ["From", "To", "Subject", "Message-Id"] as const;
+
+/**
+ * kumo.reject(CODE, MESSAGE) answers the current SMTP command with CODE MESSAGE
+ * (docs/reference/kumo/reject.md); from smtp_server_message_received that is the answer to DATA.
+ * kumo.sleep(SECONDS) pauses the handler (docs/reference/kumo/sleep.md). The smart-sink example
+ * (examples/smart-sink-docker/policy/init.lua) answers `451 later!` and `550 boing!` by default.
+ */
+export const SMART_SINK_DEFAULT_ANSWERS = { defer: { code: 451, msg: "later!" }, bounce: { code: 550, msg: "boing!" } } as const;

@@ -12,6 +12,11 @@ import { hostCidr, isIpLiteral } from "../hosts/ip";
 import type { KumomtaSettings } from "../../lab-config/schema";
 import { ENABLE_TLS, humantimeSeconds } from "../kumomta/policy-api";
 import { SENDER_HTTP_LISTEN, SENDER_SUBMISSION_ADDRESS, SINK_HTTP_LISTEN } from "./lab-endpoints";
+import type { ResolvedWorkload, SinkBehaviour } from "../../lab-config/workloads";
+import { dkimLua, localLogsLua, sinkReceptionLua } from "./workload-policy";
+
+/** The packaged spool directory (data and meta beneath it). */
+export const SPOOL_DIR = "/var/spool/kumomta";
 
 export const POLICY_TEMPLATE_DIR = path.join(PROJECT_DIR, "lab-config", "policy");
 
@@ -19,10 +24,19 @@ const PLACEHOLDER = /\{\{([A-Z_]+)\}\}/g;
 /** Characters a rendered value may contain: addresses, CIDRs, ports, brackets. Nothing that can end a Lua string. */
 const SAFE_VALUE = /^[0-9A-Za-z.:/[\]-]+$/;
 
-export function renderTemplate(template: string, values: Record<string, string>, templateName: string): string {
+/**
+ * `code` holds placeholders filled with Lua that kumolab generated itself from validated values
+ * (scripts/provision/workload-policy.ts); they skip the value check, never user text.
+ */
+export function renderTemplate(template: string, values: Record<string, string>, templateName: string, code: Record<string, string> = {}): string {
   const used = new Set<string>();
   const missing = new Set<string>();
   const out = template.replace(PLACEHOLDER, (_, name: string) => {
+    const c = code[name];
+    if (c !== undefined) {
+      used.add(name);
+      return c;
+    }
     const v = values[name];
     if (v === undefined) {
       missing.add(name);
@@ -33,7 +47,7 @@ export function renderTemplate(template: string, values: Record<string, string>,
     return v;
   });
   if (missing.size > 0) throw new Error(`${templateName}: no value for ${[...missing].map((m) => `{{${m}}}`).join(", ")}`);
-  const unused = Object.keys(values).filter((k) => !used.has(k));
+  const unused = [...Object.keys(values), ...Object.keys(code)].filter((k) => !used.has(k));
   if (unused.length > 0) throw new Error(`${templateName}: template has no ${unused.map((m) => `{{${m}}}`).join(", ")} (template and renderer disagree)`);
   if (/\{\{|\}\}/.test(out)) throw new Error(`${templateName}: malformed placeholder left after rendering`);
   return out;
@@ -77,7 +91,7 @@ function readTemplate(name: string, dir: string): string {
   return readFileSync(path.join(dir, name), "utf8");
 }
 
-export function renderSinkPolicy(p: PolicyInputs, dir = POLICY_TEMPLATE_DIR): string {
+export function renderSinkPolicy(p: PolicyInputs, dir = POLICY_TEMPLATE_DIR, sink: SinkBehaviour = { kind: "discard" }): string {
   if (p.sinkPort === 25) throw new Error("the sink port must not be 25 (the sink already listens there for the port-25 proof)");
   return renderTemplate(
     readTemplate("sink.lua", dir),
@@ -87,6 +101,7 @@ export function renderSinkPolicy(p: PolicyInputs, dir = POLICY_TEMPLATE_DIR): st
       HTTP_LISTEN: SINK_HTTP_LISTEN,
     },
     "sink.lua",
+    { SINK_ANSWER: sinkReceptionLua(sink) },
   );
 }
 
@@ -98,7 +113,16 @@ function checkCount(n: number, what: string): string {
   return String(n);
 }
 
-export function renderSenderPolicy(p: PolicyInputs, d: SenderDelivery, dir = POLICY_TEMPLATE_DIR): string {
+/** A workload's sender options, and where the rendered policy keeps its files (tests relocate them). */
+export interface SenderPolicyOptions {
+  workload?: Pick<ResolvedWorkload["sender"], "dkim" | "spool" | "logging">;
+  dkimKeyDir?: string;
+  spoolDir?: string;
+  logDir?: string;
+}
+
+export function renderSenderPolicy(p: PolicyInputs, d: SenderDelivery, dir = POLICY_TEMPLATE_DIR, o: SenderPolicyOptions = {}): string {
+  const w = o.workload ?? { dkim: null, spool: { kind: "RocksDB", flush: false }, logging: "off" };
   if (p.sinkPort === 25) throw new Error("the sink port must not be 25: the lab blocks outbound 25 on every host");
   if (d.maxRetryIntervalSeconds < d.retryIntervalSeconds) throw new Error(`kumomta.maxRetryIntervalSeconds (${d.maxRetryIntervalSeconds}) is below kumomta.retryIntervalSeconds (${d.retryIntervalSeconds})`);
   return renderTemplate(
@@ -113,7 +137,11 @@ export function renderSenderPolicy(p: PolicyInputs, d: SenderDelivery, dir = POL
       CONNECTION_LIMIT: checkCount(d.connectionLimit, "kumomta.connectionLimit"),
       SUBMISSION_LISTEN: SENDER_SUBMISSION_ADDRESS,
       HTTP_LISTEN: SENDER_HTTP_LISTEN,
+      SPOOL_DIR: o.spoolDir ?? SPOOL_DIR,
+      SPOOL_KIND: w.spool.kind,
+      SPOOL_FLUSH: w.spool.flush ? "true" : "false",
     },
     "init.lua",
+    { DKIM: dkimLua(w.dkim, o.dkimKeyDir), LOCAL_LOGS: localLogsLua(w.logging, o.logDir) },
   );
 }

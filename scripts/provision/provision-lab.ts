@@ -23,6 +23,8 @@ import { policyInputs, renderSenderPolicy, renderSinkPolicy } from "./policies";
 import { ensurePort25Table } from "./port25-firewall";
 import { provePort25Closed, type Port25Proof } from "./port25-proof";
 import { ensureRemoteFile } from "./remote-file";
+import { ensureDkimKeys } from "./dkim-keys";
+import type { ResolvedWorkload } from "../../lab-config/workloads";
 import { waitForSmtpBanner } from "./smtp-ready";
 
 export interface ProvisionOptions {
@@ -32,6 +34,8 @@ export interface ProvisionOptions {
    * kumods. Default: lab-config/lab.yaml's `kumomta`.
    */
   kumomta?: KumomtaSettings;
+  /** The workload whose policies to push (sender options, sink behaviour); default: the published one. */
+  workload?: ResolvedWorkload;
   /** SSH settings (connect deadline, retries, command timeout). */
   ssh?: Partial<SshSessionOptions>;
   cloudInitTimeoutMs?: number;
@@ -81,7 +85,7 @@ function combine(errors: Error[]): Error {
   return new Error(errors.map((e) => e.message).join("\n"), { cause: errors });
 }
 
-async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, opts: Required<Pick<ProvisionOptions, "kumomta" | "cloudInitTimeoutMs" | "smtpReadyTimeoutMs">> & { progress: ProgressSink }): Promise<HostProvisionResult> {
+async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, opts: Required<Pick<ProvisionOptions, "kumomta" | "cloudInitTimeoutMs" | "smtpReadyTimeoutMs">> & { progress: ProgressSink; workload: ResolvedWorkload | undefined }): Promise<HostProvisionResult> {
   const { progress } = opts;
   const host: LabHost = session.host;
   const changes: Record<string, boolean> = {};
@@ -111,15 +115,23 @@ async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, o
   if (role === "sink") {
     policyPath = SINK_POLICY_PATH;
     policyChanged = await hostStep(progress, name, "push sink.lua", changes, async () => {
-      const r = await ensureRemoteFile(session, { path: SINK_POLICY_PATH, content: renderSinkPolicy(inputs), mode: 0o644 }, "push sink.lua");
+      const r = await ensureRemoteFile(session, { path: SINK_POLICY_PATH, content: renderSinkPolicy(inputs, undefined, opts.workload?.sink), mode: 0o644 }, "push sink.lua");
       return { changed: r.changed, detail: SINK_POLICY_PATH, value: r.changed };
     });
   } else {
     policyPath = SENDER_POLICY_PATH;
+    const dkim = opts.workload?.sender.dkim;
+    if (dkim) {
+      await hostStep(progress, name, "DKIM keys", changes, async () => {
+        const k = await ensureDkimKeys(session, dkim, "DKIM keys");
+        return { changed: k.created.length > 0, detail: `${k.created.length} generated, ${k.kept.length} kept (${dkim.algorithm})`, value: undefined };
+      });
+    }
+    const delivery = opts.workload ? { ...opts.kumomta, egressTls: opts.workload.sender.egressTls } : opts.kumomta;
     policyChanged = await hostStep(progress, name, "push init.lua", changes, async () => {
       // The packaged init.lua is kept aside once, so the host's own policy can be put back by hand.
       const keepOriginal = { as: SENDER_ORIGINAL_POLICY_PATH, marker: SENDER_POLICY_MARKER };
-      const r = await ensureRemoteFile(session, { path: SENDER_POLICY_PATH, content: renderSenderPolicy(inputs, opts.kumomta), mode: 0o644, keepOriginal }, "push init.lua");
+      const r = await ensureRemoteFile(session, { path: SENDER_POLICY_PATH, content: renderSenderPolicy(inputs, delivery, undefined, opts.workload ? { workload: opts.workload.sender } : {}), mode: 0o644, keepOriginal }, "push init.lua");
       if (r.original === "ours") progress({ type: "log", host: name, level: "warn", message: `${SENDER_POLICY_PATH} was already kumolab's and ${SENDER_ORIGINAL_POLICY_PATH} is missing: the packaged original cannot be restored from this host` });
       const original = r.original === "saved" ? `, the original kept as ${SENDER_ORIGINAL_POLICY_PATH}` : "";
       return { changed: r.changed || r.original === "saved", detail: `${SENDER_POLICY_PATH}${original}`, value: r.changed };
@@ -154,6 +166,7 @@ export async function provisionLab(hosts: LabHosts, opts: ProvisionOptions = {})
     kumomta: opts.kumomta ?? loadLabConfig().config.kumomta,
     cloudInitTimeoutMs: opts.cloudInitTimeoutMs ?? 600_000,
     smtpReadyTimeoutMs: opts.smtpReadyTimeoutMs ?? 60_000,
+    workload: opts.workload,
   };
   const own = opts.sessions === undefined;
   const sessions = opts.sessions ?? { sender: new SshSession(hosts.sender, { progress, ...opts.ssh }), sink: new SshSession(hosts.sink, { progress, ...opts.ssh }) };
