@@ -4,7 +4,8 @@ import { LINK_SHARE_LIMIT, SINK_CPU_LIMIT_PCT } from "../trial/validity";
 import { duration, usd } from "./format";
 import { BASELINE_MATCH_RULE } from "./published-baseline";
 import { COST_METHOD } from "./sweep-cost";
-import { TABLE_HEADERS, tableRows } from "./report-table";
+import { COLUMN_DEFINITIONS, SUMMARY_HEADERS, TABLE_HEADERS, TRIAL_HEADERS, summaryCells, tableRows, trialCells } from "./report-table";
+import { PUBLISHED_PAGES } from "./published-baseline";
 
 const esc = (s: string): string => s.replace(/\|/g, "\\|");
 
@@ -24,7 +25,34 @@ export function renderMarkdown(report: Report): string {
       `duration cap ${m.traffic.durationCapSeconds} s; ${m.trialsPerSize} trials per size, ${m.coolDownSeconds} s cool-down.`,
     "",
   );
-  out.push(markdownTable(report), "");
+  if (report.headline.length > 0) {
+    out.push("## In short", "", ...report.headline.map((h) => `- ${h}`), "");
+  }
+  out.push("## Per size", "", `| ${SUMMARY_HEADERS.join(" | ")} |`, `|${SUMMARY_HEADERS.map(() => "---").join("|")}|`);
+  for (const r of report.rows) {
+    const cells = summaryCells(r);
+    cells[cells.length - 1] = [...r.figureFlags.map((f) => `**${f}**`), ...r.excludedOnlyFlags.map((f) => `excluded: ${f}`)].join(", ");
+    out.push(`| ${cells.map(esc).join(" | ")} |`);
+  }
+  out.push("", "Flags in **bold** bear on the figure (a valid trial hit them); \"excluded:\" flags were hit only by a trial left out of the mean.", "");
+  out.push("## All columns", "", markdownTable(report), "");
+  out.push("## Per trial", "", `| ${TRIAL_HEADERS.join(" | ")} |`, `|${TRIAL_HEADERS.map(() => "---").join("|")}|`);
+  for (const t of report.trials) out.push(`| ${trialCells(t).map((c, i) => (t.valid || i === TRIAL_HEADERS.length - 1 ? esc(c) : `_${esc(c)}_`)).join(" | ")} |`);
+  out.push("", "## What the columns mean", "", ...COLUMN_DEFINITIONS.map(([k, v]) => `- **${k}**: ${v}`), "");
+  const f = report.facts;
+  const t = (xs: ReadonlyArray<{ text: string }>): string => xs.map((x) => x.text).join("; ") || "not recorded";
+  out.push(
+    "## Run facts",
+    "",
+    `- KumoMTA: sender ${t(f.kumodVersions.sender)}; sink ${t(f.kumodVersions.sink)}`,
+    `- egress TLS: ${t(f.tls)}`,
+    `- regions: sender ${t(f.regions.sender)}; sink ${t(f.regions.sink)}`,
+    `- sink: ${f.sink.text}`,
+    `- kernels: sender ${t(f.kernels.sender)}; sink ${t(f.kernels.sink)}`,
+    `- dates: run created ${f.dates.created}; trials ${f.dates.firstTrialStart ?? "—"} to ${f.dates.lastTrialEnd ?? "—"}`,
+    ...Object.values(PUBLISHED_PAGES).map((p) => `- published: ${p.title} — ${p.url}`),
+    "",
+  );
   const list = (xs: Report["kumomta"]["settings"]): string => (xs.length === 0 ? "none recorded" : xs.map((x) => (xs.length === 1 ? x.text : `${x.text} (${x.trials} trials)`)).join("; "));
   out.push(`KumoMTA: ${list(report.kumomta.versions)}; ${list(report.kumomta.settings)}.`, "");
   out.push(
@@ -62,7 +90,11 @@ export function renderMarkdown(report: Report): string {
   out.push(`Method: ${COST_METHOD}.`, "");
   out.push(`- Lab window: ${duration(c.lab.seconds)} (from ${c.lab.source === "timeline" ? "the timeline" : c.lab.source === "trials" ? "the trials" : "nowhere: no data"}); sink ${usd(c.sinkHourlyUsd, 3)}/h → ${usd(c.sinkUsd)}`);
   for (const s of c.sizes) out.push(`- ${s.sizeId}: ${duration(s.window.seconds)} (from ${s.window.source === "timeline" ? "the timeline" : s.window.source === "trials" ? "its trials" : "nowhere: no data"}) at ${usd(s.hourlyUsd, 3)}/h → ${usd(s.usd)}`);
-  out.push(`- **Sweep total: ${c.totalUsd === null ? "unknown (a price is missing)" : usd(c.totalUsd)}** (compute only; data transfer is not included)`, "");
+  out.push(`- **Sweep total: ${c.totalUsd === null ? "unknown (a price is missing)" : usd(c.totalUsd)}** compute`);
+  const tr = report.transfer;
+  out.push(`- Data transfer: ${tr.usd === null ? "not priced" : usd(tr.usd)} (${(tr.bytes / 1e9).toFixed(1)} GB at $${tr.usdPerGB}/GB: ${tr.definition})`);
+  out.push(`- **Total: ${c.totalUsd !== null && tr.usd !== null ? usd(c.totalUsd + tr.usd) : "unknown (a price is missing)"}** (compute + data transfer)`, "");
+  for (const n of tr.notes) c.notes.includes(n) || out.push(`- Note: ${n}`);
   if (c.notes.length > 0) {
     for (const n of c.notes) out.push(`- Note: ${n}`);
     out.push("");

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * report.html in the system Chromium (puppeteer-core) at 1280 and 390 px wide: no horizontal
  * overflow, the chart present with readable text (its plot at least half the page at 1280 px), the
