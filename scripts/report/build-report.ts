@@ -257,7 +257,7 @@ export function aggregate(manifest: RunManifest, allRecords: readonly TrialRecor
     const validMmh = valid.map((r) => r.trafficGen?.rate.mmh ?? 0);
     const mmh = meanOrNull(validMmh);
     const { flags, details, figureFlags } = flagsFor(own);
-    if (valid.length === 0) {
+    if (valid.length === 0 && own.length > 0) {
       flags.unshift("no-valid-trials");
       details.unshift(`no-valid-trials: none of ${own.length} trials is valid; no rate is reported`);
     }
