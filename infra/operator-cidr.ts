@@ -1,6 +1,9 @@
 /**
- * `operatorCidr: auto` → the operator's public IPv4 as a /32, looked up at `pulumi up` from the
- * configured what's-my-IP URL. The lookup is injected so that tests never touch the network.
+ * `operatorCidr: auto` → the operator's public IPv4 as a /32, looked up over https from the
+ * configured what's-my-IP URL — once per lab: the sweep stores the answer in the stack's config
+ * (kumolab:operatorCidr) before its first `up`, and the program itself never looks up (each
+ * `preview`/`up`, anyone's, would otherwise rewrite the firewalls to the caller's address).
+ * The lookup is injected so that tests never touch the network.
  */
 import type { LabConfig } from "../lab-config/schema";
 
@@ -13,7 +16,9 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]
 
 /** The real lookup: Node's global fetch with a deadline. */
 export const fetchTextOverHttp: FetchText = async (url, timeoutMs) => {
+  if (!url.startsWith("https://")) throw new Error(`refusing ${url}: the operator address is looked up over https only`);
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "follow" });
+  if (!res.url.startsWith("https://")) throw new Error(`${url} redirected to ${res.url}, which is not https`);
   if (!res.ok) throw new Error(`HTTP ${res.status} ${res.statusText}`);
   return res.text();
 };
@@ -43,4 +48,13 @@ export async function resolveOperatorCidr(config: LabConfig, fetchText: FetchTex
     );
   }
   return operatorCidrFromLookup(body, url);
+}
+
+/** The program's operator CIDR: the configured range; `auto` means it was never stored, which the program refuses. */
+export function operatorCidrForProgram(config: LabConfig, stack: string): string {
+  if (config.operatorCidr !== "auto") return config.operatorCidr;
+  throw new Error(
+    `operatorCidr is 'auto' in stack ${stack} and no address is stored yet: the program does not look it up at every preview/up (a colleague's up would move SSH to their address). ` +
+      `Store it once: 'npx pulumi config set kumolab:operatorCidr "$(curl -fsS https://checkip.amazonaws.com)/32" --stack ${stack}' — or let 'npm run sweep' store it; nothing was created`,
+  );
 }

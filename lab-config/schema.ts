@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { AZURE_VM_SIZES, MIN_SINK_VCPU } from "./azure-sizes";
+import { parseOperatorCidr, wideOperatorCidrProblem } from "./cidr";
 import { packageVersionProblem } from "./kumomta-package";
 import { bodySizeSchema, egressTlsSchema, positiveInt } from "./schema-parts";
 import { DEFAULT_WORKLOADS, workloadsSchema } from "./workloads";
@@ -15,19 +16,7 @@ import { DEFAULT_WORKLOADS, workloadsSchema } from "./workloads";
 // Moved to ./schema-parts.ts so that ./workloads.ts can use them without an import cycle.
 export { bodySizeSchema, egressTlsSchema, parseBodySize, positiveInt, type EgressTls } from "./schema-parts";
 
-/** IPv4 CIDR such as `203.0.113.7/32`. */
-const ipv4Cidr = z
-  .string()
-  .regex(
-    /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/,
-    "must be an IPv4 CIDR such as 203.0.113.7/32",
-  );
-/** IPv6 CIDR such as `2001:db8::7/128` (shape check only; the clouds validate further). */
-const ipv6Cidr = z
-  .string()
-  .regex(/^[0-9a-fA-F:]+:[0-9a-fA-F:]*\/(12[0-8]|1[01]\d|[1-9]?\d)$/, "must be an IPv6 CIDR such as 2001:db8::7/128");
-
-/** CIDRs that open a port to every address on the internet. */
+/** CIDRs that open a port to every address on the internet (operator ranges wider than /16 need an opt-in: ./cidr.ts). */
 export const WORLD_CIDRS: readonly string[] = ["0.0.0.0/0", "::/0"];
 
 /** A plain Unix user/group name: safe to interpolate into a remote command. */
@@ -124,11 +113,18 @@ export const labConfigSchema = z
      * Who may reach the lab (SSH, metrics). `auto` = the operator's public address as a /32,
      * looked up at `pulumi up` from `operatorIpLookupUrl`.
      */
-    operatorCidr: z.union([z.literal("auto"), ipv4Cidr, ipv6Cidr]),
+    // `auto`, or a range parsed and normalised (lab-config/cidr.ts): host bits cleared; IPv6 refused (the lab is IPv4-only).
+    operatorCidr: z.string().transform((text, ctx) => {
+      if (text === "auto") return text;
+      const p = parseOperatorCidr(text);
+      if (p.ok) return p.cidr;
+      ctx.addIssue({ code: "custom", message: p.problem });
+      return z.NEVER;
+    }),
     /** Explicit opt-in to a world-open `operatorCidr` (0.0.0.0/0 or ::/0). Never the default. */
     allowWorldOpenOperatorCidr: z.boolean(),
     /** What's-my-IP URL used when `operatorCidr` is `auto`; must answer with a bare IPv4 address. */
-    operatorIpLookupUrl: z.url({ protocol: /^https?$/ }),
+    operatorIpLookupUrl: z.url({ protocol: /^https$/, error: "must be an https:// URL (a plain-http answer could be forged on the way, and the lab would admit the forger)" }),
     sender: z
       .object({
         /** The size a plain `pulumi up` builds: an id from `sizes`. */
@@ -201,11 +197,13 @@ export const labConfigSchema = z
   })
   .strict()
   .superRefine((cfg, ctx) => {
-    if (WORLD_CIDRS.includes(cfg.operatorCidr) && !cfg.allowWorldOpenOperatorCidr) {
+    const operatorPrefix = cfg.operatorCidr === "auto" ? 32 : Number(cfg.operatorCidr.split("/")[1]);
+    const wide = cfg.operatorCidr === "auto" ? undefined : wideOperatorCidrProblem(cfg.operatorCidr, operatorPrefix);
+    if (wide !== undefined && !cfg.allowWorldOpenOperatorCidr) {
       ctx.addIssue({
         code: "custom",
         path: ["operatorCidr"],
-        message: `${cfg.operatorCidr} opens SSH to the whole internet; use your own address (or 'auto'), or set allowWorldOpenOperatorCidr: true to accept the risk`,
+        message: wide,
       });
     }
     const ids = cfg.sender.sizes.map((s) => s.id);

@@ -14,6 +14,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { DEFAULTS_FILE, loadLabConfig, PROJECT_DIR } from "../../lab-config/load";
 import { LabConfigError } from "../../lab-config/resolve";
 import { senderSizeById, type LabConfig, type SenderSize } from "../../lab-config/schema";
+import { fetchTextOverHttp, resolveOperatorCidr } from "../../infra/operator-cidr";
 import { backendUrl } from "../cloud/backend";
 import type { LabDriver } from "../lab-drivers/lab-driver";
 import { InventoryLabDriver } from "../lab-drivers/inventory-lab-driver";
@@ -42,6 +43,8 @@ export interface SweepCliOptions {
   keep: boolean;
   yes: boolean;
   failFast: boolean;
+  /** false with `--no-policy-pack`: `up` runs without kumolab's guard rails (policy-pack/). */
+  policyPack: boolean;
 }
 
 /** Lets the tests run the real CLI over the namespace lab; product code always passes nothing. */
@@ -77,7 +80,12 @@ async function confirm(question: string): Promise<boolean> {
 async function makeDriver(cfg: LabConfig, opts: SweepCliOptions): Promise<LabDriver> {
   if (opts.inventory) return InventoryLabDriver.fromFile(opts.inventory);
   const url = backendUrl(opts.backend);
-  return new PulumiLabDriver(await openStack(opts.stack, url), url);
+  if (!opts.policyPack) process.stderr.write("--no-policy-pack: every `pulumi up` of this sweep runs WITHOUT kumolab's guard rails (policy-pack/)\n");
+  return new PulumiLabDriver(await openStack(opts.stack, url), url, {
+    ...(opts.policyPack ? {} : { policyPacks: [] }),
+    // `auto`: looked up once and stored in the stack's config before the first up (never at every up).
+    ...(cfg.operatorCidr === "auto" ? { lookupOperatorCidr: () => resolveOperatorCidr(cfg, fetchTextOverHttp) } : {}),
+  });
 }
 
 export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Promise<number> {
@@ -95,6 +103,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     .option("--keep", "keep the lab at the end", false)
     .option("--yes", "don't ask for confirmation", false)
     .option("--fail-fast", "stop at the first failed trial", false)
+    .option("--no-policy-pack", "run `pulumi up` without kumolab's guard rails (policy-pack/); only for debugging the pack itself")
     .exitOverride();
   program.parse(argv, { from: "user" });
   const opts = program.opts<SweepCliOptions>();

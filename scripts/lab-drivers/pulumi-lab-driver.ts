@@ -4,6 +4,7 @@
  * (config per size, up/destroy/cancel/refresh, backend) are testable with a fake.
  */
 import { LocalWorkspace, type Stack } from "@pulumi/pulumi/automation";
+import path from "node:path";
 import { PROJECT_DIR } from "../../lab-config/load";
 import type { SenderSize } from "../../lab-config/schema";
 import { backendUrl, assertSecretsProviderReady } from "../cloud/backend";
@@ -18,6 +19,24 @@ import type { LabDriver, LabReady, TeardownOutcome } from "./lab-driver";
 export type StackApi = Pick<Stack, "name" | "setConfig" | "up" | "outputs" | "cancel" | "refresh" | "destroy" | "exportStack">;
 
 export const SIZE_CONFIG_KEY = "kumolab:sender.size";
+export const OPERATOR_CIDR_CONFIG_KEY = "kumolab:operatorCidr";
+
+/** kumolab's CrossGuard pack (policy-pack/): passed to every `up` unless explicitly turned off. */
+export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policy-pack");
+
+export interface PulumiLabDriverOptions {
+  /**
+   * Policy packs for every `up` (UpOptions.policyPacks). Default: `[POLICY_PACK_DIR]`.
+   * `[]` turns the guard rails off (the sweep's `--no-policy-pack`); the driver says so in its description.
+   */
+  policyPacks?: readonly string[];
+  /**
+   * When the lab config says `operatorCidr: auto`: looks the operator's address up (once per lab)
+   * so that it is stored in the stack's config before the first `up`. Default: none (the config
+   * already names a range).
+   */
+  lookupOperatorCidr?: () => Promise<string>;
+}
 
 /** Opens (creating if needed) the stack in the local program, on the chosen backend. */
 export async function openStack(stackName: string, backend?: string): Promise<StackApi> {
@@ -40,12 +59,30 @@ export class PulumiLabDriver implements LabDriver {
   readonly description: string;
   /** Set once this driver (not an earlier run) may have created resources. */
   private touched = false;
+  private readonly policyPacks: string[];
+  private operatorCidrStored = false;
 
   constructor(
     private readonly stack: StackApi,
     backend: string,
+    private readonly options: PulumiLabDriverOptions = {},
   ) {
-    this.description = `stack ${stack.name} (${backend})`;
+    this.policyPacks = [...(options.policyPacks ?? [POLICY_PACK_DIR])];
+    this.description = `stack ${stack.name} (${backend})${this.policyPacks.length === 0 ? ", guard rails OFF (no policy pack)" : ""}`;
+  }
+
+  /** `auto` → the looked-up /32, stored once in the stack's config (visible in `pulumi config`; changed only on request). */
+  private async storeOperatorCidr(progress: ProgressSink): Promise<void> {
+    const lookup = this.options.lookupOperatorCidr;
+    if (lookup === undefined || this.operatorCidrStored) return;
+    const cidr = await lookup();
+    await this.stack.setConfig(OPERATOR_CIDR_CONFIG_KEY, { value: cidr });
+    this.operatorCidrStored = true;
+    progress({
+      type: "log",
+      level: "info",
+      message: `operator address ${cidr} stored in stack ${this.stack.name}'s config (${OPERATOR_CIDR_CONFIG_KEY}); later runs keep it: change it with 'npx pulumi config set ${OPERATOR_CIDR_CONFIG_KEY} <cidr> --stack ${this.stack.name}'`,
+    });
   }
 
   async existingLab(): Promise<LabHosts | undefined> {
@@ -57,9 +94,11 @@ export class PulumiLabDriver implements LabDriver {
   async ensureLab(size: SenderSize, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<LabReady> {
     const before = plainOutputs(await this.stack.outputs());
     const previousSize = typeof before["senderSizeId"] === "string" ? before["senderSizeId"] : undefined;
+    await this.storeOperatorCidr(opts.progress);
     await this.stack.setConfig(SIZE_CONFIG_KEY, { value: size.id });
     this.touched = true;
     const result = await this.stack.up({
+      ...(this.policyPacks.length > 0 ? { policyPacks: this.policyPacks } : {}),
       signal: opts.signal,
       onEvent: (e) => {
         const p = progressFromEngineEvent(e);

@@ -24,7 +24,7 @@ function issuesOf(overrides: Record<string, string>): string[] {
 describe("bad configs name the key, the value and what is allowed", () => {
   test.each<[string, Record<string, string>, RegExp]>([
     ["world-open operatorCidr without opt-in", { "kumolab:operatorCidr": "0.0.0.0/0" }, /^operatorCidr = "0\.0\.0\.0\/0": .*opens SSH to the whole internet.*allowWorldOpenOperatorCidr: true/],
-    ["IPv6 world-open operatorCidr without opt-in", { "kumolab:operatorCidr": "::/0" }, /^operatorCidr = "::\/0": .*whole internet/],
+    ["IPv6 operatorCidr (the lab is IPv4-only)", { "kumolab:operatorCidr": "::/0" }, /^operatorCidr = "::\/0": .*IPv6, but the lab is IPv4-only/],
     ["operatorCidr that is not a CIDR", { "kumolab:operatorCidr": "my-laptop" }, /^operatorCidr = "my-laptop": /],
     ["operatorCidr with a bad prefix length", { "kumolab:operatorCidr": "198.18.0.7/33" }, /^operatorCidr = "198\.18\.0\.7\/33": /],
     ["unknown sender size id", { "kumolab:sender.size": "c3-r9" }, /^sender\.size = "c3-r9": unknown size id 'c3-r9'; allowed: c2-r4, c4-r16, c8-r32, c16-r64$/],

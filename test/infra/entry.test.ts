@@ -24,3 +24,10 @@ test("a valid stack config builds the lab and returns outputs that satisfy the c
   expect(parsed.sender.size).toBe("m5.2xlarge");
   expect(mocks.one("aws:ec2/securityGroup:SecurityGroup").inputs["ingress"]).toEqual([expect.objectContaining({ cidrBlocks: ["198.18.0.7/32"] })]);
 });
+
+test("operatorCidr 'auto' never stored: the program refuses (it never looks the address up at preview/up) and says how to store it", async () => {
+  const mocks = await installMocks("dev");
+  pulumi.runtime.setAllConfig({});
+  await expect(entry()).rejects.toThrow(/operatorCidr is 'auto' in stack dev and no address is stored yet.*pulumi config set kumolab:operatorCidr .*--stack dev/);
+  expect(mocks.resources).toEqual([]);
+});
