@@ -36,6 +36,8 @@ interface Script {
   trial?: (spec: TrialSpec, ctl: { abort: () => void }) => TrialOutcome;
   ensureError?: (sizeId: string) => Error | undefined;
   teardown?: TeardownOutcome;
+  teardownThrows?: Error;
+  onEnsure?: (sizeId: string, ctl: { abort: () => void }) => void;
   created?: boolean;
 }
 
@@ -50,6 +52,7 @@ function world(script: Script, ctl: { abort: () => void }): World {
     async ensureLab(size, opts): Promise<LabReady> {
       log.push(`ensureLab ${size.id}`);
       ensureSignals.push(opts.signal);
+      script.onEnsure?.(size.id, ctl);
       const err = script.ensureError?.(size.id);
       if (err) throw err;
       const change = built ? "resized" : "created";
@@ -64,6 +67,7 @@ function world(script: Script, ctl: { abort: () => void }): World {
     },
     async teardown() {
       log.push("teardown");
+      if (script.teardownThrows) throw script.teardownThrows;
       return script.teardown ?? { ok: true, detail: "destroyed" };
     },
   };
@@ -250,6 +254,88 @@ describe("runSweep", () => {
   });
 });
 
+describe("runSweep: what the operator is told", () => {
+  const logs = (progress: ProgressEvent[]) => progress.flatMap((e) => (e.type === "log" ? [`${e.level}: ${e.message}`] : []));
+
+  test("a teardown that throws still says what remains and how to remove it", async () => {
+    const { log, result } = await sweep({ teardownThrows: new Error("pulumi: connection reset") });
+    expect(result.teardown).toEqual({
+      ok: false,
+      remaining: ["the teardown itself failed: pulumi: connection reset"],
+      howToRemove: "check fake lab by hand and destroy what is left ('npm run down' for a stack)",
+    });
+    expect(log.at(-1)).toBe("teardown");
+  });
+
+  test("an error raised by an interrupted trial is an interrupt, not an error", async () => {
+    const { result, progress } = await sweep({
+      trial: (_s, ctl) => {
+        ctl.abort();
+        throw new Error("connection reset by the interrupt");
+      },
+    });
+    expect(result.interrupted).toBe(true);
+    expect(result.error).toBeUndefined();
+    expect(logs(progress).filter((l) => l.startsWith("warn"))).toEqual([]);
+  });
+
+  test("an error that is not an interrupt is warned about and returned", async () => {
+    const { result, progress } = await sweep({ ensureError: () => new Error("quota") });
+    expect(result.interrupted).toBe(false);
+    expect(logs(progress)).toContain("warn: sweep stopped: quota");
+  });
+
+  test("interrupted while the lab is built: nothing is prepared, the lab is recovered and torn down", async () => {
+    const { log, result } = await sweep({ onEnsure: (_id, ctl) => ctl.abort() });
+    expect(log.slice(0, 3)).toEqual(["timeline lab-up-start c2-r4", "ensureLab c2-r4", "timeline lab-up-done c2-r4 (created)"]);
+    expect(log.filter((l) => l.startsWith("prepare") || l.startsWith("trial"))).toEqual([]);
+    expect(log.slice(-5)).toEqual(["timeline interrupted (SIGINT received)", "recover", "timeline lab-destroy-start", "teardown", "timeline lab-destroyed (destroyed)"]);
+    expect(result).toMatchObject({ ran: 0, interrupted: true });
+  });
+
+  test("an interrupt whose reason is not an Error is recorded as 'interrupted'", async () => {
+    const ac = new AbortController();
+    const w = world({}, { abort: () => undefined });
+    ac.abort("stop");
+    const result = await runSweep(w.deps, { sizes: [C2], trials: 1, coolDownSeconds: 0, keep: true, failFast: false, signal: ac.signal, pulumiSignal: new AbortController().signal, progress: () => undefined });
+    expect(result.interrupted).toBe(true);
+    expect(w.log).toEqual(["timeline interrupted (interrupted)"]);
+  });
+
+  test("--keep after an error: the lab is neither recovered nor torn down", async () => {
+    const { log, result } = await sweep({ ensureError: () => new Error("quota") }, { keep: true });
+    expect(log).not.toContain("recover");
+    expect(log).not.toContain("teardown");
+    expect(result.teardown).toEqual({ ok: true, detail: "lab kept (--keep)" });
+  });
+
+  test("resume, cool-down and summary messages", async () => {
+    const { progress } = await sweep({ recorded: [trialKey("c2-r4", 1)], trial: (s) => (s.sizeId === "c4-r16" && s.trial === 2 ? { status: "failed", detail: "x" } : { status: "ok", detail: "" }) });
+    const messages = logs(progress);
+    expect(messages[0]).toBe("info: resuming: 1 of 4 trials already recorded, 3 to run");
+    expect(messages).toContain("info: cool-down 0.01 s before trial 2 of 2 (size c4-r16)");
+    expect(messages.filter((m) => m.includes("cool-down"))).toHaveLength(1); // c2-r4 runs one trial: no cool-down before it
+    expect(messages.at(-1)).toMatch(/^info: sweep finished in \d+ s: 2 ok, 1 failed, 1 already recorded$/);
+    const interrupted = await sweep({ onEnsure: (_id, ctl) => ctl.abort() });
+    expect(logs(interrupted.progress).at(-1)).toMatch(/^info: sweep finished in \d+ s: 0 ok, 0 failed, 0 already recorded, interrupted$/);
+  });
+
+  test("nothing recorded: no resume message; no cool-down configured: none announced", async () => {
+    const { progress, log } = await sweep({}, { coolDownSeconds: 0 });
+    expect(logs(progress).filter((m) => m.includes("resuming") || m.includes("cool-down"))).toEqual([]);
+    expect(log).not.toContain("cool-down");
+  });
+
+  test("the ETA is unknown before the first trial ends, then known", async () => {
+    const { progress } = await sweep({});
+    const etas = progress.flatMap((e) => (e.type === "sweep" ? [e.etaSeconds] : []));
+    expect(etas[0]).toBeUndefined();
+    // 3 trials left after the first, 2 cool-downs of 0.01 s between them at least
+    expect(etas[1]).toBeGreaterThanOrEqual(0.02);
+    expect(etas.slice(1).every((e) => typeof e === "number" && e >= 0)).toBe(true);
+  });
+});
+
 describe("remainingTrials", () => {
   test("in order, each pair once, recorded pairs left out", () => {
     const todo = remainingTrials([C2, C4], 3, new Set([trialKey("c2-r4", 2), trialKey("c4-r16", 1), trialKey("c9-r9", 1)]));
@@ -259,8 +345,8 @@ describe("remainingTrials", () => {
 
   test("a size listed twice is not run twice", () => {
     const todo = remainingTrials([C2, C2], 2, new Set());
-    const keys = todo.map((t) => trialKey(t.sizeId, t.trial));
-    expect(new Set(keys).size).toBe(keys.length);
+    expect(todo.map((t) => trialKey(t.sizeId, t.trial))).toEqual(["c2-r4#1", "c2-r4#2"]);
+    expect(todo[0]).toEqual({ sizeId: "c2-r4", size: C2, trial: 1, trials: 2 });
   });
 
   test("everything recorded: nothing to do", () => {
