@@ -31,6 +31,9 @@ kumo.on('init', function()
     listen = '{{SUBMISSION_LISTEN}}',
     hostname = 'kumolab-sender',
     relay_hosts = { '127.0.0.1', '::1' },
+    -- kumod's default (10,000) answers 421 and hangs up on the next message, which stops a
+    -- traffic-gen client for good: a run with more messages per connection would lose clients.
+    max_messages_per_connection = 1000000000,
   }
 
   kumo.start_http_listener {

@@ -58,7 +58,13 @@ function checkPort(port: number, what: string): string {
   return String(port);
 }
 
+/**
+ * An IPv4 address. The lab is IPv4 only: the sink listens on 0.0.0.0, and kumod's SMTP client takes
+ * the TLS server name from `[IPv6:…]` by cutting at the last ':' before removing the brackets
+ * (crates/rfc5321/src/client.rs `extract_hostname`), so STARTTLS to an IPv6 literal fails every delivery.
+ */
 function checkIp(ip: string, what: string): string {
+  if (isIPv6(ip)) throw new Error(`${what} is the IPv6 address ${JSON.stringify(ip)}: the lab is IPv4 only (kumod cannot STARTTLS to an [IPv6:…] literal, and the sink listens on 0.0.0.0); give the host's IPv4 address`);
   if (!isIpLiteral(ip)) throw new Error(`${what} must be an IP address (routing uses an [IP] literal), got ${JSON.stringify(ip)}`);
   return ip;
 }

@@ -4,9 +4,10 @@
  * (scripts/kumomta/metrics.ts); nothing here sums over labels, because kumod exports each counter
  * as a total series and per-instance series at once.
  *
- * Format: kumod's two writers differ only in spacing — the prometheus crate joins labels with `,`,
- * kumo's own registries with `, ` (crates/kumo-prometheus/src/registry.rs) — and both escape `\`,
- * `"` and newlines in label values. A sample may carry a timestamp.
+ * Format: kumod has two writers. The prometheus crate joins labels with `,` and escapes `\`, `"`
+ * and newlines in label values; kumo's own registries join them with `, ` and write values
+ * unescaped (crates/kumo-prometheus/src/labels.rs) — harmless for the lab's values, which never
+ * hold a quote or backslash. A sample may carry a timestamp.
  */
 import { z } from "zod";
 import { seriesKey, type SeriesSelector } from "../kumomta/metrics";

@@ -15,7 +15,7 @@ import { durationCap } from "./duration-cap";
 import { readHostFacts, type HostFacts } from "./host-facts";
 import { parsePrometheusText, seriesDelta, seriesValue, type MetricsSnapshot } from "./prometheus";
 import { KUMOD_SERIES } from "../kumomta/metrics";
-import { kumodCounterDeltas, queueDepth } from "./kumod-counters";
+import { deliveryActivity, drainedSince, kumodCounterDeltas, openMessages, queueDepth } from "./kumod-counters";
 import type { KumomtaSettings } from "../../lab-config/schema";
 import type { RemoteHost } from "./remote-host";
 import { parseSamples, resourceSeries, samplerScript, summarizeResources, type ResourceSummary } from "./resource-sampler";
@@ -137,6 +137,8 @@ function background(host: RemoteHost, command: string, timeoutMs: number): Backg
 }
 
 const HOUR = 3600;
+/** No delivery ending for this long (and empty queues) = nothing from an earlier run is in flight. */
+const QUIET_MS = 1000;
 
 export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   const { traffic, progress, signal } = input;
@@ -169,16 +171,26 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
 
     // 2. Metrics before — once the sender holds nothing from earlier (a message left from an
     //    interrupted trial would be delivered during this one and inflate the sink's count).
+    //    Queues empty is not enough: a message a dispatcher is delivering is in no queue gauge. So also
+    //    every message accounted for, or no delivery ending for a second.
     let senderBefore = await inStep("metrics before", () => readMetrics(input.sender, input.endpoints.senderMetricsUrl));
     const settleStart = Date.now();
-    for (let i = 0; i < 10_000 && queueDepth(senderBefore) > 0 && Date.now() - settleStart < drainLimitSeconds * 1000 && !signal.aborted; i++) {
+    let quietSince = Date.now();
+    let activity = deliveryActivity(senderBefore);
+    const settled = (): boolean => queueDepth(senderBefore) === 0 && (openMessages(senderBefore) <= 0 || Date.now() - quietSince >= QUIET_MS);
+    for (let i = 0; i < 10_000 && !settled() && Date.now() - settleStart < drainLimitSeconds * 1000 && !signal.aborted; i++) {
       await new Promise((r) => setTimeout(r, 250));
       senderBefore = await inStep("metrics before", () => readMetrics(input.sender, input.endpoints.senderMetricsUrl));
+      const now = deliveryActivity(senderBefore);
+      if (now !== activity) {
+        activity = now;
+        quietSince = Date.now();
+      }
     }
-    if (queueDepth(senderBefore) > 0) {
+    if (!settled()) {
       throw new TrialStepError(
         "metrics before",
-        `the sender's queue still holds ${queueDepth(senderBefore)} messages from earlier after ${drainLimitSeconds} s; is the sink up? Check it, re-run 'npm run lab -- provision', then try again`,
+        `the sender's kumod still holds messages from earlier after ${drainLimitSeconds} s (${queueDepth(senderBefore)} queued, deliveries still ending); is the sink up? Check it, re-run 'npm run lab -- provision', then try again`,
       );
     }
     const sinkBefore = await inStep("metrics before", () => readMetrics(input.sink, input.endpoints.sinkMetricsUrl));
@@ -238,8 +250,8 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     // 5. Wait (bounded) until the sender has delivered what it accepted.
     const drainStart = Date.now();
     let senderNow = await inStep("queue drain", () => readMetrics(input.sender, input.endpoints.senderMetricsUrl));
-    const drained = (m: MetricsSnapshot): boolean =>
-      queueDepth(m) === 0 && seriesDelta(senderBefore, m, KUMOD_SERIES.delivered) >= seriesDelta(senderBefore, m, KUMOD_SERIES.received);
+    // A message that failed permanently has ended too: waiting for it to be delivered would wait out the limit.
+    const drained = (m: MetricsSnapshot): boolean => drainedSince(senderBefore, m);
     for (let i = 0; i < 10_000 && !drained(senderNow) && Date.now() - drainStart < drainLimitSeconds * 1000 && !signal.aborted; i++) {
       await new Promise((r) => setTimeout(r, 100));
       senderNow = await inStep("queue drain", () => readMetrics(input.sender, input.endpoints.senderMetricsUrl));

@@ -98,11 +98,11 @@ describe("policy templates", () => {
     expect(() => renderSenderPolicy({ ...inputs, sinkPort: 25 }, delivery)).toThrow(/25/);
   });
 
-  it("formats IPv6 as KumoMTA literals", () => {
-    const lua = renderSenderPolicy({ sinkPort: 2525, sinkAddress: "2001:db8::7", senderAddress: "2001:db8::6" }, delivery);
-    expect(senderPolicyResults(lua)).toMatchObject({ queue: "[IPv6:2001:db8::7]", mx: "[IPv6:2001:db8::7]", smtp_port: "2525" });
-    expect(luacCheck("init6.lua", lua).status).toBe(0);
-    expect(renderSinkPolicy({ sinkPort: 2525, sinkAddress: "2001:db8::7", senderAddress: "2001:db8::6" })).toContain("'2001:db8::6/128'");
+  it("refuses IPv6 addresses: kumod cannot STARTTLS to an [IPv6:…] literal (rfc5321 extract_hostname) and the sink listens on 0.0.0.0", () => {
+    expect(() => renderSenderPolicy({ sinkPort: 2525, sinkAddress: "2001:db8::7", senderAddress: "198.18.7.10" }, delivery)).toThrow(/IPv4 only/);
+    expect(() => renderSinkPolicy({ sinkPort: 2525, sinkAddress: "198.18.7.11", senderAddress: "2001:db8::6" })).toThrow(/IPv4 only/);
+    const base = { sinkAddressFromSender: "2001:db8::7", sinkPort: 2525, sender: { address: "198.18.7.10" } } as unknown as LabHosts;
+    expect(() => policyInputs(base)).toThrow(/sinkAddressFromSender.*IPv4 only.*give the host's IPv4 address/);
   });
 
   it("refuses values that are not IPs or ports, and Lua injection", () => {
