@@ -19,6 +19,13 @@ export interface ValidityInput {
   /** The sender kumod's counters over the trial, when its metrics were read before and after. */
   senderCounters?: KumodCounterDeltas | null;
   drain?: { queueDrained: boolean; waitSeconds: number; senderDelivered: number };
+  /**
+   * The sink's behaviour in the trial's workload. A smart sink refuses shares on purpose: its
+   * deferrals (retried) and bounces (final) are expected, counted in the record, and not reasons;
+   * "drained" then means every message reached a final state (delivered or bounced) and the
+   * sender's queue is empty. Default: discard (every failure is a reason).
+   */
+  sinkBehaviour?: "discard" | "smart";
 }
 
 /** The sink may be the limit, not the sender, above this CPU (mean of the trial's samples). */
@@ -41,7 +48,11 @@ export function validityOf(r: ValidityInput): { valid: boolean; reasons: Invalid
     if (tg.failed > 0 || tg.stderr.clientErrorCount > 0) add("send-failures", `traffic-gen: ${tg.failed} failed, ${tg.stderr.clientErrorCount} client errors`);
   }
   const c = r.senderCounters;
-  if (c && c.transientFailures + c.permanentFailures > 0) {
+  const smart = r.sinkBehaviour === "smart";
+  if (smart && c && tg && r.drain?.queueDrained && c.delivered + c.permanentFailures !== tg.sent) {
+    add("sink-count-mismatch", `traffic-gen sent ${tg.sent} but the sender delivered ${c.delivered} and bounced ${c.permanentFailures}`);
+  }
+  if (!smart && c && c.transientFailures + c.permanentFailures > 0) {
     add(
       "delivery-failures",
       `the sender's kumod failed deliveries to the sink ${c.transientFailures} times transiently and ${c.permanentFailures} permanently (a TLS setting the sink refuses, the sink down or refusing): see its log`,
@@ -52,7 +63,8 @@ export function validityOf(r: ValidityInput): { valid: boolean; reasons: Invalid
   }
   const e2e = r.endToEnd;
   if (e2e) {
-    if (tg && e2e.queueDrained && e2e.sinkReceived !== tg.sent) add("sink-count-mismatch", `traffic-gen sent ${tg.sent} but the sink counted ${e2e.sinkReceived}`);
+    // A smart sink counts every DATA, refused ones too: its count is not the messages sent.
+    if (!smart && tg && e2e.queueDrained && e2e.sinkReceived !== tg.sent) add("sink-count-mismatch", `traffic-gen sent ${tg.sent} but the sink counted ${e2e.sinkReceived}`);
   }
   const res = r.resources;
   if (res) {
