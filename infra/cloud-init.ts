@@ -49,6 +49,14 @@ export const LIMITS_FILE = "/etc/security/limits.d/90-kumolab.conf";
 export const KUMOMTA_SERVICE_OVERRIDE = "/etc/systemd/system/kumomta.service.d/90-kumolab-limits.conf";
 export const NFTABLES_FILE = "/etc/nftables.conf";
 export const KUMOMTA_KEYRING = "/usr/share/keyrings/kumomta.gpg";
+/** The first-boot script cloud-init runs (runcmd): every step below, stopping at the first failure. */
+export const BOOT_SCRIPT = "/usr/local/sbin/kumolab-boot";
+/** What the boot script leaves for provisioning: `state=running|ok|failed`, `step=…`, `exit=…`, `at=…` (scripts/provision/host-facts.ts). */
+export const BOOT_STATUS_FILE = "/var/lib/kumolab/boot-status";
+export const BOOT_LOG_FILE = "/var/log/kumolab-boot.log";
+/** apt waits for the dpkg lock instead of failing while unattended-upgrades runs at first boot (apt.conf(5): DPkg::Lock::Timeout, apt ≥ 1.9.11). */
+export const APT_LOCK_CONF = "/etc/apt/apt.conf.d/90-kumolab-lock-timeout";
+export const APT_LOCK_TIMEOUT_SECONDS = 600;
 export const KUMOMTA_APT_LIST = "/etc/apt/sources.list.d/kumomta.list";
 
 /** KumoMTA's apt repository for an Ubuntu release (shared/reference/kumomta-facts.md, "Install"). */
@@ -125,6 +133,77 @@ export function kumomtaServiceOverride(): string {
   return ["[Service]", `LimitNOFILE=${NOFILE_LIMIT}`, ""].join("\n");
 }
 
+export interface BootStep {
+  /** Shown in the status file and in provisioning's error when this step fails. */
+  name: string;
+  argv: string[];
+}
+
+/** Bounded waits: tries × delay seconds (the network: 5 min; the apt lock: 10 min). */
+export const NETWORK_WAIT = { tries: 60, delaySeconds: 5 } as const;
+export const APT_LOCK_WAIT = { tries: 120, delaySeconds: 5 } as const;
+
+/**
+ * The first-boot steps, in order. The public address may take a moment (and unattended-upgrades
+ * holds the apt lock at first boot), so the script waits for both before the first download;
+ * nftables is installed, not assumed, and loaded before KumoMTA is installed.
+ */
+export function bootSteps(input: Pick<CloudInitInput, "os" | "kumomta">): BootStep[] {
+  const repo = kumomtaRepo(input.os);
+  const install = kumomtaInstallCommands(input.os, input.kumomta);
+  const [update, basics, ...rest] = install;
+  if (!update || !basics) throw new Error("kumomtaInstallCommands changed shape: expected apt-get update and the basic packages first");
+  return [
+    {
+      name: "wait for the network (KumoMTA's repository reachable over https)",
+      argv: ["retry", String(NETWORK_WAIT.tries), String(NETWORK_WAIT.delaySeconds), "curl", "-fsS", "--connect-timeout", "5", "--max-time", "10", "-o", "/dev/null", repo.keyUrl],
+    },
+    {
+      name: "wait for the apt lock (unattended-upgrades at first boot)",
+      argv: ["retry", String(APT_LOCK_WAIT.tries), String(APT_LOCK_WAIT.delaySeconds), "apt_unlocked"],
+    },
+    { name: "apt-get update", argv: update },
+    { name: "install nftables, curl, gnupg", argv: [...basics.slice(0, 4), "nftables", ...basics.slice(4)] },
+    { name: "close outbound SMTP ports (nftables)", argv: ["nft", "-f", NFTABLES_FILE] },
+    { name: "keep the SMTP block across reboots", argv: ["systemctl", "enable", "nftables.service"] },
+    { name: "apply KumoMTA's sysctl tuning", argv: ["sysctl", "--system"] },
+    { name: "load the kumomta.service limits", argv: ["systemctl", "daemon-reload"] },
+    ...rest.map((argv) => ({ name: `install KumoMTA: ${argv.slice(0, 2).join(" ")}${argv[0] === "curl" ? ` ${argv.at(-1) ?? ""}` : ""}`, argv })),
+    { name: "reload systemd units", argv: ["systemctl", "daemon-reload"] },
+    { name: "check kumod runs", argv: ["/opt/kumomta/sbin/kumod", "--version"] },
+  ];
+}
+
+/** Single-quotes a word for bash (no expansion inside; a quote is closed, escaped and reopened). */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The boot script: `set -euo pipefail`, a status file at every step, the failed step and exit code on the way out. */
+export function bootScript(steps: BootStep[], files: { status: string; log: string } = { status: BOOT_STATUS_FILE, log: BOOT_LOG_FILE }): string {
+  return [
+    "#!/bin/bash",
+    "# kumolab first boot, run once by cloud-init (runcmd). Stops at the first failed step;",
+    `# ${files.status} says which step and with what exit code, ${files.log} has the output.`,
+    "set -euo pipefail",
+    "export DEBIAN_FRONTEND=noninteractive",
+    `STATUS=${shellQuote(files.status)}`,
+    'mkdir -p "$(dirname "$STATUS")"',
+    `exec > >(tee -a ${shellQuote(files.log)}) 2>&1`,
+    "current='start'",
+    `status() { printf 'state=%s\\nstep=%s\\nexit=%s\\nat=%s\\n' "$1" "$current" "$2" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$STATUS.tmp"; mv "$STATUS.tmp" "$STATUS"; }`,
+    `trap 'rc=$?; if [ "$rc" -ne 0 ]; then status failed "$rc"; fi' EXIT`,
+    'run() { current="$1"; shift; status running 0; echo "== kumolab boot: $current"; "$@"; }',
+    "# retry TRIES DELAY CMD...: bounded; the last failure's exit code is the step's.",
+    'retry() { local tries="$1" delay="$2" i=1; shift 2; until "$@"; do if [ "$i" -ge "$tries" ]; then echo "gave up after $tries tries: $*"; return 1; fi; i=$((i + 1)); sleep "$delay"; done; }',
+    "apt_unlocked() { ! fuser /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock >/dev/null 2>&1; }",
+    ...steps.map((st) => `run ${shellQuote(st.name)} ${st.argv.map(shellQuote).join(" ")}`),
+    "current='done'",
+    "status ok 0",
+    "",
+  ].join("\n");
+}
+
 export interface WriteFile {
   path: string;
   content: string;
@@ -139,6 +218,8 @@ export function cloudInitDocument(input: CloudInitInput): Record<string, unknown
     { path: LIMITS_FILE, content: limitsFile(), permissions: "0644", owner: "root:root" },
     { path: KUMOMTA_SERVICE_OVERRIDE, content: kumomtaServiceOverride(), permissions: "0644", owner: "root:root" },
     { path: NFTABLES_FILE, content: nftablesRules(), permissions: "0755", owner: "root:root" },
+    { path: APT_LOCK_CONF, content: `DPkg::Lock::Timeout "${APT_LOCK_TIMEOUT_SECONDS}";\n`, permissions: "0644", owner: "root:root" },
+    { path: BOOT_SCRIPT, content: bootScript(bootSteps(input)), permissions: "0755", owner: "root:root" },
   ];
   return {
     hostname: `kumolab-${input.role}`,
@@ -164,16 +245,9 @@ export function cloudInitDocument(input: CloudInitInput): Record<string, unknown
     ],
     // Firewall and tuning are files first, so they are in place before KumoMTA starts.
     write_files: writeFiles,
-    runcmd: [
-      // Port 25/465/587 closed before any package is installed.
-      ["nft", "-f", NFTABLES_FILE],
-      ["systemctl", "enable", "nftables.service"],
-      ["sysctl", "--system"],
-      ["systemctl", "daemon-reload"],
-      ...kumomtaInstallCommands(input.os, input.kumomta),
-      ["systemctl", "daemon-reload"],
-      ["/opt/kumomta/sbin/kumod", "--version"],
-    ],
+    // One script, so that the first failed step stops the boot and leaves its name (cloud-init's own
+    // runcmd goes on after a failed command).
+    runcmd: [[BOOT_SCRIPT]],
   };
 }
 

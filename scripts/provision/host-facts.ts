@@ -4,6 +4,7 @@
  * nftables there. One remote call, which waits for cloud-init first.
  */
 import { z } from "zod";
+import { BOOT_LOG_FILE, BOOT_SCRIPT, BOOT_STATUS_FILE } from "../../infra/cloud-init";
 import type { SshSession } from "../ssh/session";
 import { KUMOD_PATH, KUMOD_USER } from "./lab-endpoints";
 
@@ -20,6 +21,16 @@ export const provisionFactsSchema = z.object({
   kumodInstalled: z.boolean(),
   kumodUser: z.boolean(),
   nft: z.boolean(),
+  /** What kumolab's first-boot script left (infra/cloud-init.ts): absent on hosts it did not build. */
+  boot: z
+    .object({
+      state: z.enum(["running", "ok", "failed"]),
+      step: z.string(),
+      exit: z.number().int(),
+      /** The last lines of its log. */
+      logTail: z.string(),
+    })
+    .optional(),
 });
 export type ProvisionFacts = z.infer<typeof provisionFactsSchema>;
 
@@ -37,10 +48,22 @@ const FACTS_LINES = [
   `if command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || [ -x /sbin/nft ]; then echo nft=yes; else echo nft=no; fi`,
 ].join("\n");
 
-export function factsScript(cloudInitTimeoutSeconds: number): string {
+/** Lines of the boot log shown when the boot failed. */
+export const BOOT_LOG_TAIL_LINES = 15;
+
+function bootLines(files: { status: string; log: string }): string {
+  return [
+    `if [ -r '${files.status}' ]; then sed -n 's/^state=/bootState=/p; s/^step=/bootStep=/p; s/^exit=/bootExit=/p' '${files.status}'; fi`,
+    // base64 on one line: the log may hold anything, even lines that look like facts.
+    `if [ -r '${files.log}' ]; then echo "bootLog=$(tail -n ${BOOT_LOG_TAIL_LINES} '${files.log}' | base64 | tr -d '\n')"; fi`,
+  ].join("\n");
+}
+
+export function factsScript(cloudInitTimeoutSeconds: number, bootFiles: { status: string; log: string } = { status: BOOT_STATUS_FILE, log: BOOT_LOG_FILE }): string {
   return [
     `if command -v cloud-init >/dev/null 2>&1; then timeout ${Math.max(1, Math.ceil(cloudInitTimeoutSeconds))} cloud-init status --wait >/dev/null 2>&1; echo "cloudInit=$?"; else echo cloudInit=absent; fi`,
     FACTS_LINES,
+    bootLines(bootFiles),
   ].join("\n");
 }
 
@@ -60,8 +83,39 @@ export function parseFacts(stdout: string): ProvisionFacts | "cloud-init-timeout
     kumodInstalled: kv.get("kumod") === "yes",
     kumodUser: kv.get("kumodUser") === "yes",
     nft: kv.get("nft") === "yes",
+    ...(kv.has("bootState")
+      ? {
+          boot: {
+            state: kv.get("bootState"),
+            step: kv.get("bootStep") ?? "?",
+            exit: Number(kv.get("bootExit") ?? "0"),
+            logTail: Buffer.from(kv.get("bootLog") ?? "", "base64").toString("utf8"),
+          },
+        }
+      : {}),
   });
 }
+
+const BOOT_SCRIPT_HINT = `sudo ${BOOT_SCRIPT}`;
+
+/** The boot script's failure as provisioning reports it, or undefined when it did not fail. */
+export function bootFailure(facts: Pick<ProvisionFacts, "boot" | "cloudInit">): { what: string; hint: string } | undefined {
+  const b = facts.boot;
+  if (b === undefined || b.state === "ok") return undefined;
+  const tail = b.logTail.trimEnd();
+  const shown = tail ? `; last lines of ${BOOT_LOG_FILE}:\n${tail}` : "";
+  if (b.state === "failed") {
+    return {
+      what: `the first-boot script (cloud-init) failed at step '${b.step}' (exit ${b.exit})${shown}`,
+      hint: `fix the cause, then rebuild the VM (a changed cloud-init replaces it on the next 'pulumi up'), or run '${BOOT_SCRIPT_HINT}' on the host`,
+    };
+  }
+  // Still 'running' though cloud-init has finished: the script was killed (reboot, OOM) mid-step.
+  return facts.cloudInit === "absent"
+    ? undefined
+    : { what: `the first-boot script stopped during step '${b.step}' without finishing${shown}`, hint: `run '${BOOT_SCRIPT_HINT}' on the host, or rebuild the VM` };
+}
+
 
 export async function gatherFacts(session: SshSession, cloudInitTimeoutMs: number): Promise<ProvisionFacts> {
   const step = "gather facts";
@@ -79,6 +133,8 @@ export async function gatherFacts(session: SshSession, cloudInitTimeoutMs: numbe
   if (facts.sudo === "no") {
     throw session.error("auth", step, `user ${session.host.user} is not root and cannot use sudo without a password`, `log in as root, or give ${session.host.user} passwordless sudo (a line '${session.host.user} ALL=(ALL) NOPASSWD:ALL' in /etc/sudoers.d/)`);
   }
+  const boot = bootFailure(facts);
+  if (boot !== undefined) throw session.error("not-installed", step, boot.what, boot.hint);
   if (!facts.kumodInstalled) {
     throw session.error("not-installed", step, `KumoMTA is not installed (${KUMOD_PATH} is missing)`, "install the kumomta package from KumoMTA's repository (see shared docs: openrepo.kumomta.com), then re-run");
   }
