@@ -27,10 +27,12 @@ import { durationCap } from "../trial/duration-cap";
 import { trafficGenArgs } from "../trial/traffic-gen-args";
 import { installInterrupts } from "../sweep/interrupts";
 import { formatPlan, makePlan } from "../sweep/plan";
-import { prepareLab, runPreparedTrial, type ProvisionedLab } from "../sweep/prepare-lab";
+import { prepareLab, runPreparedTrial, useWorkload, type ProvisionedLab } from "../sweep/prepare-lab";
+import { PUBLISHED_WORKLOAD, selectWorkloads } from "../../lab-config/workloads";
 import { runSweep, trialKey, type SweepDeps } from "../sweep/run-sweep";
 
 export interface SweepCliOptions {
+  workloads?: string[];
   stack: string;
   backend?: string;
   inventory?: string;
@@ -97,6 +99,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     .option("--lab-config <file>", "the lab config defaults file", DEFAULTS_FILE)
     .option("--sizes <ids>", "comma-separated sender size ids (default: all in the config)", (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean))
     .option("--trials <n>", "trials per size (default: trials.count)", positive)
+    .option("--workloads <names>", "comma-separated workloads to run at each size (default: all in workloads.list)", (v: string) => v.split(",").map((s) => s.trim()).filter(Boolean))
     .option("--cool-down <seconds>", "pause between trials (default: trials.coolDownSeconds)", nonNegative)
     .option("--results <dir>", "results folder (default: results/<run id>)")
     .option("--resume <dir>", "finish the sweep recorded in this results folder")
@@ -123,17 +126,25 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
   let sizes: SenderSize[];
   let trials: number;
   let coolDown: number;
+  let workloads: string[];
   if (opts.resume) {
     resultsDir = path.resolve(opts.resume);
     manifest = readManifest(resultsDir);
-    if (opts.sizes || opts.trials) {
-      process.stderr.write(`--resume finishes the sweep as planned in ${path.join(resultsDir, "run.json")}; drop --sizes/--trials\n`);
+    if (opts.sizes || opts.trials || opts.workloads) {
+      process.stderr.write(`--resume finishes the sweep as planned in ${path.join(resultsDir, "run.json")}; drop --sizes/--trials/--workloads\n`);
       return 2;
     }
     sizes = manifest.sizes.map((m) => cfg.sender.sizes.find((s) => s.id === m.id) ?? { id: m.id, instanceType: m.label.includes(".") ? m.label : "inventory.host", vcpu: m.vcpu, ramGiB: m.ramGiB, arch: m.arch ?? "x86_64", hourlyUsd: m.hourlyUsd });
     trials = manifest.trialsPerSize;
     coolDown = manifest.coolDownSeconds;
+    workloads = manifest.workloads?.names ?? [PUBLISHED_WORKLOAD];
   } else {
+    try {
+      workloads = selectWorkloads(cfg, opts.workloads);
+    } catch (e) {
+      process.stderr.write(`--workloads: ${(e as Error).message}\n`);
+      return 2;
+    }
     const ids = opts.sizes ?? cfg.sender.sizes.map((s) => s.id);
     const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
     if (repeated.length > 0) {
@@ -184,6 +195,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       sizes: sizes.map((s) => ({ id: s.id, label: s.instanceType, vcpu: s.vcpu, ramGiB: s.ramGiB, arch: s.arch, ...(s.hourlyUsd !== undefined ? { hourlyUsd: s.hourlyUsd } : {}) })),
       sink: { label: cfg.sink.vmSize, ...(cfg.sink.hourlyUsd !== undefined ? { hourlyUsd: cfg.sink.hourlyUsd } : {}) },
       trialsPerSize: trials,
+      workloads: { names: workloads, baseline: cfg.workloads.baseline },
       coolDownSeconds: coolDown,
       traffic: {
         concurrency: cfg.traffic.concurrency,
@@ -215,14 +227,15 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       const r = outcome.record;
       return { status: r.status, detail: r.failure ? `${r.failure.step}: ${r.failure.message}` : r.valid ? "valid" : `invalid: ${r.invalidReasons.map((x: { code: string }) => x.code).join(", ")}` };
     },
+    useWorkload: (lab, name, o) => useWorkload(lab, name, cfg, o),
     recordedTrials: async () => {
       const { records } = readRecords(resultsDir);
-      return new Set(records.map((r) => trialKey(r.sizeId, r.trial)));
+      return new Set(records.map((r) => trialKey(r.sizeId, r.trial, r.workload?.name)));
     },
     timeline: async (kind, sizeId, detail) => appendTimelineEvent(resultsDir, { at: new Date().toISOString(), kind, ...(sizeId ? { sizeId } : {}), ...(detail ? { detail } : {}) }),
   };
 
-  const result = await runSweep(deps, { sizes, trials, coolDownSeconds: coolDown, keep: opts.keep, failFast: opts.failFast, progress, signal: interrupts.signal, pulumiSignal: interrupts.pulumiSignal });
+  const result = await runSweep(deps, { sizes, trials, workloads, coolDownSeconds: coolDown, keep: opts.keep, failFast: opts.failFast, progress, signal: interrupts.signal, pulumiSignal: interrupts.pulumiSignal });
   interrupts.dispose();
 
   const { records } = readRecords(resultsDir);

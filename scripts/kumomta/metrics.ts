@@ -24,6 +24,8 @@ export interface SeriesSelector {
 export const KUMOD_SERIES = {
   /** Messages received over SMTP by every listener; +1 per DATA, refused ones included (smtp_server.rs). */
   received: { name: "total_messages_received", labels: { service: "esmtp_listener" } },
+  /** Messages injected over HTTP, /api/inject/v1: one per recipient (crates/kumod/src/http_server/inject_v1.rs MSGS_RECVD). */
+  receivedHttp: { name: "total_messages_received", labels: { service: "http_listener" } },
   /** Messages delivered over SMTP, all ready queues (delivery_metrics.rs). */
   delivered: { name: "total_messages_delivered", labels: { service: "smtp_client" } },
   /** Transient delivery failures, all ready queues. The name is `transfail` (delivery_metrics.rs). */

@@ -112,6 +112,29 @@ export const kumomtaInForceSchema = z
   })
   .strict();
 
+/** The trial's workload (lab-config/workloads.ts) and every setting in force, as resolved. */
+export const trialWorkloadSchema = z
+  .object({
+    name: z.string().min(1),
+    /** The resolved workload (traffic, sender options, sink behaviour); its shape belongs to lab-config/workloads.ts. */
+    settings: z.record(z.string(), z.unknown()),
+  })
+  .strict();
+
+/** What became of the messages at the sender's kumod (its counters over the trial; scripts/kumomta/metrics.ts). */
+export const deliveryOutcomesSchema = z
+  .object({
+    /** 4xx answers (transient failures): each one is retried after retry_interval. */
+    deferrals: z.number().int().nonnegative(),
+    /** 5xx answers (permanent failures). */
+    bounces: z.number().int().nonnegative(),
+    /** Delivery attempts after a deferral: one per deferral that was retried within the trial. */
+    retries: z.number().int().nonnegative(),
+    /** Messages still in the sender's queues when the trial ended. */
+    queueAtEnd: z.number().int().nonnegative(),
+  })
+  .strict();
+
 const hostFactsSchema = z.object({ vcpu: z.number().int().positive(), memGiB: z.number().positive(), kernel: z.string() }).strict();
 
 export const trialContextSchema = z
@@ -156,6 +179,10 @@ export const trialRecordSchema = z
     /** Each kumod's counters over the trial; a host is null when its metrics were not read both before and after. Absent in older records. */
     kumodCounters: z.object({ sender: kumodCounterDeltasSchema.nullable(), sink: kumodCounterDeltasSchema.nullable() }).strict().optional(),
     context: trialContextSchema,
+    /** The workload the trial ran; absent in records written before workloads (they ran `published`). */
+    workload: trialWorkloadSchema.optional(),
+    /** Deferrals, bounces, retries and the queue at the end; absent when the sender's metrics were not read after. */
+    outcomes: deliveryOutcomesSchema.optional(),
     files: trialFilesSchema,
   })
   .strict()

@@ -11,12 +11,15 @@ import { openLabSessions, provisionLab, type LabSessions } from "../provision/pr
 import type { SshSessionOptions } from "../ssh/session";
 import { runTrial, type TrialOutcome } from "../trial/run-trial";
 import type { PreparedLab, TrialSpec } from "./run-sweep";
+import { PUBLISHED_WORKLOAD, resolveWorkload } from "../../lab-config/workloads";
 
 export interface ProvisionedLab extends PreparedLab {
   sessions: LabSessions;
   proof: Port25Proof;
   /** The KumoMTA settings the hosts were provisioned with: what every trial on them records. */
   kumomta: KumomtaSettings;
+  /** The workload whose policies are on the hosts (published after prepareLab). */
+  workload?: string;
 }
 
 export function sshOptions(cfg: LabConfig, progress: ProgressSink): Partial<SshSessionOptions> {
@@ -33,6 +36,7 @@ export async function prepareLab(hosts: LabHosts, cfg: LabConfig, opts: { progre
       sessions,
       proof: result.proof,
       kumomta: cfg.kumomta,
+      workload: PUBLISHED_WORKLOAD,
       close: async () => {
         sessions.sender.close();
         sessions.sink.close();
@@ -43,6 +47,15 @@ export async function prepareLab(hosts: LabHosts, cfg: LabConfig, opts: { progre
     sessions.sink.close();
     throw e;
   }
+}
+
+/** Pushes a workload's policies (DKIM keys, sender options, sink behaviour) before its trials; idempotent. */
+export async function useWorkload(lab: ProvisionedLab, name: string, cfg: LabConfig, opts: { progress: ProgressSink }): Promise<void> {
+  if (lab.workload === name) return;
+  await Promise.all([lab.sessions.sender.connect(), lab.sessions.sink.connect()]);
+  const result = await provisionLab(lab.hosts, { progress: opts.progress, sessions: lab.sessions, ssh: sshOptions(cfg, opts.progress), kumomta: cfg.kumomta, workload: resolveWorkload(cfg, name) });
+  lab.proof = result.proof;
+  lab.workload = name;
 }
 
 export async function runPreparedTrial(
@@ -61,6 +74,7 @@ export async function runPreparedTrial(
     sizeLabel: { id: spec.sizeId, label: spec.size.instanceType, vcpu: spec.size.vcpu, ramGiB: spec.size.ramGiB, ...(size?.region ? { region: size.region } : {}) },
     trial: spec.trial,
     traffic: opts.cfg.traffic,
+    workload: resolveWorkload(opts.cfg, spec.workload ?? PUBLISHED_WORKLOAD),
     hosts: lab.hosts,
     sender: lab.sessions.sender,
     sink: lab.sessions.sink,

@@ -10,6 +10,7 @@ import type { LabHosts } from "../hosts/lab-hosts";
 import type { LabDriver, TeardownOutcome } from "../lab-drivers/lab-driver";
 import type { ProgressSink } from "../progress/events";
 import { abortableSleep } from "./interrupts";
+import { PUBLISHED_WORKLOAD } from "../../lab-config/workloads";
 
 /** A lab connected and provisioned for trials; closed when the size is done. */
 export interface PreparedLab {
@@ -23,6 +24,8 @@ export interface TrialSpec {
   /** 1-based. */
   trial: number;
   trials: number;
+  /** The workload (lab-config/workloads.ts); absent = `published`. */
+  workload?: string;
 }
 
 /** What a trial did. `interrupted` trials are not recorded, so a resume runs them again. */
@@ -34,6 +37,8 @@ export interface SweepDeps<L extends PreparedLab = PreparedLab> {
   driver: LabDriver;
   /** Connect to the lab's hosts and provision them (idempotent: a re-run changes only what differs). */
   prepare(hosts: LabHosts, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<L>;
+  /** Pushes a workload's policies before its trials (idempotent); absent = one workload only. */
+  useWorkload?(lab: L, workload: string, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<void>;
   /** Runs one trial and writes its record (failed trials included). */
   runTrial(lab: L, spec: TrialSpec, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<TrialOutcome>;
   /** (sizeId, trial) pairs already recorded in the results folder. */
@@ -48,6 +53,8 @@ export interface SweepOptions {
   keep: boolean;
   failFast: boolean;
   progress: ProgressSink;
+  /** Workloads to run at each size, in order (default: published only). */
+  workloads?: string[];
   /** Aborts the sweep (first SIGINT/SIGTERM). */
   signal: AbortSignal;
   /** Aborts a running Pulumi operation (see interrupts.ts for why this is separate). */
@@ -63,7 +70,9 @@ export interface SweepResult {
   teardown: TeardownOutcome | { ok: true; detail: string };
 }
 
-export const trialKey = (sizeId: string, trial: number): string => `${sizeId}#${trial}`;
+/** The record key: (size, workload, trial); `published` keeps the key records had before workloads. */
+export const trialKey = (sizeId: string, trial: number, workload: string = PUBLISHED_WORKLOAD): string =>
+  workload === PUBLISHED_WORKLOAD ? `${sizeId}#${trial}` : `${sizeId}#${workload}#${trial}`;
 
 /** Each size once, first occurrence kept (`--sizes c2-r4,c2-r4` must not run c2-r4's trials twice). */
 function uniqueSizes(sizes: SenderSize[]): SenderSize[] {
@@ -71,17 +80,23 @@ function uniqueSizes(sizes: SenderSize[]): SenderSize[] {
 }
 
 /** The (size, trial) pairs still to run, in order. Duplicates are impossible: each pair appears once. */
-export function remainingTrials(sizes: SenderSize[], trials: number, recorded: Set<string>): TrialSpec[] {
+export function remainingTrials(sizes: SenderSize[], trials: number, recorded: Set<string>, workloads: string[] = [PUBLISHED_WORKLOAD]): TrialSpec[] {
+  const ws = workloads.filter((w, i) => workloads.indexOf(w) === i);
   return uniqueSizes(sizes).flatMap((size) =>
-    Array.from({ length: trials }, (_, i) => ({ sizeId: size.id, size, trial: i + 1, trials })).filter((t) => !recorded.has(trialKey(t.sizeId, t.trial))),
+    ws.flatMap((workload) =>
+      Array.from({ length: trials }, (_, i): TrialSpec => ({ sizeId: size.id, size, trial: i + 1, trials, ...(workload === PUBLISHED_WORKLOAD ? {} : { workload }) })).filter(
+        (t) => !recorded.has(trialKey(t.sizeId, t.trial, workload)),
+      ),
+    ),
   );
 }
 
 export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: SweepOptions): Promise<SweepResult> {
   const { progress, signal } = opts;
   const sizes = uniqueSizes(opts.sizes);
-  const todo = remainingTrials(sizes, opts.trials, await deps.recordedTrials());
-  const total = sizes.length * opts.trials;
+  const workloads = opts.workloads ?? [PUBLISHED_WORKLOAD];
+  const todo = remainingTrials(sizes, opts.trials, await deps.recordedTrials(), workloads);
+  const total = sizes.length * new Set(workloads).size * opts.trials;
   const skipped = total - todo.length;
   if (skipped > 0) progress({ type: "log", level: "info", message: `resuming: ${skipped} of ${total} trials already recorded, ${todo.length} to run` });
 
@@ -105,6 +120,7 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
       if (signal.aborted) break;
 
       const lab = await deps.prepare(ready.hosts, { progress, signal });
+      let current: string | undefined;
       try {
         for (const [k, spec] of specs.entries()) {
           if (signal.aborted) break;
@@ -123,6 +139,11 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
             total,
             etaSeconds: avg === undefined ? undefined : avg * (total - done) + Math.max(0, total - done - 1) * opts.coolDownSeconds,
           });
+          const workload = spec.workload ?? PUBLISHED_WORKLOAD;
+          if (deps.useWorkload && workload !== current) {
+            await deps.useWorkload(lab, workload, { progress, signal });
+            current = workload;
+          }
           const t0 = Date.now();
           const outcome = await deps.runTrial(lab, spec, { progress, signal });
           trialSecondsSum += (Date.now() - t0) / 1000;

@@ -9,7 +9,8 @@ import { perLabelSum, seriesDelta, seriesValue, type MetricsSnapshot } from "./p
 export function kumodCounterDeltas(before: MetricsSnapshot, after: MetricsSnapshot): KumodCounterDeltas {
   const d = (sel: (typeof KUMOD_SERIES)[keyof typeof KUMOD_SERIES]): number => seriesDelta(before, after, sel);
   return {
-    received: d(KUMOD_SERIES.received),
+    // SMTP and HTTP injection (/api/inject/v1) together: either path may feed the sender.
+    received: d(KUMOD_SERIES.received) + d(KUMOD_SERIES.receivedHttp),
     delivered: d(KUMOD_SERIES.delivered),
     transientFailures: d(KUMOD_SERIES.transientFailures),
     permanentFailures: d(KUMOD_SERIES.permanentFailures),

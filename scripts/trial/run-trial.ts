@@ -8,7 +8,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { LabConfig } from "../../lab-config/schema";
 import type { LabHosts } from "../hosts/lab-hosts";
-import { KUMOD_PATH } from "../provision/lab-endpoints";
+import { KUMOD_PATH, SENDER_HTTP_LISTEN } from "../provision/lab-endpoints";
 import type { ProgressSink } from "../progress/events";
 import { counterPollerScript, parseCounterPolls, timeCounterReached } from "./counter-poller";
 import { durationCap } from "./duration-cap";
@@ -20,6 +20,7 @@ import type { KumomtaSettings } from "../../lab-config/schema";
 import type { RemoteHost } from "./remote-host";
 import { parseSamples, resourceSeries, samplerScript, summarizeResources, type ResourceSummary } from "./resource-sampler";
 import { trafficGenArgs } from "./traffic-gen-args";
+import { PUBLISHED_WORKLOAD, type ResolvedWorkload } from "../../lab-config/workloads";
 import { ProgressLineReader, parseTrafficGenOutput, type TrafficGenSummary } from "./traffic-gen-output";
 import { shellQuote } from "../ssh/shell-quote";
 import { validityOf } from "./validity";
@@ -30,6 +31,8 @@ import { TRIAL_RECORD_SCHEMA_VERSION } from "../results/trial-record";
 export interface TrialEndpoints {
   /** Where traffic-gen submits on the sender, e.g. `127.0.0.1:2025`. */
   submissionTarget: string;
+  /** kumod's HTTP listener on the sender, for a workload injecting over HTTP (default SENDER_HTTP_LISTEN). */
+  httpInjectListen?: string;
   /** kumod's metrics on each host, read on the host itself. */
   senderMetricsUrl: string;
   sinkMetricsUrl: string;
@@ -43,6 +46,8 @@ export interface TrialInput {
   sizeLabel: { id: string; label: string; vcpu?: number; ramGiB?: number; region?: string };
   trial: number;
   traffic: LabConfig["traffic"];
+  /** The workload (its traffic replaces `traffic`); absent = published parameters, discard sink. */
+  workload?: ResolvedWorkload;
   hosts: LabHosts;
   sender: RemoteHost;
   sink: RemoteHost;
@@ -141,11 +146,16 @@ const HOUR = 3600;
 const QUIET_MS = 1000;
 
 export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
-  const { traffic, progress, signal } = input;
+  const { progress, signal } = input;
+  const traffic = input.workload?.traffic ?? input.traffic;
   const startedAt = new Date();
   const cap = durationCap(traffic);
-  const args = trafficGenArgs(traffic, input.endpoints.submissionTarget, cap.seconds);
-  const rawDir = path.join(input.resultsDir, "raw", `${input.sizeId}-t${input.trial}`);
+  const viaHttp = input.workload?.traffic.http ? true : false;
+  const args = trafficGenArgs(traffic, viaHttp ? `http://${input.endpoints.httpInjectListen ?? SENDER_HTTP_LISTEN}` : input.endpoints.submissionTarget, cap.seconds);
+  // The sender counts HTTP injections under http_listener, SMTP ones under esmtp_listener.
+  const injected = viaHttp ? KUMOD_SERIES.receivedHttp : KUMOD_SERIES.received;
+  const workloadName = input.workload?.name ?? PUBLISHED_WORKLOAD;
+  const rawDir = path.join(input.resultsDir, "raw", workloadName === PUBLISHED_WORKLOAD ? `${input.sizeId}-t${input.trial}` : `${input.sizeId}-${workloadName}-t${input.trial}`);
   await mkdir(rawDir, { recursive: true });
   const rel = (f: string): string => path.relative(input.resultsDir, path.join(rawDir, f));
 
@@ -197,7 +207,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     state.metrics = { sender: { before: senderBefore }, sink: { before: sinkBefore } };
     const [senderFacts, sinkFacts] = await facts;
     state.facts = { sender: senderFacts, sink: sinkFacts };
-    const senderBaseline = seriesValue(senderBefore, KUMOD_SERIES.received) ?? 0;
+    const senderBaseline = seriesValue(senderBefore, injected) ?? 0;
     const sinkBaseline = seriesValue(sinkBefore, KUMOD_SERIES.received) ?? 0;
 
     // 3. Samplers on both hosts, and each kumod's received counter every 0.025 s: the sender's
@@ -205,7 +215,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     samplers.push({ name: "sender", ...background(input.sender, `bash -c ${shellQuote(samplerScript(senderFacts.interface, maxSeconds))}`, maxSeconds * 1000) });
     samplers.push({ name: "sink", ...background(input.sink, `bash -c ${shellQuote(samplerScript(sinkFacts.interface, maxSeconds))}`, maxSeconds * 1000) });
     pollers = {
-      sender: background(input.sender, `bash -c ${shellQuote(counterPollerScript(input.endpoints.senderMetricsUrl, KUMOD_SERIES.received, maxSeconds * 40))}`, maxSeconds * 1000),
+      sender: background(input.sender, `bash -c ${shellQuote(counterPollerScript(input.endpoints.senderMetricsUrl, injected, maxSeconds * 40))}`, maxSeconds * 1000),
       sink: background(input.sink, `bash -c ${shellQuote(counterPollerScript(input.endpoints.sinkMetricsUrl, KUMOD_SERIES.received, maxSeconds * 40))}`, maxSeconds * 1000),
     };
 
@@ -328,6 +338,9 @@ function buildRecord(
   x: { startedAt: Date; cap: ReturnType<typeof durationCap>; args: ReturnType<typeof trafficGenArgs>; rel: (f: string) => string },
 ): TrialRecord {
   const status = state.failure ? "failed" : "ok";
+  const traffic = input.workload?.traffic ?? input.traffic;
+  const c = state.kumodCounters.sender;
+  const after = state.metrics.sender.after;
   const validity = validityOf({
     status,
     failure: state.failure,
@@ -335,10 +348,11 @@ function buildRecord(
     endToEnd: state.endToEnd,
     resources: state.resources.sender && state.resources.sink ? { sender: state.resources.sender, sink: state.resources.sink } : undefined,
     port25Proof: input.port25Proof,
-    messageCount: input.traffic.messageCount,
+    messageCount: traffic.messageCount,
     durationCapSeconds: x.cap.seconds,
     senderCounters: state.kumodCounters.sender,
     drain: state.drain,
+    sinkBehaviour: input.workload?.sink.kind ?? "discard",
   });
   const hostFacts = (f: HostFacts | undefined): { vcpu: number; memGiB: number; kernel: string } | undefined =>
     f ? { vcpu: f.vcpu, memGiB: f.memGiB, kernel: f.kernel } : undefined;
@@ -357,9 +371,9 @@ function buildRecord(
     startedAt: x.startedAt.toISOString(),
     endedAt: new Date().toISOString(),
     params: {
-      concurrency: input.traffic.concurrency,
-      messageCount: input.traffic.messageCount,
-      bodySizeBytes: input.traffic.bodySize,
+      concurrency: traffic.concurrency,
+      messageCount: traffic.messageCount,
+      bodySizeBytes: traffic.bodySize,
       durationCapSeconds: x.cap.seconds,
       durationCapReason: x.cap.reason,
       extraArgs: x.args.extraArgs,
@@ -373,6 +387,10 @@ function buildRecord(
     },
     ...(state.resources.sender && state.resources.sink ? { resources: { sender: state.resources.sender, sink: state.resources.sink } } : {}),
     kumodCounters: state.kumodCounters,
+    workload: { name: input.workload?.name ?? PUBLISHED_WORKLOAD, settings: input.workload ? { ...input.workload } : { published: true } },
+    // Every deferral is retried (short retry_interval, scripts/kumomta/policy-api.ts); a retry still
+    // pending at the end shows in queueAtEnd.
+    ...(c && after ? { outcomes: { deferrals: c.transientFailures, bounces: c.permanentFailures, retries: c.transientFailures, queueAtEnd: queueDepth(after) } } : {}),
     context: {
       kumodVersion: { sender: state.facts.sender?.kumodVersion ?? "unknown", sink: state.facts.sink?.kumodVersion ?? "unknown" },
       hosts: sender && sink ? { sender, sink } : null,

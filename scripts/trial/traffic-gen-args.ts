@@ -9,8 +9,15 @@ export interface TrafficGenArgs {
   extraArgs: string[];
 }
 
-export function trafficGenArgs(traffic: LabConfig["traffic"], target: string, durationCapSeconds: number): TrafficGenArgs {
+/** A workload's injection options beyond `traffic:` (lab-config/workloads.ts); absent = SMTP, no STARTTLS. */
+export interface InjectionOptions { http?: { batchSize: number } | null; starttls?: boolean; bodyFile?: string | null }
+
+/** `target`: host:port for SMTP; with `http`, the base URL of kumod's HTTP listener (traffic-gen appends /api/inject/v1). */
+export function trafficGenArgs(traffic: LabConfig["traffic"] & InjectionOptions, target: string, durationCapSeconds: number): TrafficGenArgs {
+  if (traffic.bodyFile) throw new Error("a workload's bodyFile is not supported yet (the file is not copied to the sender): use bodySize");
   const extraArgs: string[] = [];
+  if (traffic.http) extraArgs.push("--http", "--http-batch-size", String(traffic.http.batchSize));
+  if (traffic.starttls) extraArgs.push("--starttls");
   for (const d of traffic.domains) extraArgs.push("--domain", d.weight === undefined ? d.name : `${d.name}:${d.weight}`);
   for (const h of traffic.headers) extraArgs.push("--header", h);
   if (traffic.throttle !== null) extraArgs.push("--throttle", traffic.throttle);

@@ -1,0 +1,33 @@
+/** The sweep runs sizes × workloads × trials, resumable per (size, workload, trial). */
+import { describe, expect, it } from "vitest";
+import type { SenderSize } from "../../lab-config/schema";
+import { remainingTrials, trialKey } from "../../scripts/sweep/run-sweep";
+import { trafficGenArgs } from "../../scripts/trial/traffic-gen-args";
+import { loadLabConfig } from "../../lab-config/load";
+
+const size = (id: string): SenderSize => ({ id, instanceType: "c5.large", vcpu: 2, ramGiB: 4, arch: "x86_64" });
+
+describe("sizes × workloads × trials", () => {
+  it("record keys: published keeps the pre-workload key, others carry the workload", () => {
+    expect(trialKey("c2-r4", 1)).toBe("c2-r4#1");
+    expect(trialKey("c2-r4", 1, "published")).toBe("c2-r4#1");
+    expect(trialKey("c2-r4", 2, "dkim")).toBe("c2-r4#dkim#2");
+  });
+
+  it("order is size, then workload, then trial; recorded ones are skipped, duplicates run once", () => {
+    const recorded = new Set(["a#1", "a#smart#2", "b#dkim#1"]);
+    const todo = remainingTrials([size("a"), size("b")], 2, recorded, ["published", "dkim", "smart", "dkim"]);
+    expect(todo.map((t) => `${t.sizeId}/${t.workload ?? "published"}/${t.trial}`)).toEqual([
+      "a/published/2", "a/dkim/1", "a/dkim/2", "a/smart/1",
+      "b/published/1", "b/published/2", "b/dkim/2", "b/smart/1", "b/smart/2",
+    ]);
+  });
+
+  it("traffic-gen's flags for HTTP injection and STARTTLS (crates/traffic-gen/src/main.rs)", () => {
+    const t = loadLabConfig().config.traffic;
+    expect(trafficGenArgs({ ...t, http: { batchSize: 50 } }, "http://127.0.0.1:8000", 60).extraArgs).toEqual(["--http", "--http-batch-size", "50"]);
+    expect(trafficGenArgs({ ...t, starttls: true }, "127.0.0.1:2025", 60).extraArgs).toEqual(["--starttls"]);
+    expect(trafficGenArgs({ ...t, http: { batchSize: 2 } }, "http://127.0.0.1:8000", 60).argv.slice(1, 3)).toEqual(["--target", "http://127.0.0.1:8000"]);
+    expect(() => trafficGenArgs({ ...t, bodyFile: "x.eml" }, "127.0.0.1:2025", 60)).toThrow("bodyFile is not supported yet");
+  });
+});
