@@ -43,6 +43,8 @@ export const MOCK_SINK_IP = "198.19.20.20";
 export const MOCK_SENDER_PRIVATE_IP = "10.42.1.10";
 export const MOCK_SINK_PRIVATE_IP = "10.43.1.4";
 export const MOCK_CREATED_AT = "2026-03-01T12:00:00Z";
+export const MOCK_ZONES = ["us-west-2a", "us-west-2b"] as const;
+export const MOCK_VCPU_QUOTA = 64;
 export const MOCK_AMI = { x86_64: "ami-0123456789abcdef0", arm64: "ami-0fedcba9876543210" } as const;
 
 /** A fake but well-formed OpenSSH ed25519 key pair, distinct per key name. */
@@ -101,6 +103,16 @@ export class LabMocks implements pulumi.runtime.Mocks {
       const arch = filters.find((f) => f.name === "architecture")?.values[0];
       if (arch !== "x86_64" && arch !== "arm64") throw new Error(`getAmi mock: no architecture filter in ${JSON.stringify(inputs)}`);
       return { id: MOCK_AMI[arch], imageId: MOCK_AMI[arch], architecture: arch, name: "ubuntu-mock" };
+    }
+    if (args.token === "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings") {
+      // The preflight's zone look-up: every requested type offered in two zones (parallel lists, as the provider returns them).
+      const filters = (inputs["filters"] ?? []) as { name: string; values: string[] }[];
+      const types = filters.find((f) => f.name === "instance-type")?.values ?? [];
+      const zones = MOCK_ZONES.flatMap((zone) => types.map((t) => ({ zone, t })));
+      return { id: "offerings", instanceTypes: zones.map((z) => z.t), locations: zones.map((z) => z.zone), locationTypes: zones.map(() => "availability-zone"), region: "us-west-2" };
+    }
+    if (args.token === "aws:servicequotas/getServiceQuota:getServiceQuota") {
+      return { id: "quota", value: MOCK_VCPU_QUOTA, quotaCode: inputs["quotaCode"], serviceCode: "ec2", adjustable: true, defaultValue: 5, globalQuota: false, quotaName: "Running On-Demand Standard instances", region: "us-west-2", serviceName: "Amazon EC2", arn: "arn", usageMetrics: [] };
     }
     throw new Error(`unexpected invoke ${args.token}`);
   }

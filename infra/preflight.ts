@@ -1,0 +1,139 @@
+/**
+ * The preflight: before anything is created, check that the clouds can give the lab what it asks
+ * for, and choose the sender's zone. Pure decisions over facts gathered behind a seam
+ * (`PreflightLookups`; the real ones in ./preflight-lookups.ts), each look-up bounded in time.
+ *
+ *  - Zone: AWS leaves the subnet's zone to chance, and not every size is offered in every zone of
+ *    a region; the zone chosen is the first (by name) that offers every configured size, so a
+ *    resize later in the sweep never meets "Unsupported" in that zone.
+ *  - vCPU quota: new accounts have low on-demand quotas; the largest size must fit in it.
+ *  - Sink size: the Azure size must be offered in the location, without a subscription restriction.
+ */
+
+/** EC2's "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances" quota, in vCPUs (Service Quotas, service code ec2). */
+export const EC2_STANDARD_VCPU_QUOTA_CODE = "L-1216C47A";
+export const PREFLIGHT_LOOKUP_TIMEOUT_MS = 30_000;
+
+export interface PreflightInput {
+  region: string;
+  /** Every size the sweep may use (a resize must not fail half-way). */
+  sizes: ReadonlyArray<{ id: string; instanceType: string; vcpu: number }>;
+  sinkLocation: string;
+  sinkVmSize: string;
+}
+
+export interface InstanceTypeOffering {
+  zone: string;
+  instanceType: string;
+}
+
+export interface SinkSizeOffer {
+  /** The size is listed for the location at all. */
+  offered: boolean;
+  /** Restrictions Azure reports for this subscription (e.g. `NotAvailableForSubscription`). */
+  restrictions: string[];
+}
+
+/** The look-ups, one per cloud question. Each may throw; the preflight bounds each in time. */
+export interface PreflightLookups {
+  instanceTypeOfferings(region: string, instanceTypes: string[]): Promise<InstanceTypeOffering[]>;
+  vcpuQuota(region: string): Promise<number>;
+  sinkSizeOffer(location: string, vmSize: string): Promise<SinkSizeOffer>;
+}
+
+export interface PreflightFacts {
+  offerings: InstanceTypeOffering[];
+  /** A number, or why it could not be read (the check is then skipped with a warning). */
+  vcpuQuota: number | { unavailable: string };
+  sink: SinkSizeOffer | { unavailable: string };
+}
+
+export interface PreflightDecision {
+  zone: string;
+  /** Checks that could not run (no permission, say), to show, not to stop on. */
+  warnings: string[];
+}
+
+export class PreflightError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`preflight: nothing was created, because\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "PreflightError";
+  }
+}
+
+/** Decides the zone, or refuses with every problem found (each naming the size, zone or quota and what to do). */
+export function decidePreflight(input: PreflightInput, facts: PreflightFacts): PreflightDecision {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+
+  const types = [...new Set(input.sizes.map((s) => s.instanceType))];
+  const zonesOf = new Map<string, Set<string>>(types.map((t) => [t, new Set<string>()]));
+  for (const o of facts.offerings) zonesOf.get(o.instanceType)?.add(o.zone);
+  const allZones = [...new Set(facts.offerings.map((o) => o.zone))].sort();
+  const everywhere = allZones.filter((z) => types.every((t) => zonesOf.get(t)?.has(z)));
+  const zone = everywhere[0];
+  if (zone === undefined) {
+    const bySize = input.sizes.map((s) => {
+      const offered = [...(zonesOf.get(s.instanceType) ?? [])].sort();
+      const missing = allZones.filter((z) => !offered.includes(z));
+      return offered.length === 0
+        ? `${s.id} (${s.instanceType}) is not offered in any zone of ${input.region}`
+        : `${s.id} (${s.instanceType}) is offered in ${offered.join(", ")}${missing.length > 0 ? `, not in ${missing.join(", ")}` : ""}`;
+    });
+    problems.push(
+      `no zone of ${input.region} offers every configured sender size: ${bySize.join("; ")}. Drop the sizes that do not fit (kumolab:sender.sizes) or choose another region (kumolab:aws.region)`,
+    );
+  }
+
+  const largest = [...input.sizes].sort((a, b) => b.vcpu - a.vcpu)[0];
+  if (typeof facts.vcpuQuota === "number") {
+    if (largest !== undefined && largest.vcpu > facts.vcpuQuota) {
+      problems.push(
+        `the account's on-demand standard vCPU quota in ${input.region} is ${facts.vcpuQuota}, but size ${largest.id} (${largest.instanceType}) needs ${largest.vcpu}; ` +
+          `request an increase of quota ${EC2_STANDARD_VCPU_QUOTA_CODE} (Service Quotas → Amazon EC2) or drop the size (kumolab:sender.sizes)`,
+      );
+    }
+  } else {
+    warnings.push(`vCPU quota not checked (${facts.vcpuQuota.unavailable}); a size over the quota fails when its instance starts`);
+  }
+
+  if ("unavailable" in facts.sink) {
+    warnings.push(`sink size ${input.sinkVmSize} in ${input.sinkLocation} not checked (${facts.sink.unavailable})`);
+  } else if (!facts.sink.offered) {
+    problems.push(`Azure does not offer ${input.sinkVmSize} in ${input.sinkLocation}; choose another sink size (kumolab:sink.vmSize) or location (kumolab:azure.location)`);
+  } else if (facts.sink.restrictions.length > 0) {
+    problems.push(
+      `${input.sinkVmSize} in ${input.sinkLocation} is restricted for this subscription (${facts.sink.restrictions.join(", ")}); choose another sink size or location, or ask Azure support to lift it`,
+    );
+  }
+
+  if (problems.length > 0 || zone === undefined) throw new PreflightError(problems);
+  return { zone, warnings };
+}
+
+/** Runs a look-up with a deadline; the error says which look-up and how long it was given. */
+export async function withDeadline<T>(what: string, timeoutMs: number, run: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} gave no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([run(), deadline]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+/** Gathers the facts (bounded) and decides. The offerings are required; the quota and sink checks degrade to warnings when unreadable. */
+export async function runPreflight(input: PreflightInput, lookups: PreflightLookups, timeoutMs = PREFLIGHT_LOOKUP_TIMEOUT_MS): Promise<PreflightDecision> {
+  const types = [...new Set(input.sizes.map((s) => s.instanceType))];
+  const why = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  const [offerings, vcpuQuota, sink] = await Promise.all([
+    withDeadline(`the instance type offerings of ${input.region}`, timeoutMs, () => lookups.instanceTypeOfferings(input.region, types)).catch((e: unknown) => {
+      throw new PreflightError([`could not list the instance types offered in ${input.region} (${why(e)}); check the AWS credentials and region, then run again`]);
+    }),
+    withDeadline(`the vCPU quota of ${input.region}`, timeoutMs, () => lookups.vcpuQuota(input.region)).catch((e: unknown) => ({ unavailable: why(e) })),
+    withDeadline(`the Azure sizes of ${input.sinkLocation}`, timeoutMs, () => lookups.sinkSizeOffer(input.sinkLocation, input.sinkVmSize)).catch((e: unknown) => ({ unavailable: why(e) })),
+  ]);
+  return decidePreflight(input, { offerings, vcpuQuota, sink });
+}

@@ -1,0 +1,38 @@
+/**
+ * The program's body, with the preflight's look-ups as a seam: ./index.ts runs it with the real
+ * ones (`pulumi up`), the tests with fakes under Pulumi's mocks.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import os from "node:os";
+import { readStackConfig } from "./config";
+import { createLab, type LabOutputs } from "./lab";
+import { operatorCidrForProgram } from "./operator-cidr";
+import { runPreflight, type PreflightLookups } from "./preflight";
+import { labIdFor } from "./tags";
+
+function currentUser(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    // No passwd entry (some containers): the environment is the next best witness.
+    return process.env["USER"] ?? "unknown";
+  }
+}
+
+/** The program with its preflight look-ups as a seam (tests pass fakes; `pulumi up` the real ones). */
+export async function runProgram(lookups: PreflightLookups): Promise<LabOutputs> {
+  const { config } = readStackConfig();
+  const operatorCidr = operatorCidrForProgram(config, pulumi.getStack());
+  const preflight = await runPreflight(
+    { region: config.aws.region, sizes: config.sender.sizes, sinkLocation: config.azure.location, sinkVmSize: config.sink.vmSize },
+    lookups,
+  );
+  for (const w of preflight.warnings) void pulumi.log.warn(`preflight: ${w}`);
+  const lab = createLab(config, {
+    labId: labIdFor(pulumi.getProject(), pulumi.getStack()),
+    createdBy: currentUser(),
+    operatorCidr,
+    availabilityZone: preflight.zone,
+  });
+  return lab.outputs;
+}
