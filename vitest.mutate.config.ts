@@ -20,6 +20,7 @@ export default defineConfig({
       "test/trial-parser/series-summary.test.ts",
       "test/trial-parser/traffic-gen-output.test.ts",
       "test/sweep-units/validity.test.ts",
+      "test/sweep-units/validity-reasons.test.ts",
       "test/sweep-units/counter-poller.test.ts",
       "test/sweep-units/estimate-plan.test.ts",
       "test/sweep-units/estimate-figures.test.ts",
