@@ -25,6 +25,8 @@ export function smallLabConfigObject(t: SmallTraffic): Record<string, unknown> {
   return {
     ...base,
     operatorCidr: "198.18.0.0/15",
+    // The namespace labs span the whole test range, wider than the /16 the config admits by default.
+    allowWorldOpenOperatorCidr: true,
     sender: {
       size: "ns-1cpu",
       sizes: [
