@@ -8,6 +8,11 @@
  * with `ignoreChanges` so that a colleague running `pulumi up` later does not rewrite it.
  * The validity is long on purpose: the TTL is applied in the tags (a TTL change re-tags, it
  * does not restart the clock), and the certificate never becomes "ready for renewal".
+ *
+ * Why not `@pulumiverse/time`'s `Static`, the resource made for this: checked (issue 12), it serves
+ * under the mocks, but it is a single 0.1.x release from a community org and its provider plugin is
+ * one more download from GitHub at the first `pulumi up` (an offline or pinned machine fails there);
+ * the tls provider is already a dependency of the lab (./ssh-keys.ts), so this record costs nothing.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
