@@ -110,6 +110,43 @@ describe("cross-field rules", () => {
     expect(labConfigSchema.safeParse({ ...d, kumomta: { ...k, retryIntervalSeconds: 30, maxRetryIntervalSeconds: 29 } }).success).toBe(false);
   });
 
+  test("the issue paths, messages and codes of the cross-field rules", () => {
+    const d = defaults();
+    const issues = (cfg: Mapping) => {
+      const r = labConfigSchema.safeParse(cfg);
+      return r.success ? [] : r.error.issues.map((i) => [i.code, i.path.join("."), i.message]);
+    };
+    expect(issues({ ...d, kumomta: { ...(d.kumomta as Mapping), retryIntervalSeconds: 30, maxRetryIntervalSeconds: 29 } })).toEqual([
+      ["custom", "kumomta.maxRetryIntervalSeconds", "must be at least retryIntervalSeconds (30)"],
+    ]);
+    expect(issues({ ...d, sender: { ...(d.sender as Mapping), size: "c3-r9" } })).toEqual([
+      ["custom", "sender.size", "unknown size id 'c3-r9'; allowed: c2-r4, c4-r16, c8-r32, c16-r64"],
+    ]);
+    expect(issues({ ...d, sink: { ...(d.sink as Mapping), vmSize: "Standard_B1s" } })).toEqual([
+      ["custom", "sink.vmSize", expect.stringMatching(/^unknown Azure VM size 'Standard_B1s'; known: Standard_F2s_v2, Standard_F4s_v2, .* \(add it to lab-config\/azure-sizes\.ts\)$/)],
+    ]);
+    expect(issues({ ...d, sink: { ...(d.sink as Mapping), smtpPort: 465 } })).toEqual([["custom", "sink.smtpPort", expect.any(String)]]);
+    expect(issues({ ...d, operatorCidr: "0.0.0.0/0" })).toEqual([["custom", "operatorCidr", expect.any(String)]]);
+    const size = (id: string) => ({ id, instanceType: "c5.large", vcpu: 2, ramGiB: 4, arch: "x86_64" });
+    expect(issues({ ...d, sender: { size: "a", sizes: [size("a"), size("a")] } })).toEqual([["custom", "sender.sizes.1.id", "duplicate size id 'a'"]]);
+  });
+
+  test("the operator CIDR: 'auto' as is, a range normalised (host bits cleared), anything else refused", () => {
+    expect(labConfigSchema.parse({ ...defaults(), operatorCidr: "auto" }).operatorCidr).toBe("auto");
+    expect(labConfigSchema.parse({ ...defaults(), operatorCidr: "198.18.0.7/24" }).operatorCidr).toBe("198.18.0.0/24");
+    expect(labConfigSchema.parse({ ...defaults(), operatorCidr: "198.18.0.7/32" }).operatorCidr).toBe("198.18.0.7/32");
+    expect(labConfigSchema.safeParse({ ...defaults(), operatorCidr: "my-laptop" }).success).toBe(false);
+  });
+
+  test("a KumoMTA version pin is checked; null means the channel's latest", () => {
+    const d = defaults();
+    const k = d.kumomta as Mapping;
+    expect(labConfigSchema.parse({ ...d, kumomta: { ...k, version: null } }).kumomta.version).toBeNull();
+    expect(labConfigSchema.parse({ ...d, kumomta: { ...k, version: "2025.01.29.123456.833f82a8" } }).kumomta.version).toBe("2025.01.29.123456.833f82a8");
+    const bad = labConfigSchema.safeParse({ ...d, kumomta: { ...k, version: "latest" } });
+    expect(bad.success ? [] : bad.error.issues.map((i) => [i.code, i.path.join(".")])).toEqual([["custom", "kumomta.version"]]);
+  });
+
   test("every duplicate id is named, and a unique one is not", () => {
     const size = (id: string) => ({ id, instanceType: "c5.large", vcpu: 2, ramGiB: 4, arch: "x86_64" });
     expect(issuesWith("sender", "sizes", [size("a"), size("b"), size("a"), size("a")]).filter((i) => i.includes("duplicate"))).toEqual([
@@ -171,6 +208,28 @@ describe("resolving overrides", () => {
     expect(sources["sender.size"]).toEqual({ kind: "override", origin: "stack t", key: "kumolab:sender.size" });
   });
 
+  test("a key under a section that does not exist is an unknown key, not a crash", () => {
+    let issues: string[] = [];
+    try {
+      resolve({ "kumolab:nosuch.key": "1" });
+    } catch (e) {
+      expect(e).toBeInstanceOf(LabConfigError);
+      expect((e as LabConfigError).name).toBe("LabConfigError");
+      issues = (e as LabConfigError).issues;
+    }
+    expect(issues).toEqual(['nosuch: unknown key (value {"key":1}); check its spelling against lab-config/lab.yaml']);
+  });
+
+  test("an empty mapping replaces the section it names (the schema then names what is missing)", () => {
+    let issues: string[] = [];
+    try {
+      resolve({ "kumolab:trials": "{}" });
+    } catch (e) {
+      if (e instanceof LabConfigError) issues = e.issues;
+    }
+    expect(issues).toEqual([expect.stringMatching(/^trials\.count = \(missing\): /), expect.stringMatching(/^trials\.coolDownSeconds = \(missing\): /)]);
+  });
+
   test("override values: JSON text is parsed, anything else kept as given", () => {
     expect(parseOverrideValue(" 5 ")).toBe(5);
     expect(parseOverrideValue("[1,2]")).toEqual([1, 2]);
@@ -225,6 +284,13 @@ describe("formatConfigIssues", () => {
       expect.stringMatching(/^ssh = null: /),
     ]);
     expect(formatted("text")).toEqual([expect.stringMatching(/^\(root\) = "text": /)]);
+  });
+
+  test("a nested unknown key is named by its dotted path", () => {
+    const d = defaults();
+    expect(formatted({ ...d, traffic: { ...(d.traffic as Mapping), concurency: 5 } })).toEqual([
+      "traffic.concurency: unknown key (value 5); check its spelling against lab-config/lab.yaml",
+    ]);
   });
 
   test("a scalar where a mapping belongs is shown as is", () => {

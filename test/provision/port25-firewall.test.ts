@@ -128,6 +128,16 @@ describe("ensurePort25Table", () => {
     expect(await ensurePort25Table(session, "s")).toEqual({ changed: false, detail: "table inet kumolab_port25 in force" });
   });
 
+  test("only a line that is exactly 'applied' means the table was applied", async () => {
+    const { session } = sessionAnswering({ stdout: `unchanged\nnot applied\napplied later\n--- nft listing\n${LISTING}` });
+    expect(await ensurePort25Table(session, "s")).toEqual({ changed: false, detail: "table inet kumolab_port25 in force" });
+  });
+
+  test("output without the listing mark is refused as not in force", async () => {
+    const { session } = sessionAnswering({ stdout: "unchanged\n" });
+    expect((await failure(ensurePort25Table(session, "s"))).message).toContain("was applied but does not show the reject rule:\n");
+  });
+
   test("a listing without the reject rule is an error, whatever was placed", async () => {
     const { session } = sessionAnswering({ stdout: `unchanged\n--- nft listing\n${LISTING.replace("reject with tcp reset", "accept")}` });
     const e = await failure(ensurePort25Table(session, "s"));

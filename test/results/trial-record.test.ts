@@ -60,6 +60,17 @@ describe("trial record invariants", () => {
     for (const p of ["", "/abs", "..", "../x", "a/../b", "a\\..\\b", "a/.."]) expect(relativePathSchema.safeParse(p).success, p).toBe(false);
   });
 
+  test("a failed trial may carry other reasons beside 'failed'; every refinement issue is a custom one", () => {
+    expect(problems({ ...failed(), invalidReasons: [{ code: "failed", detail: "x" }, { code: "send-failures", detail: "y" }] })).toEqual([]);
+    const { failure: _, ...noFailure } = failed();
+    const bad = [noFailure, { ...ok(), failure: { step: "s", message: "m" } }, { ...failed(), invalidReasons: [{ code: "send-failures", detail: "y" }] }, { ...failed(), valid: true }, { ...ok(), valid: false }];
+    for (const record of bad) {
+      const r = trialRecordSchema.safeParse(record);
+      expect(r.success ? [] : r.error.issues.map((i) => i.code)).toEqual(expect.arrayContaining(["custom"]));
+      expect(r.success ? [] : r.error.issues.filter((i) => i.code !== "custom")).toEqual([]);
+    }
+  });
+
   test("the record is strict: an unknown key or another schema version is refused", () => {
     expect(problems({ ...ok(), extra: 1 })).toHaveLength(1);
     expect(problems({ ...ok(), schemaVersion: 2 })).toHaveLength(1);

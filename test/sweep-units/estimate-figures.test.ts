@@ -54,6 +54,13 @@ describe("sizes of different speeds", () => {
     expect(e.costUsd as number).toBeCloseTo((70 + 2 * 450 + 3 * 520) / 3600 + 0.0004, 12);
   });
 
+  test("no sizes at all: up and destroy only; no sender to price the destroy by, so no cost (never a crash)", () => {
+    const e = estimateOurPlan({ ...input, sizes: [] }, a);
+    expect(e.wallSeconds).toBe(720);
+    expect(e.costUsd).toBeUndefined();
+    expect([estimateOurPlan(input, a).plan, estimateNaivePlan(input, a).plan, estimateParallelPlan(input, a).plan]).toEqual(["ours", "naive", "parallel"]);
+  });
+
   test("one trial: no cool-down", () => {
     const e = estimateOurPlan({ ...input, trials: 1, sizes: [A] }, a);
     expect(e.sizes[0]?.seconds).toBe(20 + 20);

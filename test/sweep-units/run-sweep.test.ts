@@ -1,5 +1,5 @@
 /** The sweep loop over in-memory deps: order of work, resume, failures, errors, interrupts, teardown. */
-import { describe, expect, test } from "vitest";
+import { afterEach, describe, expect, test, vi } from "vitest";
 import { loadLabConfig } from "../../lab-config/load";
 import type { SenderSize } from "../../lab-config/schema";
 import type { LabHosts } from "../../scripts/hosts/lab-hosts";
@@ -38,8 +38,12 @@ interface Script {
   teardown?: TeardownOutcome;
   teardownThrows?: Error;
   onEnsure?: (sizeId: string, ctl: { abort: () => void }) => void;
+  onTrial?: (spec: TrialSpec) => void;
   created?: boolean;
 }
+
+/** What each dependency was handed: [call, typeof progress, a signal given]. */
+const received: [string, string, boolean][] = [];
 
 function world(script: Script, ctl: { abort: () => void }): World {
   const log: string[] = [];
@@ -62,11 +66,13 @@ function world(script: Script, ctl: { abort: () => void }): World {
     async existingLab() {
       return undefined;
     },
-    async recover() {
+    async recover(opts) {
       log.push("recover");
+      received.push(["recover", typeof opts.progress, false]);
     },
-    async teardown() {
+    async teardown(opts) {
       log.push("teardown");
+      received.push(["teardown", typeof opts.progress, false]);
       if (script.teardownThrows) throw script.teardownThrows;
       return script.teardown ?? { ok: true, detail: "destroyed" };
     },
@@ -77,15 +83,18 @@ function world(script: Script, ctl: { abort: () => void }): World {
     ensureSignals,
     deps: {
       driver,
-      async prepare(hosts) {
+      async prepare(hosts, opts) {
         log.push(`prepare ${hosts.labId}`);
+        received.push(["prepare", typeof opts.progress, opts.signal instanceof AbortSignal]);
         return {
           hosts,
           close: async () => void log.push(`close ${hosts.labId}`),
         };
       },
-      async runTrial(_lab, spec) {
+      async runTrial(_lab, spec, opts) {
         log.push(`trial ${trialKey(spec.sizeId, spec.trial)}`);
+        received.push(["runTrial", typeof opts.progress, opts.signal instanceof AbortSignal]);
+        script.onTrial?.(spec);
         return script.trial?.(spec, ctl) ?? { status: "ok", detail: "fine" };
       },
       async recordedTrials() {
@@ -333,6 +342,69 @@ describe("runSweep: what the operator is told", () => {
     // 3 trials left after the first, 2 cool-downs of 0.01 s between them at least
     expect(etas[1]).toBeGreaterThanOrEqual(0.02);
     expect(etas.slice(1).every((e) => typeof e === "number" && e >= 0)).toBe(true);
+  });
+});
+
+describe("runSweep: progress and timing, on a controlled clock", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  test("every dependency gets the progress sink, and prepare/runTrial the sweep's signal", async () => {
+    received.length = 0;
+    await sweep({}, { sizes: [C2], trials: 1 });
+    expect(received).toEqual([
+      ["prepare", "function", true],
+      ["runTrial", "function", true],
+      ["teardown", "function", false],
+    ]);
+    received.length = 0;
+    await sweep({ ensureError: () => new Error("quota") }, { sizes: [C2], trials: 1 });
+    expect(received).toEqual([
+      ["recover", "function", false],
+      ["teardown", "function", false],
+    ]);
+  });
+
+  test("each trial takes 10 s: the ETA is the mean trial time × trials left + the cool-downs between them", async () => {
+    let now = 1_000_000;
+    vi.spyOn(Date, "now").mockImplementation(() => now);
+    const { progress } = await sweep({ onTrial: () => void (now += 10_000) }, { coolDownSeconds: 0.01 });
+    const etas = progress.flatMap((e) => (e.type === "sweep" ? [e.etaSeconds] : []));
+    // after 1 trial: 10 × 3 + 2 × 0.01; after 2: 10 × 2 + 0.01; after 3: 10 × 1
+    expect(etas[0]).toBeUndefined();
+    expect(etas[1]).toBeCloseTo(30.02, 9);
+    expect(etas[2]).toBeCloseTo(20.01, 9);
+    expect(etas[3]).toBeCloseTo(10, 9);
+    const finished = progress.flatMap((e) => (e.type === "log" && e.message.startsWith("sweep finished") ? [e.message] : []));
+    expect(finished).toEqual(["sweep finished in 40 s: 4 ok, 0 failed, 0 already recorded"]);
+  });
+
+  test("a failed trial counts as done for the position and the ETA", async () => {
+    let now = 0;
+    vi.spyOn(Date, "now").mockImplementation(() => now);
+    const { progress } = await sweep(
+      { onTrial: () => void (now += 20_000), trial: (s) => (s.sizeId === "c2-r4" && s.trial === 1 ? { status: "failed", detail: "x" } : { status: "ok", detail: "" }) },
+      { coolDownSeconds: 0 },
+    );
+    const events = progress.flatMap((e) => (e.type === "sweep" ? [[e.done, e.etaSeconds]] : []));
+    expect(events).toEqual([
+      [0, undefined],
+      [1, 60],
+      [2, 40],
+      [3, 20],
+    ]);
+  });
+
+  test("the cool-down is waited in seconds", async () => {
+    const starts: number[] = [];
+    await sweep({ onTrial: () => void starts.push(performance.now()) }, { sizes: [C2], coolDownSeconds: 0.2 });
+    expect(starts).toHaveLength(2);
+    expect((starts[1] ?? 0) - (starts[0] ?? 0)).toBeGreaterThanOrEqual(190);
+  });
+
+  test("an interrupt during a trial that still completed: no further trial, even without a cool-down", async () => {
+    const { log, result } = await sweep({ trial: (s, ctl) => (s.trial === 1 ? (ctl.abort(), { status: "ok", detail: "" }) : { status: "ok", detail: "" }) }, { coolDownSeconds: 0 });
+    expect(log.filter((l) => l.startsWith("trial"))).toEqual(["trial c2-r4#1"]);
+    expect(result).toMatchObject({ ran: 1, interrupted: true });
   });
 });
 

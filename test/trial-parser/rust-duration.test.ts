@@ -18,6 +18,17 @@ describe("parseRustDuration", () => {
     expect(parseRustDuration(text)).toEqual({ text, seconds, nanos });
   });
 
+  it("surrounding whitespace is not part of the duration", () => {
+    expect(parseRustDuration(" 2.5ms\n")).toEqual({ text: "2.5ms", seconds: 0.0025, nanos: 2_500_000 });
+  });
+
+  it("the error names the text and the expected forms", () => {
+    const e = new RustDurationError("3 fortnights");
+    expect(e.name).toBe("RustDurationError");
+    expect(e.message).toBe('not a Rust Duration (expected e.g. 81.206335s, 3.1ms, 850µs, 0ns): "3 fortnights"');
+    expect(e.text).toBe("3 fortnights");
+  });
+
   it.each(["", "5", "1.s", "3m", "2 s", "1.5us", "-1s", "1e3s"])("refuses %j", (text) => {
     expect(() => parseRustDuration(text)).toThrow(RustDurationError);
   });
