@@ -32,7 +32,7 @@ async function run(config: LabConfig): Promise<{ mocks: LabMocks; seen: Map<stri
       type: a.type,
       name: a.name,
       replaceOnChanges: a.opts.replaceOnChanges ?? [],
-      deleteBeforeReplace: a.opts.deleteBeforeReplace ?? false,
+      deleteBeforeReplace: (a.opts as pulumi.CustomResourceOptions).deleteBeforeReplace ?? false,
       ignoreChanges: a.opts.ignoreChanges ?? [],
       dependsOn: deps.filter((d): d is pulumi.Resource => pulumi.Resource.isInstance(d)).map((d) => names.get(d) ?? "?"),
     });
