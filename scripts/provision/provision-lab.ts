@@ -24,6 +24,7 @@ import { ensurePort25Table } from "./port25-firewall";
 import { provePort25Closed, type Port25Proof } from "./port25-proof";
 import { ensureRemoteFile } from "./remote-file";
 import { ensureDkimKeys } from "./dkim-keys";
+import { readBodyFile, remoteBodyFilePath } from "./body-file";
 import type { ResolvedWorkload } from "../../lab-config/workloads";
 import { waitForSmtpBanner } from "./smtp-ready";
 
@@ -125,6 +126,17 @@ async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, o
       await hostStep(progress, name, "DKIM keys", changes, async () => {
         const k = await ensureDkimKeys(session, dkim, "DKIM keys");
         return { changed: k.created.length > 0, detail: `${k.created.length} generated, ${k.kept.length} kept (${dkim.algorithm})`, value: undefined };
+      });
+    }
+    const workload = opts.workload;
+    const bodyFile = workload?.traffic.bodyFile;
+    if (workload && bodyFile) {
+      await hostStep(progress, name, "push body file", changes, async () => {
+        // Read and checked on this machine first: a bad path stops here, saying what to fix.
+        const body = readBodyFile(workload.name, bodyFile);
+        const target = remoteBodyFilePath(workload.name);
+        const r = await ensureRemoteFile(session, { path: target, content: body.content, mode: 0o644 }, "push body file");
+        return { changed: r.changed, detail: `${body.localPath} → ${target} (${body.bytes} bytes)`, value: undefined };
       });
     }
     const delivery = opts.workload ? { ...opts.kumomta, egressTls: opts.workload.sender.egressTls } : opts.kumomta;

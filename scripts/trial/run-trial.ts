@@ -20,6 +20,7 @@ import type { KumomtaSettings } from "../../lab-config/schema";
 import type { RemoteHost } from "./remote-host";
 import { parseSamples, resourceSeries, samplerScript, summarizeResources, type ResourceSummary } from "./resource-sampler";
 import { trafficGenArgs } from "./traffic-gen-args";
+import { bodyFileMessageBytes, readBodyFile, remoteBodyFilePath } from "../provision/body-file";
 import { PUBLISHED_WORKLOAD, type ResolvedWorkload } from "../../lab-config/workloads";
 import { ProgressLineReader, parseTrafficGenOutput, type TrafficGenSummary } from "./traffic-gen-output";
 import { shellQuote } from "../ssh/shell-quote";
@@ -151,7 +152,9 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   const startedAt = new Date();
   const cap = durationCap(traffic);
   const viaHttp = input.workload?.traffic.http ? true : false;
-  const args = trafficGenArgs(traffic, viaHttp ? `http://${input.endpoints.httpInjectListen ?? SENDER_HTTP_LISTEN}` : input.endpoints.submissionTarget, cap.seconds);
+  // A body file was copied to the sender when the workload's policies were pushed (provision-lab.ts).
+  const remoteBodyFile = input.workload?.traffic.bodyFile ? remoteBodyFilePath(input.workload.name) : null;
+  const args = trafficGenArgs({ ...traffic, remoteBodyFile }, viaHttp ? `http://${input.endpoints.httpInjectListen ?? SENDER_HTTP_LISTEN}` : input.endpoints.submissionTarget, cap.seconds);
   // The sender counts HTTP injections under http_listener, SMTP ones under esmtp_listener.
   const injected = viaHttp ? KUMOD_SERIES.receivedHttp : KUMOD_SERIES.received;
   const workloadName = input.workload?.name ?? PUBLISHED_WORKLOAD;
@@ -229,7 +232,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     progress({
       type: "step-start",
       host: input.sender.name,
-      step: `traffic-gen: ${traffic.messageCount} messages, concurrency ${traffic.concurrency}, ${traffic.bodySize} B bodies (cap ${cap.seconds} s)`,
+      step: `traffic-gen: ${traffic.messageCount} messages, concurrency ${traffic.concurrency}, ${remoteBodyFile ? `body file ${remoteBodyFile}` : `${traffic.bodySize} B bodies`} (cap ${cap.seconds} s)`,
     });
     const run = await inStep("traffic-gen", () =>
       input.sender.exec(command, {
@@ -332,6 +335,16 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   return { status: "recorded", record: buildRecord(input, state, { startedAt, cap, args, rel }) };
 }
 
+/** A workload's body file: the bytes each message carried (the file, CRLF line endings); null without one or when it cannot be read now. */
+function bodyBytesOf(workload: ResolvedWorkload | undefined): number | null {
+  if (!workload?.traffic.bodyFile) return null;
+  try {
+    return bodyFileMessageBytes(readBodyFile(workload.name, workload.traffic.bodyFile).content);
+  } catch {
+    return null;
+  }
+}
+
 function buildRecord(
   input: TrialInput,
   state: TrialState,
@@ -373,7 +386,7 @@ function buildRecord(
     params: {
       concurrency: traffic.concurrency,
       messageCount: traffic.messageCount,
-      bodySizeBytes: traffic.bodySize,
+      bodySizeBytes: bodyBytesOf(input.workload) ?? traffic.bodySize,
       durationCapSeconds: x.cap.seconds,
       durationCapReason: x.cap.reason,
       extraArgs: x.args.extraArgs,

@@ -9,12 +9,14 @@ export interface TrafficGenArgs {
   extraArgs: string[];
 }
 
-/** A workload's injection options beyond `traffic:` (lab-config/workloads.ts); absent = SMTP, no STARTTLS. */
-export interface InjectionOptions { http?: { batchSize: number } | null; starttls?: boolean; bodyFile?: string | null }
+/**
+ * A workload's injection options beyond `traffic:` (lab-config/workloads.ts); absent = SMTP, no STARTTLS.
+ * `remoteBodyFile`: the body file's path ON THE SENDER (scripts/provision/body-file.ts), never the operator's.
+ */
+export interface InjectionOptions { http?: { batchSize: number } | null; starttls?: boolean; remoteBodyFile?: string | null }
 
 /** `target`: host:port for SMTP; with `http`, the base URL of kumod's HTTP listener (traffic-gen appends /api/inject/v1). */
 export function trafficGenArgs(traffic: LabConfig["traffic"] & InjectionOptions, target: string, durationCapSeconds: number): TrafficGenArgs {
-  if (traffic.bodyFile) throw new Error("a workload's bodyFile is not supported yet (the file is not copied to the sender): use bodySize");
   const extraArgs: string[] = [];
   if (traffic.http) extraArgs.push("--http", "--http-batch-size", String(traffic.http.batchSize));
   if (traffic.starttls) extraArgs.push("--starttls");
@@ -26,8 +28,9 @@ export function trafficGenArgs(traffic: LabConfig["traffic"] & InjectionOptions,
     "--target", target,
     "--concurrency", String(traffic.concurrency),
     "--message-count", String(traffic.messageCount),
-    // Bytes, never a unit: traffic-gen's own unit parsing is then irrelevant.
-    "--body-size", String(traffic.bodySize),
+    // A body file replaces the generated body (load_body_file); otherwise bytes, never a unit:
+    // traffic-gen's own unit parsing is then irrelevant.
+    ...(traffic.remoteBodyFile ? ["--body-file", traffic.remoteBodyFile] : ["--body-size", String(traffic.bodySize)]),
     "--duration", String(durationCapSeconds),
     ...extraArgs,
   ];

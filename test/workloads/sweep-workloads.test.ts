@@ -28,6 +28,9 @@ describe("sizes × workloads × trials", () => {
     expect(trafficGenArgs({ ...t, http: { batchSize: 50 } }, "http://127.0.0.1:8000", 60).extraArgs).toEqual(["--http", "--http-batch-size", "50"]);
     expect(trafficGenArgs({ ...t, starttls: true }, "127.0.0.1:2025", 60).extraArgs).toEqual(["--starttls"]);
     expect(trafficGenArgs({ ...t, http: { batchSize: 2 } }, "http://127.0.0.1:8000", 60).argv.slice(1, 3)).toEqual(["--target", "http://127.0.0.1:8000"]);
-    expect(() => trafficGenArgs({ ...t, bodyFile: "x.eml" }, "127.0.0.1:2025", 60)).toThrow("bodyFile is not supported yet");
+    // A body file replaces --body-size (traffic-gen's load_body_file ignores the size then).
+    const withFile = trafficGenArgs({ ...t, remoteBodyFile: "/etc/kumolab/bodies/w.eml" }, "127.0.0.1:2025", 60).argv;
+    expect(withFile.slice(withFile.indexOf("--body-file"), withFile.indexOf("--body-file") + 2)).toEqual(["--body-file", "/etc/kumolab/bodies/w.eml"]);
+    expect(withFile).not.toContain("--body-size");
   });
 });
