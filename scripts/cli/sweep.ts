@@ -4,12 +4,19 @@
  *   npm run sweep [-- --sizes c2-r4,c4-r16] [--trials 2] [--yes] [--keep] [--fail-fast]
  *   npm run sweep -- --resume results/<run>
  *   npm run sweep -- --inventory lab-config/hosts.yaml
+ *   npm run sweep -- --dry-run     (= npm run plan: the plan and its estimate, offline; nothing opened or created)
+ * Exit codes (./exit-codes.ts): 0 every size has a valid figure, 3 the sweep ran but some size has
+ * none, 1 failed, 2 config or command line, 130 interrupted.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { formatTeardownFailure } from "../lab-drivers/lab-driver";
 import { runMain } from "./run-main";
+import { EXIT } from "./exit-codes";
+import { hostsFromInventory, InventoryError } from "../hosts/inventory";
+import { configForRun, refuseResumeMessage, runSettingsOf, settingsDifferences, workloadTrafficOf } from "../sweep/run-settings";
+import { sweepVerdict, trialVerdictLine } from "../sweep/verdict";
 import { Command, InvalidArgumentError } from "commander";
 import { DEFAULTS_FILE, loadLabConfig, PROJECT_DIR } from "../../lab-config/load";
 import { LabConfigError } from "../../lab-config/resolve";
@@ -26,7 +33,7 @@ import type { RunManifest } from "../results/run-manifest";
 import { durationCap } from "../trial/duration-cap";
 import { trafficGenArgs } from "../trial/traffic-gen-args";
 import { installInterrupts } from "../sweep/interrupts";
-import { formatPlan, makePlan } from "../sweep/plan";
+import { formatPlan, makePlan, type PlanLab } from "../sweep/plan";
 import { prepareLab, runPreparedTrial, useWorkload, type ProvisionedLab } from "../sweep/prepare-lab";
 import { PUBLISHED_WORKLOAD, selectWorkloads } from "../../lab-config/workloads";
 import { runSweep, trialKey, type SweepDeps } from "../sweep/run-sweep";
@@ -47,6 +54,10 @@ export interface SweepCliOptions {
   failFast: boolean;
   /** false with `--no-policy-pack`: `up` runs without kumolab's guard rails (policy-pack/). */
   policyPack: boolean;
+  /** `--dry-run`: print the plan and its estimate, open and create nothing (no Pulumi CLI, credentials or stack needed). */
+  dryRun?: boolean;
+  /** `--accept-config-change`: resume although today's config differs from run.json (run.json's settings are used; recorded). */
+  acceptConfigChange?: boolean;
 }
 
 /** Lets the tests run the real CLI over the namespace lab; product code always passes nothing. */
@@ -107,6 +118,8 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     .option("--yes", "don't ask for confirmation", false)
     .option("--fail-fast", "stop at the first failed trial", false)
     .option("--no-policy-pack", "run `pulumi up` without kumolab's guard rails (policy-pack/); only for debugging the pack itself")
+    .option("--dry-run", "print the plan, its estimate and assumptions, then stop: nothing is opened or created (no Pulumi CLI, credentials or stack needed)", false)
+    .option("--accept-config-change", "with --resume: go on although today's lab config differs from the run's (run.json's settings are used; recorded in run.json)", false)
     .exitOverride();
   program.parse(argv, { from: "user" });
   const opts = program.opts<SweepCliOptions>();
@@ -117,7 +130,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     cfg = loadLabConfig({ stack: opts.inventory ? undefined : opts.stack, defaultsFile: opts.labConfig }).config;
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
-    return e instanceof LabConfigError ? 2 : 1;
+    return e instanceof LabConfigError ? EXIT.CONFIG : EXIT.FAILED;
   }
 
   // What to run: a resumed sweep keeps what it set out to do.
@@ -127,13 +140,54 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
   let trials: number;
   let coolDown: number;
   let workloads: string[];
+  let recorded = 0;
+  let acceptedDifferences: string[] = [];
   if (opts.resume) {
     resultsDir = path.resolve(opts.resume);
-    manifest = readManifest(resultsDir);
-    if (opts.sizes || opts.trials || opts.workloads) {
-      process.stderr.write(`--resume finishes the sweep as planned in ${path.join(resultsDir, "run.json")}; drop --sizes/--trials/--workloads\n`);
-      return 2;
+    if (!existsSync(path.join(resultsDir, "run.json"))) {
+      process.stderr.write(
+        `--resume ${opts.resume}: ${existsSync(resultsDir) ? "this folder holds no run.json, so no sweep to finish" : "no such folder"}; give the results folder of a sweep (results/<run id>, named when the sweep stopped), or start a new sweep without --resume\n`,
+      );
+      return EXIT.CONFIG;
     }
+    try {
+      manifest = readManifest(resultsDir);
+    } catch (e) {
+      process.stderr.write(`--resume: ${(e as Error).message}\n`);
+      return EXIT.CONFIG;
+    }
+    if (opts.sizes || opts.trials || opts.workloads || opts.coolDown !== undefined) {
+      process.stderr.write(`--resume finishes the sweep as planned in ${path.join(resultsDir, "run.json")}; drop --sizes/--trials/--workloads/--cool-down\n`);
+      return EXIT.CONFIG;
+    }
+    if (opts.inventory && manifest.source === "stack") {
+      process.stderr.write(`--resume: this run was on a cloud lab (${manifest.labId}), not on an inventory; drop --inventory (and give --stack if it was not the default)\n`);
+      return EXIT.CONFIG;
+    }
+    if (!opts.inventory && manifest.source === "inventory" && !hooks.makeDriver) {
+      process.stderr.write(`--resume: this run was on your own hosts (${manifest.labId}); add --inventory with the same hosts file\n`);
+      return EXIT.CONFIG;
+    }
+    // Every setting comes from run.json; today's config only where run.json has nothing to say (hosts, SSH).
+    let runCfg: LabConfig;
+    try {
+      runCfg = configForRun(cfg, manifest);
+    } catch (e) {
+      process.stderr.write(`--resume: ${(e as Error).message}\n`);
+      return EXIT.CONFIG;
+    }
+    const differences = settingsDifferences(runCfg, cfg, manifest.workloads?.names ?? [PUBLISHED_WORKLOAD]);
+    if (!manifest.settings) process.stderr.write(`note: ${path.join(resultsDir, "run.json")} predates the recorded settings: only its traffic (messages, concurrency, body size) is checked against today's config\n`);
+    if (differences.length > 0 && !opts.acceptConfigChange) {
+      process.stderr.write(`${refuseResumeMessage(resultsDir, differences)}\n`);
+      return EXIT.CONFIG;
+    }
+    if (differences.length > 0) {
+      process.stderr.write(`--accept-config-change: finishing with run.json's settings; ignored from today's config:\n${differences.map((d) => `  - ${d}`).join("\n")}\n`);
+      acceptedDifferences = differences;
+    }
+    cfg = runCfg;
+    recorded = existsSync(path.join(resultsDir, "trials.jsonl")) ? readRecords(resultsDir).records.length : 0;
     sizes = manifest.sizes.map((m) => cfg.sender.sizes.find((s) => s.id === m.id) ?? { id: m.id, instanceType: m.label.includes(".") ? m.label : "inventory.host", vcpu: m.vcpu, ramGiB: m.ramGiB, arch: m.arch ?? "x86_64", hourlyUsd: m.hourlyUsd });
     trials = manifest.trialsPerSize;
     coolDown = manifest.coolDownSeconds;
@@ -143,47 +197,92 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       workloads = selectWorkloads(cfg, opts.workloads);
     } catch (e) {
       process.stderr.write(`--workloads: ${(e as Error).message}\n`);
-      return 2;
+      return EXIT.CONFIG;
     }
     const ids = opts.sizes ?? cfg.sender.sizes.map((s) => s.id);
     const repeated = ids.filter((id, i) => ids.indexOf(id) !== i);
     if (repeated.length > 0) {
       process.stderr.write(`--sizes: ${repeated.join(", ")} given more than once; each size runs once (use --trials for more trials)\n`);
-      return 2;
+      return EXIT.CONFIG;
     }
     try {
       sizes = ids.map((id) => senderSizeById(cfg, id));
     } catch (e) {
       process.stderr.write(`--sizes: ${(e as Error).message}\n`);
-      return 2;
+      return EXIT.CONFIG;
     }
     trials = opts.trials ?? cfg.trials.count;
     coolDown = opts.coolDown ?? cfg.trials.coolDownSeconds;
     resultsDir = path.resolve(opts.results ?? path.join(PROJECT_DIR, "results", newRunId()));
   }
 
+  if (opts.sizes && opts.sizes.length === 0) {
+    process.stderr.write(`--sizes: empty; give one or more size ids (${cfg.sender.sizes.map((s) => s.id).join(", ")}), or leave --sizes out for all of them\n`);
+    return EXIT.CONFIG;
+  }
+  if (opts.workloads && opts.workloads.length === 0 && !opts.resume) {
+    process.stderr.write(`--workloads: empty; give one or more of ${cfg.workloads.list.map((w) => w.name).join(", ")}, or leave --workloads out for all of them\n`);
+    return EXIT.CONFIG;
+  }
+
+  // The plan's lab, known without opening anything: an inventory is read (not connected to); a stack is only named.
+  let planLab: PlanLab;
+  let inventorySize: SenderSize | undefined;
+  try {
+    if (opts.inventory) {
+      const hosts = hostsFromInventory(opts.inventory);
+      planLab = { kind: "inventory", description: `inventory ${opts.inventory} (lab ${hosts.labId}): your own two hosts`, senderAddress: hosts.sender.address, sinkAddress: hosts.sinkAddressFromSender, sinkPort: hosts.sinkPort };
+      const sz = hosts.sender.size;
+      if (sz?.vcpu !== undefined && sz.ramGiB !== undefined) inventorySize = { id: hosts.labId, instanceType: sz.label, vcpu: sz.vcpu, ramGiB: sz.ramGiB, arch: "x86_64" };
+    } else planLab = { kind: "stack", description: `stack ${opts.stack} (${backendUrl(opts.backend)})`, stack: opts.stack };
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return e instanceof InventoryError ? EXIT.CONFIG : EXIT.FAILED;
+  }
+  if (opts.dryRun) {
+    if (opts.inventory && !manifest) {
+      if (opts.sizes) {
+        process.stderr.write(`${planLab.description} has one sender size (from its sender.size); drop --sizes\n`);
+        return EXIT.CONFIG;
+      }
+      if (!inventorySize) {
+        process.stderr.write(`${opts.inventory}: sender.size needs label, vcpu and ramGiB for the sweep's table (e.g. size: { label: m5.xlarge, vcpu: 4, ramGiB: 16 })\n`);
+        return EXIT.CONFIG;
+      }
+      sizes = [inventorySize];
+    }
+    const dry = makePlan(cfg, { sizes, workloads, trials, coolDownSeconds: coolDown, lab: planLab, resultsDir, keep: opts.keep, recorded });
+    process.stdout.write(`${formatPlan(dry, cfg)}\nDry run: nothing was opened or created (no Pulumi CLI, credentials or stack were needed). Run without --dry-run to go ahead.\n`);
+    return EXIT.OK;
+  }
+
   const driver = await (hooks.makeDriver ?? makeDriver)(cfg, opts);
+  if (!opts.inventory) planLab = { kind: "stack", description: driver.description, stack: opts.stack };
   if (driver.fixedSize && !manifest) {
     // An inventory's hosts are one size: that size is the sweep's only one.
     if (opts.sizes) {
       process.stderr.write(`${driver.description} has one sender size (from its sender.size); drop --sizes\n`);
-      return 2;
+      return EXIT.CONFIG;
     }
     sizes = [driver.fixedSize];
   }
   if (!driver.canResize && sizes.length > 1) {
     process.stderr.write(`${driver.description} cannot resize its sender: choose one size with --sizes (it has ${sizes.length})\n`);
-    return 2;
+    return EXIT.CONFIG;
   }
 
-  const plan = makePlan(cfg, { sizes, trials, coolDownSeconds: coolDown, labDescription: driver.description, resultsDir, keep: opts.keep, labExists: driver.source === "inventory", destroys: driver.source === "stack" });
+  const plan = makePlan(cfg, { sizes, workloads, trials, coolDownSeconds: coolDown, lab: planLab, resultsDir, keep: opts.keep, recorded });
   process.stdout.write(`${formatPlan(plan, cfg)}\n`);
   if (!opts.yes && !(await confirm("Go ahead?"))) {
     process.stdout.write("Nothing was created.\n");
-    return 1;
+    return EXIT.FAILED;
   }
 
   mkdirSync(resultsDir, { recursive: true });
+  if (manifest && acceptedDifferences.length > 0) {
+    manifest = { ...manifest, resumes: [...(manifest.resumes ?? []), { at: new Date().toISOString(), acceptedDifferences }] };
+    writeManifest(resultsDir, manifest);
+  }
   if (!manifest) {
     const cap = durationCap(cfg.traffic);
     manifest = {
@@ -204,6 +303,8 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
         durationCapSeconds: cap.seconds,
         extraArgs: trafficGenArgs(cfg.traffic, "", cap.seconds).extraArgs,
       },
+      settings: runSettingsOf(cfg),
+      workloadTraffic: workloadTrafficOf(cfg, workloads),
     };
     writeManifest(resultsDir, manifest);
   }
@@ -225,7 +326,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       if (outcome.status === "interrupted") return { status: "interrupted", detail: outcome.detail };
       appendRecord(resultsDir, outcome.record);
       const r = outcome.record;
-      return { status: r.status, detail: r.failure ? `${r.failure.step}: ${r.failure.message}` : r.valid ? "valid" : `invalid: ${r.invalidReasons.map((x: { code: string }) => x.code).join(", ")}` };
+      return { status: r.status, valid: r.status === "ok" && r.valid, verdict: trialVerdictLine(r), detail: r.failure ? `${r.failure.step}: ${r.failure.message}` : r.valid ? "valid" : `invalid: ${r.invalidReasons.map((x: { code: string }) => x.code).join(", ")}` };
     },
     useWorkload: (lab, name, o) => useWorkload(lab, name, cfg, o),
     recordedTrials: async () => {
@@ -243,20 +344,23 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     const written = await buildAndWriteReport(resultsDir);
     process.stdout.write(`\n${written.markdown}\nReport: ${written.files.join(", ")}\n`);
   }
+  const verdict = sweepVerdict(records, { sizeIds: sizes.map((s) => s.id), workloads, trials });
   if (!result.teardown.ok) {
     process.stderr.write(`\nTEARDOWN ${formatTeardownFailure(result.teardown)}`);
-    return 1;
+    return EXIT.FAILED;
   }
   process.stdout.write(`${result.teardown.detail}\n`);
   if (result.interrupted) {
     process.stdout.write(`Interrupted. Finish with: npm run sweep -- --resume ${resultsDir}\n`);
-    return 130;
+    return EXIT.INTERRUPTED;
   }
   if (result.error) {
-    process.stderr.write(`sweep failed: ${result.error.message}\nResults so far: ${resultsDir}; finish with 'npm run sweep -- --resume ${resultsDir}'\n`);
-    return 1;
+    process.stderr.write(`sweep failed (exit ${EXIT.FAILED}): ${result.error.message}\nResults so far: ${resultsDir}; finish with 'npm run sweep -- --resume ${resultsDir}'\n`);
+    return EXIT.FAILED;
   }
-  return result.failed > 0 ? 1 : 0;
+  process.stdout.write(`\n${verdict.lines.join("\n")}\n`);
+  if (verdict.exitCode !== EXIT.OK) process.stdout.write(`exit ${verdict.exitCode}: the sweep ran, but not every size has a valid figure\n`);
+  return verdict.exitCode;
 }
 
 if (require.main === module) runMain(sweepMain);

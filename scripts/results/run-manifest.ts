@@ -16,6 +16,17 @@ export const manifestSizeSchema = z
   .strict();
 export type ManifestSize = z.infer<typeof manifestSizeSchema>;
 
+/** traffic-gen's parameters of a run (the config's `traffic:`, or a workload's in force). */
+export const trafficSchema = z
+  .object({
+    concurrency: z.number().int().positive(),
+    messageCount: z.number().int().positive(),
+    bodySizeBytes: z.number().int().positive(),
+    durationCapSeconds: z.number().int().positive(),
+    extraArgs: z.array(z.string()),
+  })
+  .strict();
+
 export const runManifestSchema = z
   .object({
     schemaVersion: z.literal(RUN_MANIFEST_SCHEMA_VERSION),
@@ -31,15 +42,25 @@ export const runManifestSchema = z
     /** Workloads run at each size, in order (lab-config/workloads.ts); absent = published only; `baseline` for the report's differences. */
     workloads: z.object({ names: z.array(z.string().min(1)).min(1), baseline: z.string().min(1) }).strict().optional(),
     coolDownSeconds: z.number().int().nonnegative(),
-    traffic: z
+    traffic: trafficSchema,
+    /**
+     * Every setting a resume needs, as the sweep resolved it when it started: `--resume` runs the
+     * remaining trials with these (never with today's lab.yaml) and refuses a config that differs
+     * unless told to go on (scripts/sweep/run-settings.ts). Absent in runs from before it existed.
+     */
+    settings: z
       .object({
-        concurrency: z.number().int().positive(),
-        messageCount: z.number().int().positive(),
-        bodySizeBytes: z.number().int().positive(),
-        durationCapSeconds: z.number().int().positive(),
-        extraArgs: z.array(z.string()),
+        traffic: z.record(z.string(), z.unknown()),
+        kumomta: z.record(z.string(), z.unknown()),
+        workloads: z.record(z.string(), z.unknown()),
+        sinkSmtpPort: z.number().int().positive(),
       })
-      .strict(),
+      .strict()
+      .optional(),
+    /** Each workload's traffic-gen parameters in force (its own over `traffic:`), by workload name. */
+    workloadTraffic: z.record(z.string(), trafficSchema).optional(),
+    /** Resumes that went on although today's config differed (`--accept-config-change`): when, and the differences. */
+    resumes: z.array(z.object({ at: z.iso.datetime({ offset: true }), acceptedDifferences: z.array(z.string()) }).strict()).optional(),
   })
   .strict()
   .superRefine((m, ctx) => {

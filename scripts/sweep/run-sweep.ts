@@ -29,7 +29,14 @@ export interface TrialSpec {
 }
 
 /** What a trial did. `interrupted` trials are not recorded, so a resume runs them again. */
-export type TrialOutcome = { status: "ok" | "failed" | "interrupted"; detail: string };
+export type TrialOutcome = {
+  status: "ok" | "failed" | "interrupted";
+  detail: string;
+  /** Whether the trial's figure can be used (scripts/trial/validity.ts); absent = ok means valid. */
+  valid?: boolean;
+  /** The trial's line for the terminal, ending VALID or INVALID with the reasons (./verdict.ts). */
+  verdict?: string;
+};
 
 export type TimelineKind = "lab-up-start" | "lab-up-done" | "size-start" | "size-done" | "lab-destroy-start" | "lab-destroyed" | "interrupted";
 
@@ -63,6 +70,8 @@ export interface SweepOptions {
 
 export interface SweepResult {
   ran: number;
+  /** Of `ran`: trials whose figure was rejected (INVALID). */
+  invalid: number;
   failed: number;
   skipped: number;
   interrupted: boolean;
@@ -101,6 +110,7 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
   if (skipped > 0) progress({ type: "log", level: "info", message: `resuming: ${skipped} of ${total} trials already recorded, ${todo.length} to run` });
 
   let ran = 0;
+  let invalid = 0;
   let failed = 0;
   let error: Error | undefined;
   let labBuilt = false;
@@ -148,8 +158,11 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
           const outcome = await deps.runTrial(lab, spec, { progress, signal });
           trialSecondsSum += (Date.now() - t0) / 1000;
           if (outcome.status === "interrupted") break;
-          if (outcome.status === "ok") ran++;
-          else {
+          if (outcome.verdict !== undefined) progress({ type: "log", level: outcome.status === "ok" && outcome.valid !== false ? "info" : "warn", message: outcome.verdict });
+          if (outcome.status === "ok") {
+            ran++;
+            if (outcome.valid === false) invalid++;
+          } else {
             failed++;
             progress({ type: "log", level: "warn", message: `trial ${spec.trial} of size ${spec.sizeId} failed: ${outcome.detail}` });
             if (opts.failFast) throw new Error(`trial ${spec.trial} of size ${spec.sizeId} failed and --fail-fast is set: ${outcome.detail}`);
@@ -170,7 +183,14 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
 
   let teardown: SweepResult["teardown"] = { ok: true, detail: "lab kept (--keep)" };
   if (!opts.keep) {
-    if (interrupted || error) await deps.driver.recover({ progress });
+    if (interrupted || error) {
+      // A recovery that fails (expired credentials, a provider error) must not skip the destroy.
+      try {
+        await deps.driver.recover({ progress });
+      } catch (e) {
+        progress({ type: "log", level: "warn", message: `recovery failed (${(e as Error).message.split("\n")[0] ?? ""}); destroying anyway` });
+      }
+    }
     await deps.timeline("lab-destroy-start");
     try {
       teardown = await deps.driver.teardown({ progress });
@@ -180,6 +200,6 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
     }
     if (teardown.ok) await deps.timeline("lab-destroyed", undefined, teardown.detail);
   }
-  progress({ type: "log", level: "info", message: `sweep finished in ${Math.round((Date.now() - started) / 1000)} s: ${ran} ok, ${failed} failed, ${skipped} already recorded${interrupted ? ", interrupted" : ""}` });
-  return { ran, failed, skipped, interrupted, error, teardown };
+  progress({ type: "log", level: "info", message: `sweep finished in ${Math.round((Date.now() - started) / 1000)} s: ${ran - invalid} valid, ${invalid} invalid, ${failed} failed, ${skipped} already recorded${interrupted ? ", interrupted" : ""}${error ? ", stopped by an error" : ""}` });
+  return { ran, invalid, failed, skipped, interrupted, error, teardown };
 }

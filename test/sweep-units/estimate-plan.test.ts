@@ -1,10 +1,11 @@
 /** The plan shown before a sweep: wall time and cost of ours vs the alternatives, the expected rates, the printed plan. */
 import { describe, expect, test } from "vitest";
-import { loadLabConfig } from "../../lab-config/load";
+import { DEFAULTS_FILE, loadLabConfig, readYamlFile } from "../../lab-config/load";
+import { resolveLabConfig } from "../../lab-config/resolve";
 import type { SenderSize } from "../../lab-config/schema";
-import { estimateNaivePlan, estimateOurPlan, estimateParallelPlan, formatDuration, formatUsd, type Assumptions, type EstimateInput } from "../../scripts/sweep/estimate";
+import { DEFAULT_ASSUMPTIONS, estimateNaivePlan, estimateOurPlan, estimateParallelPlan, formatDuration, formatUsd, type Assumptions, type EstimateInput } from "../../scripts/sweep/estimate";
 import { expectedMsgsPerSec } from "../../scripts/sweep/expected-rate";
-import { estimateInput, formatPlan, makePlan } from "../../scripts/sweep/plan";
+import { estimateInput, formatCost, formatPlan, knownRate, makePlan } from "../../scripts/sweep/plan";
 
 const cfg = loadLabConfig().config;
 
@@ -106,7 +107,7 @@ describe("expectedMsgsPerSec", () => {
 
 describe("formatPlan", () => {
   const sizes = cfg.sender.sizes.slice(0, 2);
-  const base = { sizes, trials: 3, coolDownSeconds: 120, labDescription: "stack dev (file:///x)", resultsDir: "results/2026-03-01", keep: false, labExists: false, destroys: true };
+  const base = { sizes, trials: 3, coolDownSeconds: 120, lab: { kind: "stack" as const, description: "stack dev (file:///x)", stack: "dev" }, resultsDir: "results/2026-03-01", keep: false };
 
   test("names the sizes, the trials, the estimate and its assumptions, and what happens at the end", () => {
     const plan = makePlan(cfg, base);
@@ -117,17 +118,78 @@ describe("formatPlan", () => {
     }
     expect(text).toContain("stack dev (file:///x)");
     expect(text).toContain("trials: 3 per size, 120 s cool-down between them (6 in all)");
-    expect(text).toContain(`estimate: ${formatDuration(plan.estimate.wallSeconds)} wall time, ${formatUsd(plan.estimate.costUsd)}`);
-    expect(text).toMatch(/c2-r4: ~750 msgs\/s expected/);
+    expect(text).toContain(`estimate: ${formatDuration(plan.estimate.wallSeconds)} wall time; ${formatCost(plan.estimate, false)}`);
+    expect(text).toMatch(/cost: compute \$\d+\.\d\d \+ data transfer \$\d+\.\d\d = \$\d+\.\d\d in all/);
+    expect(text).toMatch(/c2-r4: ~750 msgs\/s expected \(published figure\)/);
     expect(text).toMatch(/assumptions: lab up \d+ s, resize \d+ s/);
     expect(text).toContain("results/2026-03-01");
     expect(text).toContain("the lab is destroyed");
+    expect(text).not.toContain("resuming:");
   });
 
-  test("--keep is said loudly, with how to destroy later; a kept lab's estimate has no destroy time", () => {
+  test("--keep is said loudly, with how to destroy that stack later; a kept lab's estimate has no destroy time", () => {
     const destroyed = makePlan(cfg, base);
-    const kept = makePlan(cfg, { ...base, keep: true });
-    expect(formatPlan(kept, cfg)).toContain("KEPT (--keep): destroy it with 'npm run down'");
+    const kept = makePlan(cfg, { ...base, keep: true, lab: { ...base.lab, stack: "lab7" } });
+    expect(formatPlan(kept, cfg)).toContain("KEPT (--keep): destroy it with 'npm run down -- --stack lab7'");
     expect(kept.estimate.wallSeconds).toBeLessThan(destroyed.estimate.wallSeconds);
+  });
+
+  test("an inventory: its hosts and port, no cloud price, nothing destroyed, no 'down' advice, no lab up", () => {
+    const inv = { kind: "inventory" as const, description: "inventory hosts.yaml (lab mine)", senderAddress: "10.1.0.5", sinkAddress: "10.1.0.6", sinkPort: 2600 };
+    const plan = makePlan(cfg, { ...base, sizes: [{ id: "mine", instanceType: "m5.xlarge", vcpu: 4, ramGiB: 16, arch: "x86_64" }], lab: inv, keep: true });
+    const text = formatPlan(plan, cfg);
+    expect(text).toContain("hosts: sender 10.1.0.5, sink 10.1.0.6 port 2600 (your inventory)");
+    expect(text).not.toContain(cfg.sink.vmSize);
+    expect(text).not.toMatch(/\$\d/);
+    expect(text).not.toContain("npm run down");
+    expect(text).toContain("nothing is destroyed");
+    expect(text).toContain("cost: not priced");
+    expect(plan.estimate.computeUsd).toBeUndefined();
+    // No lab up, no destroy: provisioning and the trials only.
+    const trial = plan.estimate.cells[0]?.trialSeconds ?? NaN;
+    expect(plan.estimate.wallSeconds).toBeCloseTo(DEFAULT_ASSUMPTIONS.provisionSeconds + 3 * trial + 2 * 120, 6);
+  });
+
+  test("a resume says how many trials are already recorded", () => {
+    expect(formatPlan(makePlan(cfg, { ...base, recorded: 4 }), cfg)).toContain("resuming: 4 of 6 trials already recorded, 2 to run");
+  });
+});
+
+describe("the plan per workload", () => {
+  const withDkim = resolveLabConfig(
+    { ...(readYamlFile(DEFAULTS_FILE) as Record<string, unknown>), workloads: { baseline: "published", list: [{ name: "published" }, { name: "dkim", traffic: { messageCount: 5000 }, sender: { dkim: { algorithm: "ed25519", domains: ["example.com"] } } }] } },
+    {},
+    "test",
+    "none",
+  ).config;
+  const c2 = withDkim.sender.sizes.find((s) => s.id === "c2-r4");
+  if (!c2) throw new Error("lab.yaml has no c2-r4");
+  const lab = { kind: "stack" as const, description: "stack dev", stack: "dev" };
+
+  test("an estimate per workload; a rate without a published figure is said to be unknown and bounded by the duration cap, never guessed", () => {
+    const plan = makePlan(withDkim, { sizes: [c2], workloads: ["published", "dkim"], trials: 2, coolDownSeconds: 10, lab, resultsDir: "r", keep: false });
+    const text = formatPlan(plan, withDkim);
+    expect(text).toContain("workloads: published, dkim (at each size, in this order)");
+    expect(text).toContain("(4 in all)");
+    expect(text).toMatch(/c2-r4 × published: ~750 msgs\/s expected \(published figure\)/);
+    expect(text).toMatch(/c2-r4 × dkim: rate unknown \(no published figure for this workload\): at most \S+ per trial \(traffic-gen's duration cap\)/);
+    expect(text).toMatch(/traffic-gen \(dkim\): 5000 messages/);
+    expect(text).toMatch(/estimate: at most /);
+    const dkim = plan.estimate.cells.find((c) => c.workload === "dkim");
+    expect(dkim?.msgsPerSec).toBeUndefined();
+    expect(dkim?.trialSeconds).toBe(100 + DEFAULT_ASSUMPTIONS.trialOverheadSeconds); // auto cap: 5000 / 50 msgs/s
+    expect(plan.estimate.upperBound).toBe(true);
+  });
+
+  test("a size with no published row has an unknown rate even for the published workload", () => {
+    expect(knownRate({ vcpu: 3, ramGiB: 7 }, "published")).toBeUndefined();
+    expect(knownRate({ vcpu: 2, ramGiB: 4 }, "published")).toBeCloseTo(750, 6);
+    expect(knownRate({ vcpu: 2, ramGiB: 4 }, "dkim")).toBeUndefined();
+  });
+
+  test("data transfer counts each workload's own messages and body size", () => {
+    const plan = makePlan(withDkim, { sizes: [c2], workloads: ["published", "dkim"], trials: 2, coolDownSeconds: 0, lab, resultsDir: "r", keep: false });
+    const body = withDkim.traffic.bodySize;
+    expect(plan.estimate.dataTransferUsd).toBeCloseTo(((2 * withDkim.traffic.messageCount * body + 2 * 5000 * body) / 1e9) * DEFAULT_ASSUMPTIONS.egressUsdPerGB, 9);
   });
 });

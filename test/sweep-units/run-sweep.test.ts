@@ -318,15 +318,26 @@ describe("runSweep: what the operator is told", () => {
     expect(result.teardown).toEqual({ ok: true, detail: "lab kept (--keep)" });
   });
 
+  test("each trial's verdict line is shown (INVALID as a warning) and invalid trials are counted apart from valid ones", async () => {
+    const { progress, result } = await sweep({
+      trial: (s) => (s.trial === 1 ? { status: "ok", detail: "", valid: true, verdict: `${s.sizeId} trial 1: 900.0 msgs/s → VALID` } : { status: "ok", detail: "", valid: false, verdict: `${s.sizeId} trial 2: 12.0 msgs/s (not used) → INVALID: sink-cpu-high (x)` }),
+    });
+    const messages = logs(progress);
+    expect(messages).toContain("info: c2-r4 trial 1: 900.0 msgs/s → VALID");
+    expect(messages).toContain("warn: c2-r4 trial 2: 12.0 msgs/s (not used) → INVALID: sink-cpu-high (x)");
+    expect(messages.at(-1)).toMatch(/^info: sweep finished in \d+ s: 2 valid, 2 invalid, 0 failed, 0 already recorded$/);
+    expect(result).toMatchObject({ ran: 4, invalid: 2, failed: 0 });
+  });
+
   test("resume, cool-down and summary messages", async () => {
     const { progress } = await sweep({ recorded: [trialKey("c2-r4", 1)], trial: (s) => (s.sizeId === "c4-r16" && s.trial === 2 ? { status: "failed", detail: "x" } : { status: "ok", detail: "" }) });
     const messages = logs(progress);
     expect(messages[0]).toBe("info: resuming: 1 of 4 trials already recorded, 3 to run");
     expect(messages).toContain("info: cool-down 0.01 s before trial 2 of 2 (size c4-r16)");
     expect(messages.filter((m) => m.includes("cool-down"))).toHaveLength(1); // c2-r4 runs one trial: no cool-down before it
-    expect(messages.at(-1)).toMatch(/^info: sweep finished in \d+ s: 2 ok, 1 failed, 1 already recorded$/);
+    expect(messages.at(-1)).toMatch(/^info: sweep finished in \d+ s: 2 valid, 0 invalid, 1 failed, 1 already recorded$/);
     const interrupted = await sweep({ onEnsure: (_id, ctl) => ctl.abort() });
-    expect(logs(interrupted.progress).at(-1)).toMatch(/^info: sweep finished in \d+ s: 0 ok, 0 failed, 0 already recorded, interrupted$/);
+    expect(logs(interrupted.progress).at(-1)).toMatch(/^info: sweep finished in \d+ s: 0 valid, 0 invalid, 0 failed, 0 already recorded, interrupted$/);
   });
 
   test("nothing recorded: no resume message; no cool-down configured: none announced", async () => {
@@ -375,7 +386,7 @@ describe("runSweep: progress and timing, on a controlled clock", () => {
     expect(etas[2]).toBeCloseTo(20.01, 9);
     expect(etas[3]).toBeCloseTo(10, 9);
     const finished = progress.flatMap((e) => (e.type === "log" && e.message.startsWith("sweep finished") ? [e.message] : []));
-    expect(finished).toEqual(["sweep finished in 40 s: 4 ok, 0 failed, 0 already recorded"]);
+    expect(finished).toEqual(["sweep finished in 40 s: 4 valid, 0 invalid, 0 failed, 0 already recorded"]);
   });
 
   test("a failed trial counts as done for the position and the ETA", async () => {

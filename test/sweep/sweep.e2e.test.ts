@@ -144,7 +144,10 @@ describe.skipIf(skip)("npm run sweep on the namespace lab", () => {
       const dir = path.join(work, "inventory");
       const run = startSweep(["--inventory", inventory, "--lab-config", failingConfig, "--results", dir, "--yes"], SWEEP_CLI);
       runs.push(run);
-      expect((await run.exit).code, run.out()).toBe(1);
+      // Ran to its end without a valid figure: exit 3 (scripts/cli/exit-codes.ts), not 0 and not a crash's 1.
+      expect((await run.exit).code, run.out()).toBe(3);
+      expect(run.out()).toMatch(/ns-[a-z0-9]+ trial 1: FAILED — traffic-gen: .*→ INVALID/);
+      expect(run.out()).toMatch(/ns-[a-z0-9]+: 0 valid, 0 invalid, 2 failed {2}← NO VALID FIGURE/);
       expect(run.out()).toMatch(/inventory .*hosts\.yaml/);
       const all = readRecords(dir).records;
       expect(all.map((r) => `${r.sizeId}#${r.trial}:${r.status}`)).toEqual([`ns-${lab.id}#1:failed`, `ns-${lab.id}#2:failed`]);
