@@ -19,6 +19,7 @@ export default defineConfig({
       "test/trial-parser/rust-duration.test.ts",
       "test/trial-parser/series-summary.test.ts",
       "test/trial-parser/traffic-gen-output.test.ts",
+      "test/trial-parser/traffic-gen-summary.test.ts",
       "test/sweep-units/validity.test.ts",
       "test/sweep-units/validity-reasons.test.ts",
       "test/sweep-units/counter-poller.test.ts",
