@@ -14,6 +14,53 @@ import { hostsFromStackOutputs } from "../hosts/from-stack";
 import type { LabHosts } from "../hosts/lab-hosts";
 import type { ProgressSink } from "../progress/events";
 import type { LabDriver, LabReady, TeardownOutcome } from "./lab-driver";
+import { z } from "zod";
+import { labIdFor } from "../../infra/tags";
+import { awsShortId, CLOUD_TYPE_OF, manualRemoval, type CloudInventory, type TaggedResource } from "../cloud/cloud-inventory";
+
+/** How long the look-up and removal of orphans (pending creates) may take before the teardown goes on without them. */
+export const ORPHAN_DEADLINE_MS = 15 * 60_000;
+
+const stateSchema = z.object({
+  deployment: z
+    .object({
+      resources: z.array(z.object({ urn: z.string().optional(), type: z.string().optional(), id: z.string().optional() }).loose()).optional(),
+      pending_operations: z
+        .array(z.object({ type: z.string(), resource: z.object({ urn: z.string(), type: z.string(), id: z.string().optional(), inputs: z.record(z.string(), z.unknown()).optional() }).loose() }).loose())
+        .optional()
+        .nullable(),
+    })
+    .loose()
+    .optional(),
+});
+
+/** An operation an interrupted update started and never finished: a create of a resource the state does not hold. */
+export interface PendingCreate {
+  urn: string;
+  type: string;
+  /** The AWS `Name` tag the program gave it, when it has one (narrows the look-up). */
+  nameTag: string | undefined;
+}
+
+/** The pending creates and the cloud ids already in state, from an exported deployment. */
+export function pendingCreatesOf(exported: unknown): { pending: PendingCreate[]; idsInState: Set<string> } {
+  const parsed = stateSchema.parse(exported);
+  const pending = (parsed.deployment?.pending_operations ?? [])
+    .filter((op) => op.type === "creating")
+    .map((op): PendingCreate => {
+      const tags = op.resource.inputs?.["tags"];
+      const name = tags !== null && typeof tags === "object" ? (tags as Record<string, unknown>)["Name"] : undefined;
+      return { urn: op.resource.urn, type: op.resource.type, nameTag: typeof name === "string" ? name : undefined };
+    });
+  const idsInState = new Set((parsed.deployment?.resources ?? []).flatMap((r) => (r.id === undefined ? [] : [r.id])));
+  return { pending, idsInState };
+}
+
+/** The lab id a URN's project and stack give (`urn:pulumi:<stack>::<project>::…`), as the program derives it. */
+export function labIdOfUrn(urn: string): string | undefined {
+  const m = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(urn);
+  return m?.[1] !== undefined && m[2] !== undefined ? labIdFor(m[2], m[1]) : undefined;
+}
 
 /** The part of an Automation API Stack the lab uses. */
 export type StackApi = Pick<Stack, "name" | "setConfig" | "up" | "outputs" | "cancel" | "refresh" | "destroy" | "exportStack">;
@@ -36,6 +83,11 @@ export interface PulumiLabDriverOptions {
    * already names a range).
    */
   lookupOperatorCidr?: () => Promise<string>;
+  /**
+   * The clouds looked up by tag: recovery finds there what an interrupted update created but never
+   * recorded (pending creates) and removes it. Absent: pending creates are listed, not looked up.
+   */
+  inventory?: CloudInventory;
 }
 
 /** Opens (creating if needed) the stack in the local program, on the chosen backend. */
@@ -61,6 +113,10 @@ export class PulumiLabDriver implements LabDriver {
   private touched = false;
   private readonly policyPacks: string[];
   private operatorCidrStored = false;
+  /** What recovery could not do (a failed refresh, an unreadable state): reported with the teardown. */
+  private readonly recoveryProblems: string[] = [];
+  /** Resources recovery knows exist (or may exist) outside the state: each with its cloud id, and how to remove it. */
+  private readonly orphans: Array<{ what: string; howToRemove: string }> = [];
 
   constructor(
     private readonly stack: StackApi,
@@ -110,24 +166,93 @@ export class PulumiLabDriver implements LabDriver {
     return { hosts, change };
   }
 
+  /**
+   * After an interrupted update: release the lock, then forget operations that never finished, so
+   * that destroy sees what really exists. Never throws: what fails is reported (progress, and the
+   * teardown's outcome) and the destroy runs anyway. Before the pending creates are cleared, the
+   * state is exported and each is looked up in the clouds by the lab's tags: found ones are removed,
+   * the others listed.
+   */
   async recover(opts: { progress: ProgressSink }): Promise<void> {
-    // After an interrupted update: release the lock, then forget operations that never finished,
-    // so that destroy sees what really exists.
+    const { progress } = opts;
     try {
       await this.stack.cancel();
     } catch (e) {
-      opts.progress({ type: "log", level: "info", message: `pulumi cancel: ${(e as Error).message.split("\n")[0] ?? ""} (nothing to cancel is fine)` });
+      progress({ type: "log", level: "info", message: `pulumi cancel: ${firstLine(e)} (nothing to cancel is fine)` });
     }
-    await this.stack.refresh({
-      clearPendingCreates: true,
-      onEvent: (e) => {
-        const p = progressFromEngineEvent(e);
-        if (p) opts.progress(p);
-      },
-    });
+    let pending: PendingCreate[] = [];
+    let idsInState = new Set<string>();
+    let stateRead = false;
+    try {
+      ({ pending, idsInState } = pendingCreatesOf(await this.stack.exportStack()));
+      stateRead = true;
+    } catch (e) {
+      this.problem(progress, `could not export stack ${this.stack.name}'s state to check for pending creates (${firstLine(e)}); pending creates are kept, not cleared`);
+    }
+    try {
+      await this.stack.refresh({
+        // Cleared only once they are known: a create nobody looked at is never forgotten silently.
+        clearPendingCreates: stateRead,
+        onEvent: (e) => {
+          const p = progressFromEngineEvent(e);
+          if (p) progress(p);
+        },
+      });
+    } catch (e) {
+      this.problem(progress, `recovery: 'pulumi refresh' of stack ${this.stack.name} failed (${firstLine(e)}); the destroy runs anyway`);
+    }
+    if (pending.length > 0) await this.resolvePendingCreates(pending, idsInState, progress);
+  }
+
+  private problem(progress: ProgressSink, message: string): void {
+    this.recoveryProblems.push(message);
+    progress({ type: "log", level: "warn", message });
+  }
+
+  /** Each pending create: found by tag (labId, type, Name) and removed, or listed with its id. */
+  private async resolvePendingCreates(pending: PendingCreate[], idsInState: Set<string>, progress: ProgressSink): Promise<void> {
+    const labId = labIdOfUrn(pending[0]?.urn ?? "") ?? "(unknown)";
+    const inventory = this.options.inventory;
+    progress({ type: "log", level: "warn", message: `${pending.length} pending create(s) in stack ${this.stack.name} (an interrupted update): ${pending.map((p) => p.urn).join(", ")}` });
+    if (inventory === undefined) {
+      for (const p of pending) {
+        this.orphans.push({
+          what: `${p.type} ${p.urn} — created or not, it is not in the state (pending create)`,
+          howToRemove: `look it up by tag labId=${labId}${p.nameTag !== undefined ? ` Name=${p.nameTag}` : ""} ('npm run gc' lists kumolab's resources in the clouds) and delete it`,
+        });
+      }
+      return;
+    }
+    const signal = AbortSignal.timeout(ORPHAN_DEADLINE_MS);
+    let found: TaggedResource[];
+    try {
+      found = (await inventory.list({ labId, signal })).resources;
+    } catch (e) {
+      for (const p of pending) {
+        this.orphans.push({ what: `${p.type} ${p.urn} — pending create, not looked up (${firstLine(e)})`, howToRemove: `run 'npm run gc' to list lab ${labId}'s resources in the clouds` });
+      }
+      return;
+    }
+    const inState = (r: TaggedResource) => idsInState.has(r.id) || idsInState.has(awsShortId(r.id));
+    const matches = (p: PendingCreate, r: TaggedResource) =>
+      r.tags["labId"] === labId && r.cloudType === CLOUD_TYPE_OF[p.type] && !inState(r) && (p.nameTag === undefined || r.tags["Name"] === undefined || r.tags["Name"] === p.nameTag);
+    const orphans = found.filter((r) => pending.some((p) => matches(p, r)));
+    for (const p of pending.filter((p) => !orphans.some((r) => matches(p, r)))) {
+      progress({ type: "log", level: "info", message: `pending create ${p.urn}: nothing tagged labId=${labId} of its type outside the state in ${inventory.description} (it was not created; the clouds' tag index can lag minutes: 'npm run gc' later shows anything left)` });
+    }
+    if (orphans.length === 0) return;
+    progress({ type: "log", level: "warn", message: `found by tag, not in the state: ${orphans.map((r) => r.id).join(", ")}; removing them` });
+    const removal = await inventory.remove(orphans, { signal });
+    for (const id of removal.removed) progress({ type: "log", level: "info", message: `orphan ${id} removed` });
+    removal.remaining.forEach((what, i) => this.orphans.push({ what, howToRemove: removal.howToRemove[i] ?? removal.howToRemove.join("; ") }));
+    for (const r of orphans.filter((o) => !removal.removed.includes(o.id) && !removal.remaining.some((w) => w.includes(o.id)))) {
+      this.orphans.push({ what: `${r.cloudType} ${r.id} (pending create, not in the state)`, howToRemove: manualRemoval(r) });
+    }
   }
 
   async teardown(opts: { progress: ProgressSink }): Promise<TeardownOutcome> {
+    const notes = this.recoveryProblems.length > 0 ? ` (despite: ${this.recoveryProblems.join("; ")})` : "";
+    const orphanLines = this.orphans.map((o) => `${o.what} — not in the state: ${o.howToRemove}`);
     try {
       await this.stack.destroy({
         onEvent: (e) => {
@@ -135,16 +260,20 @@ export class PulumiLabDriver implements LabDriver {
           if (p) opts.progress(p);
         },
       });
-      return { ok: true, detail: `stack ${this.stack.name} destroyed${this.touched ? "" : " (it was built by an earlier run)"}` };
+      if (orphanLines.length > 0) {
+        return { ok: false, remaining: [`stack ${this.stack.name} destroyed${notes}, but outside its state:`, ...orphanLines], howToRemove: this.orphans.map((o) => o.howToRemove).join("; ") };
+      }
+      return { ok: true, detail: `stack ${this.stack.name} destroyed${this.touched ? "" : " (it was built by an earlier run)"}${notes}` };
     } catch (e) {
       const remaining = await this.remainingResources();
       return {
         ok: false,
-        remaining: [`destroy failed: ${(e as Error).message.split("\n").slice(0, 3).join(" ")}`, ...remaining],
+        remaining: [`destroy failed: ${(e as Error).message.split("\n").slice(0, 3).join(" ")}`, ...this.recoveryProblems, ...remaining, ...orphanLines],
         howToRemove:
           `run 'npm run down -- --stack ${this.stack.name}' again (it retries the destroy); if a resource keeps failing, ` +
           `delete it in the AWS console (region of the sender) or the Azure portal (resource group of the lab) by the id listed, ` +
-          `then 'npx pulumi stack rm ${this.stack.name} --force' to forget it`,
+          `then 'npx pulumi stack rm ${this.stack.name} --force' to forget it` +
+          (this.orphans.length > 0 ? `; outside the state: ${this.orphans.map((o) => o.howToRemove).join("; ")}` : ""),
       };
     }
   }
@@ -161,4 +290,8 @@ export class PulumiLabDriver implements LabDriver {
       return [`(could not read the stack's state to list what remains: ${(e as Error).message})`];
     }
   }
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
 }

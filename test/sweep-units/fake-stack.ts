@@ -22,7 +22,11 @@ export interface FakeStackScript {
   cancelError?: Error;
   destroyError?: Error;
   exportError?: Error;
+  /** A refresh that throws (expired credentials, a provider error). */
+  refreshError?: Error;
   resources?: Array<{ urn?: string; type?: string; id?: string }>;
+  /** The deployment's `pending_operations` (what an interrupted update left). */
+  pendingOperations?: Array<{ type: string; resource: { urn: string; type: string; id?: string; inputs?: Record<string, unknown> } }>;
 }
 
 export class FakeStack {
@@ -72,6 +76,7 @@ export class FakeStack {
       refresh: async (opts?: EventOpts & { clearPendingCreates?: boolean }) => {
         this.calls.push({ method: "refresh", args: [opts] });
         this.emit(opts);
+        if (this.script.refreshError) throw this.script.refreshError;
         return { stdout: "", stderr: "", summary: {} };
       },
       destroy: async (opts?: EventOpts) => {
@@ -84,7 +89,7 @@ export class FakeStack {
       exportStack: async () => {
         this.calls.push({ method: "exportStack", args: [] });
         if (this.script.exportError) throw this.script.exportError;
-        return { version: 3, deployment: { resources: this.script.resources ?? [] } };
+        return { version: 3, deployment: { resources: this.script.resources ?? [], ...(this.script.pendingOperations ? { pending_operations: this.script.pendingOperations } : {}) } };
       },
     };
     return api as unknown as StackApi;

@@ -98,18 +98,18 @@ describe("PulumiLabDriver.ensureLab", () => {
 });
 
 describe("PulumiLabDriver.recover and teardown", () => {
-  test("recover: cancel, then refresh clearing pending creates", async () => {
+  test("recover: cancel, export the state (pending creates), then refresh clearing pending creates", async () => {
     const fake = new FakeStack("dev", { upOutputs: (id) => labOutputs(id) });
     await new PulumiLabDriver(fake.asStackApi(), "b").recover({ progress: () => undefined });
-    expect(fake.methods()).toEqual(["cancel", "refresh"]);
-    expect(fake.calls[1]?.args[0]).toMatchObject({ clearPendingCreates: true });
+    expect(fake.methods()).toEqual(["cancel", "exportStack", "refresh"]);
+    expect(fake.calls[2]?.args[0]).toMatchObject({ clearPendingCreates: true });
   });
 
   test("recover goes on to refresh when cancel fails (nothing to cancel), saying so in progress", async () => {
     const fake = new FakeStack("dev", { upOutputs: (id) => labOutputs(id), cancelError: new Error("no update in progress\nmore detail") });
     const progress = recorder();
     await new PulumiLabDriver(fake.asStackApi(), "b").recover({ progress: progress.sink });
-    expect(fake.methods()).toEqual(["cancel", "refresh"]);
+    expect(fake.methods()).toEqual(["cancel", "exportStack", "refresh"]);
     expect(progress.messages().some((m) => m.includes("pulumi cancel: no update in progress") && !m.includes("more detail"))).toBe(true);
   });
 
