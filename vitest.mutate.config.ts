@@ -24,6 +24,7 @@ export default defineConfig({
       "test/sweep-units/validity-reasons.test.ts",
       "test/sweep-units/counter-poller.test.ts",
       "test/sweep-units/kumod-counters.test.ts",
+      "test/sweep-units/prometheus-text.test.ts",
       "test/sweep-units/trial-parts.test.ts",
       "test/sweep-units/estimate-plan.test.ts",
       "test/sweep-units/estimate-figures.test.ts",
