@@ -34,6 +34,7 @@ export default defineConfig({
       "test/ssh/shell-quote.test.ts",
       "test/results/trial-record.test.ts",
       "test/provision/policies.test.ts",
+      "test/provision/policy-inputs.test.ts",
       "test/provision/port25-firewall.test.ts",
     ],
     testTimeout: 10_000,
