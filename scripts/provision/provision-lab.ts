@@ -189,6 +189,18 @@ export async function provisionLab(hosts: LabHosts, opts: ProvisionOptions = {})
     if (sender.status === "rejected" || sink.status === "rejected") {
       throw combine([sender, sink].filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as Error));
     }
+    // A sink restarted (a workload switched its policy) under the sender's open connections: kumod
+    // notices a connection its peer closed only when it next writes on it, so each first delivery
+    // would fail transiently and the next trial would count delivery failures that are ours. The
+    // sender's kumod is restarted too, so it connects afresh (its spool is kept).
+    if (sink.value.kumod.changed && !sender.value.kumod.changed) {
+      const facts = sender.value.facts;
+      sender.value.kumod = await hostStep(progress, sessions.sender.name, "restart kumod (the sink restarted)", sender.value.changes, async () => {
+        const k = await ensureKumod(sessions.sender, facts, { role: "sender", policyPath: SENDER_POLICY_PATH, kumodLog: hostOpts.kumomta.logFilter, policyChanged: true }, "restart kumod");
+        await waitForSmtpBanner(sessions.sender, facts, "sender", [Number(SENDER_SUBMISSION_ADDRESS.split(":")[1])], hostOpts.smtpReadyTimeoutMs, "restart kumod", k.pid);
+        return { changed: true, detail: k.detail, value: k };
+      });
+    }
     const proofChanges: Record<string, boolean> = {};
     const proof = await hostStep(progress, sessions.sender.name, "port-25 proof", proofChanges, async () => {
       const p = await provePort25Closed(sessions.sender, hosts);
