@@ -7,7 +7,8 @@ import { readManifest, readRecords, readTimeline } from "../results/results-dir"
 import type { RunManifest } from "../results/run-manifest";
 import type { InvalidReason, TrialRecord } from "../results/trial-record";
 import { matchBaseline, type BaselineMatch } from "./published-baseline";
-import { ci95, mean, sampleStdev, type ConfidenceInterval } from "./statistics";
+import { ci95, mean, sampleStdev, welchTest, type ConfidenceInterval, type WelchTest } from "./statistics";
+import { PUBLISHED_WORKLOAD } from "../../lab-config/workloads";
 import { computeSweepCost, type SweepCost } from "./sweep-cost";
 import { LINK_SHARE_LIMIT, SINK_CPU_LIMIT_PCT } from "../trial/validity";
 import { runFacts, tally, transferCost, type RunFacts, type TransferCost } from "./run-facts";
@@ -25,6 +26,8 @@ export type SizeStatus = "not-run" | "no-valid-trial" | "partial" | "complete";
 /** One trial, for the per-trial table. */
 export interface TrialRow {
   sizeId: string;
+  /** The trial's workload; only in runs of workloads besides `published` alone (their output is unchanged). */
+  workload?: string;
   label: string;
   vcpu: number;
   trial: number;
@@ -58,6 +61,8 @@ export type SizeFlag =
 
 export interface ReportRow {
   sizeId: string;
+  /** The row's workload: rows are per (size, workload) in runs of workloads besides `published` alone; absent otherwise. */
+  workload?: string;
   label: string;
   vcpu: number;
   ramGiB: number;
@@ -107,9 +112,40 @@ export interface ReportRow {
 
 export interface ExcludedTrial {
   sizeId: string;
+  workload?: string;
   trial: number;
   status: TrialRecord["status"];
   reasons: InvalidReason[];
+}
+
+/** One workload against the baseline at one size. */
+export interface WorkloadDifference {
+  sizeId: string;
+  label: string;
+  vcpu: number;
+  workload: string;
+  baseline: string;
+  /** Means over valid trials, MMH; null without a valid trial. */
+  baselineMmh: number | null;
+  mmh: number | null;
+  nBaseline: number;
+  n: number;
+  /** (mmh ÷ baselineMmh − 1) × 100. */
+  differencePct: number | null;
+  /**
+   * The 95 % interval of the difference of the means (Welch: difference ± t_{0.975, df}·SE at the
+   * Welch–Satterthwaite df) ÷ the baseline mean × 100; null with fewer than 2 valid trials on a side.
+   */
+  ci95Pct: { low: number; high: number } | null;
+  welch: WelchTest | null;
+}
+
+/** Runs of several workloads: which is the baseline, and every other one's difference to it per size. */
+export interface WorkloadsSection {
+  baseline: string;
+  names: string[];
+  /** Per size (run.json order), then workload (run.json order), every workload but the baseline. */
+  differences: WorkloadDifference[];
 }
 
 export interface Report {
@@ -130,6 +166,8 @@ export interface Report {
   transfer: TransferCost;
   /** Every recorded trial of the run's sizes, in size then trial order. */
   trials: TrialRow[];
+  /** Present only for runs of workloads besides `published` alone. */
+  workloads?: WorkloadsSection;
   /** Sentences written from the data, each present only when the data supports it. */
   headline: string[];
   /** Things the reader should know about the inputs (torn lines, duplicates, unknown sizes). */
@@ -214,11 +252,69 @@ function statusOf(total: number, valid: number, planned: number): { status: Size
   return { status: "complete", statusText: `${total} of ${planned} run` };
 }
 
-function trialRow(r: TrialRecord, size: { label: string; vcpu: number }): TrialRow {
+const workloadOf = (r: TrialRecord): string => r.workload?.name ?? PUBLISHED_WORKLOAD;
+
+/** The workloads a run planned, and whether its report shows them (anything but `published` alone). */
+export function runWorkloads(manifest: RunManifest): { names: string[]; baseline: string; shown: boolean } {
+  const names = manifest.workloads?.names ?? [PUBLISHED_WORKLOAD];
+  const baseline = manifest.workloads?.baseline ?? PUBLISHED_WORKLOAD;
+  return { names, baseline, shown: !(names.length === 1 && names[0] === PUBLISHED_WORKLOAD) };
+}
+
+/** The rows the headline and charts are about: the baseline's (or the first workload's when the baseline was not run). */
+export function headlineRows(rows: readonly ReportRow[], manifest: RunManifest): ReportRow[] {
+  const w = runWorkloads(manifest);
+  if (!w.shown) return [...rows];
+  const which = w.names.includes(w.baseline) ? w.baseline : w.names[0];
+  return rows.filter((r) => r.workload === which);
+}
+
+/**
+ * The report as sizes only: the baseline workload's rows and trials (the first workload's when the
+ * baseline was not run). What the charts draw and what `--compare` compares across runs; a run
+ * without workloads is returned as it is.
+ */
+export function baselineView(report: Report): Report {
+  if (report.workloads === undefined) return report;
+  const rows = headlineRows(report.rows, report.manifest);
+  const which = rows[0]?.workload;
+  return { ...report, rows, trials: report.trials.filter((t) => t.workload === which), excluded: report.excluded.filter((e) => e.workload === which) };
+}
+
+/** Each workload but the baseline against it, per size: % difference and the Welch interval of the difference. */
+export function workloadDifferences(rows: readonly ReportRow[], baseline: string): WorkloadDifference[] {
+  const out: WorkloadDifference[] = [];
+  for (const row of rows) {
+    if (row.workload === undefined || row.workload === baseline) continue;
+    const base = rows.find((b) => b.sizeId === row.sizeId && b.workload === baseline);
+    if (base === undefined) continue;
+    const bm = base.mmh;
+    const w = welchTest(base.validMmh, row.validMmh);
+    const usable = bm !== null && bm > 0;
+    out.push({
+      sizeId: row.sizeId,
+      label: row.label,
+      vcpu: row.vcpu,
+      workload: row.workload,
+      baseline,
+      baselineMmh: bm,
+      mmh: row.mmh,
+      nBaseline: base.trialsValid,
+      n: row.trialsValid,
+      differencePct: usable && row.mmh !== null ? (row.mmh / bm - 1) * 100 : null,
+      ci95Pct: usable && w !== null ? { low: ((w.difference - w.tCritical * w.standardError) / bm) * 100, high: ((w.difference + w.tCritical * w.standardError) / bm) * 100 } : null,
+      welch: w,
+    });
+  }
+  return out;
+}
+
+function trialRow(r: TrialRecord, size: { label: string; vcpu: number }, shown: boolean): TrialRow {
   const tg = r.trafficGen;
   const tx = r.resources?.sender.netTxBytesPerSec.mean;
   return {
     sizeId: r.sizeId,
+    ...(shown ? { workload: workloadOf(r) } : {}),
     label: size.label,
     vcpu: size.vcpu,
     trial: r.trial,
@@ -240,19 +336,22 @@ function trialRow(r: TrialRecord, size: { label: string; vcpu: number }): TrialR
 /** Aggregates already-validated inputs (the pure part; buildReport reads the folder). */
 export function aggregate(manifest: RunManifest, allRecords: readonly TrialRecord[], timeline: Parameters<typeof computeSweepCost>[1], warnings: string[] = []): Report {
   // Resume must never duplicate a trial; if a folder has one anyway, the later record wins and we say so.
+  const wl = runWorkloads(manifest);
   const byKey = new Map<string, TrialRecord>();
   for (const r of allRecords) {
-    const key = `${r.sizeId}#${r.trial}`;
-    if (byKey.has(key)) warnings.push(`size ${r.sizeId} trial ${r.trial} is recorded more than once; the last record is used`);
+    const key = `${r.sizeId}#${workloadOf(r)}#${r.trial}`;
+    if (byKey.has(key)) warnings.push(`size ${r.sizeId}${wl.shown ? ` workload ${workloadOf(r)}` : ""} trial ${r.trial} is recorded more than once; the last record is used`);
     byKey.set(key, r);
   }
-  const records = [...byKey.values()];
+  const planned = new Set(wl.names);
+  for (const name of new Set(allRecords.map(workloadOf).filter((n) => !planned.has(n)))) warnings.push(`trials of workload '${name}' are not in run.json's workloads (${wl.names.join(", ")}) and are left out`);
+  const records = [...byKey.values()].filter((r) => planned.has(workloadOf(r)));
   const known = new Set(manifest.sizes.map((s) => s.id));
   for (const id of new Set(records.filter((r) => !known.has(r.sizeId)).map((r) => r.sizeId))) warnings.push(`trials of size '${id}' are not in run.json's sizes and are left out`);
   const cost = computeSweepCost(manifest, timeline, records.filter((r) => known.has(r.sizeId)));
 
-  const rows: ReportRow[] = manifest.sizes.map((size) => {
-    const own = records.filter((r) => r.sizeId === size.id).sort((a, b) => a.trial - b.trial);
+  const rows: ReportRow[] = manifest.sizes.flatMap((size) => wl.names.map((workload) => ({ size, workload }))).map(({ size, workload }) => {
+    const own = records.filter((r) => r.sizeId === size.id && workloadOf(r) === workload).sort((a, b) => a.trial - b.trial);
     const valid = own.filter((r) => r.valid && r.trafficGen !== undefined);
     const validMmh = valid.map((r) => r.trafficGen?.rate.mmh ?? 0);
     const mmh = meanOrNull(validMmh);
@@ -266,6 +365,7 @@ export function aggregate(manifest: RunManifest, allRecords: readonly TrialRecor
     const net = defined(valid.map((r) => r.resources?.sender.netTxBytesPerSec.mean));
     return {
       sizeId: size.id,
+      ...(wl.shown ? { workload } : {}),
       label: size.label,
       vcpu: size.vcpu,
       ramGiB: size.ramGiB,
@@ -300,8 +400,8 @@ export function aggregate(manifest: RunManifest, allRecords: readonly TrialRecor
 
   const excluded: ExcludedTrial[] = records
     .filter((r) => known.has(r.sizeId) && !r.valid)
-    .sort((a, b) => manifest.sizes.findIndex((s) => s.id === a.sizeId) - manifest.sizes.findIndex((s) => s.id === b.sizeId) || a.trial - b.trial)
-    .map((r) => ({ sizeId: r.sizeId, trial: r.trial, status: r.status, reasons: r.invalidReasons }));
+    .sort((a, b) => manifest.sizes.findIndex((s) => s.id === a.sizeId) - manifest.sizes.findIndex((s) => s.id === b.sizeId) || wl.names.indexOf(workloadOf(a)) - wl.names.indexOf(workloadOf(b)) || a.trial - b.trial)
+    .map((r) => ({ sizeId: r.sizeId, ...(wl.shown ? { workload: workloadOf(r) } : {}), trial: r.trial, status: r.status, reasons: r.invalidReasons }));
 
   const inRun = records.filter((r) => known.has(r.sizeId));
   const kumomta = {
@@ -313,10 +413,17 @@ export function aggregate(manifest: RunManifest, allRecords: readonly TrialRecor
   const trials = inRun
     .map((r) => ({ r, s: sizeOf.get(r.sizeId) }))
     .filter((x): x is { r: TrialRecord; s: NonNullable<typeof x.s> } => x.s !== undefined)
-    .sort((a, b) => a.s.index - b.s.index || a.r.trial - b.r.trial)
-    .map(({ r, s }) => trialRow(r, s));
+    .sort((a, b) => a.s.index - b.s.index || wl.names.indexOf(workloadOf(a.r)) - wl.names.indexOf(workloadOf(b.r)) || a.r.trial - b.r.trial)
+    .map(({ r, s }) => trialRow(r, s, wl.shown));
   const partial = { runId: manifest.runId, labId: manifest.labId, source: manifest.source, createdAt: manifest.createdAt, manifest, rows, excluded, cost, kumomta, facts: runFacts(manifest, inRun), transfer: transferCost(manifest, inRun), trials, warnings };
-  return { ...partial, headline: headline(partial) };
+  if (!wl.shown) return { ...partial, headline: headline(partial) };
+  const workloads: WorkloadsSection = { baseline: wl.baseline, names: wl.names, differences: workloadDifferences(rows, wl.baseline) };
+  // The headline speaks of the baseline's figures (sizes compared with sizes), then of the workloads.
+  const view = baselineView({ ...partial, workloads, headline: [] });
+  const which = view.rows[0]?.workload ?? wl.baseline;
+  const said = headline({ ...partial, rows: view.rows, trials: view.trials, excluded: view.excluded });
+  const about = `Figures for the ${which === wl.baseline ? "baseline " : ""}workload '${which}'${which === wl.baseline ? "" : ` (the baseline '${wl.baseline}' was not run)`}; the Workloads section compares the others with it.`;
+  return { ...partial, workloads, headline: [about, ...said, ...workloadHeadline(workloads)] };
 }
 
 /** Reads and validates a results folder and aggregates it. */
@@ -331,4 +438,26 @@ export function buildReport(resultsDir: string): Report {
     if (r.runId !== manifest.runId) warnings.push(`size ${r.sizeId} trial ${r.trial} belongs to run ${r.runId}, not ${manifest.runId}`);
   }
   return aggregate(manifest, trials.records, timeline.events, warnings);
+}
+
+const signedPct = (v: number): string => `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(1)} %`;
+
+/** A difference in words: "+12.0 % (95 % CI +3.1 to +20.9 %)", "−4.0 % (one valid trial a side: no interval)", "no figure". */
+export function differenceText(d: WorkloadDifference): string {
+  if (d.differencePct === null) return d.mmh === null ? `no figure (${d.workload} has no valid trial)` : `no figure (${d.baseline} has no valid trial)`;
+  const ci = d.ci95Pct === null ? "fewer than 2 valid trials a side: no interval" : `95 % CI ${signedPct(d.ci95Pct.low)} to ${signedPct(d.ci95Pct.high)}`;
+  return `${signedPct(d.differencePct)} (${ci})`;
+}
+
+/** Whether the interval excludes 0: the same decision as Welch's test at 95 %. */
+export function differenceVerdict(d: WorkloadDifference): string {
+  if (d.differencePct === null) return "—";
+  if (d.welch === null) return "too few valid trials to test";
+  return d.welch.significant ? `${d.differencePct >= 0 ? "faster" : "slower"}: significant at 95 % (p = ${d.welch.p < 0.001 ? "< 0.001" : d.welch.p.toFixed(3)})` : `within the noise (p = ${d.welch.p.toFixed(2)})`;
+}
+
+function workloadHeadline(w: WorkloadsSection): string[] {
+  if (!w.names.includes(w.baseline)) return [`The baseline workload '${w.baseline}' was not run: no workload is compared.`];
+  const said = w.differences.filter((d) => d.differencePct !== null).map((d) => `${d.workload} ${differenceText(d)} at ${d.vcpu} vCPU`);
+  return said.length === 0 ? [] : [`Workloads against ${w.baseline}: ${said.join("; ")}.`];
 }

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { writeTextAtomic } from "../results/durable-file";
-import { buildReport, type Report, type ReportRow } from "./build-report";
+import { baselineView, buildReport, type Report, type ReportRow } from "./build-report";
 import { DASH } from "./format";
 import { PAGE_STYLE, esc } from "./html";
 import type { Tally } from "./run-facts";
@@ -77,6 +77,8 @@ function settingsOf(r: Report): Array<[string, string]> {
 
 export function compareReports(reports: ReadonlyArray<{ dir: string; report: Report }>): Comparison {
   if (reports.length < 2) throw new Error("a comparison needs at least two results folders");
+  // Runs of several workloads are compared by their baseline workload's rows (one per size).
+  reports = reports.map(({ dir, report }) => ({ dir, report: baselineView(report) }));
   const ids: string[] = [];
   for (const { report } of reports) for (const r of report.rows) if (!ids.includes(r.sizeId)) ids.push(r.sizeId);
   const rows: CompareRow[] = ids.map((sizeId) => {

@@ -1,4 +1,4 @@
-/** report.csv: one row per size with raw numbers (no units in cells). */
+/** report.csv: one row per size (per size and workload in runs of several workloads) with raw numbers (no units in cells). */
 import type { Report } from "./build-report";
 
 const HEADERS = [
@@ -14,11 +14,13 @@ function cell(v: string | number | null): string {
 }
 
 export function renderCsv(report: Report): string {
-  const lines = [HEADERS.join(",")];
+  // A `workload` column only when the run has workloads besides `published` alone: other runs' CSV is unchanged.
+  const withWorkload = report.workloads !== undefined;
+  const lines = [(withWorkload ? ["sizeId", "workload", ...HEADERS.slice(1)] : HEADERS).join(",")];
   for (const r of report.rows) {
     lines.push(
       [
-        r.sizeId, r.label, r.vcpu, r.ramGiB, r.arch, r.trialsValid, r.trialsTotal, r.mmh, r.msgsPerSec, r.stdevMmh, r.ci95Mmh?.low ?? null, r.ci95Mmh?.high ?? null,
+        r.sizeId, ...(withWorkload ? [r.workload ?? null] : []), r.label, r.vcpu, r.ramGiB, r.arch, r.trialsValid, r.trialsTotal, r.mmh, r.msgsPerSec, r.stdevMmh, r.ci95Mmh?.low ?? null, r.ci95Mmh?.high ?? null,
         r.endToEndMmh, r.p99LatencySeconds, r.senderCpuPct, r.sinkCpuPct, r.networkMBps, r.flags.join(" "), r.published?.mmh ?? null,
         r.published === null ? null : `${r.published.source}${r.published.instanceType ? ` ${r.published.instanceType}` : ""}`, r.ratioToPublished,
         r.hourlyUsd, r.costPerMillionUsd, r.windowCostUsd,

@@ -8,7 +8,7 @@ import type { ReportCharts } from "./chart";
 import { ERROR_BARS } from "./chart";
 import { duration, usd } from "./format";
 import { PUBLISHED_PAGES } from "./published-baseline";
-import { COLUMN_DEFINITIONS, SUMMARY_HEADERS, TRIAL_HEADERS, summaryCells, trialCells } from "./report-table";
+import { COLUMN_DEFINITIONS, SUMMARY_HEADERS, TRIAL_HEADERS, WORKLOAD_HEADERS, WORKLOAD_METHOD, summaryCells, trialCells, workloadCells } from "./report-table";
 import { COST_METHOD } from "./sweep-cost";
 import type { Tally } from "./run-facts";
 
@@ -46,7 +46,7 @@ dl.defs{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:4px 14p
 }
 `;
 
-const NUMERIC = new Set(["rate (MMH)", "msg/s", "$ per M msgs", "trial", "sent", "failed", "elapsed", "end-to-end (MMH)", "sender CPU", "sink CPU", "network (MB/s)", "95% CI"]);
+const NUMERIC = new Set(["baseline (MMH)", "difference", "rate (MMH)", "msg/s", "$ per M msgs", "trial", "sent", "failed", "elapsed", "end-to-end (MMH)", "sender CPU", "sink CPU", "network (MB/s)", "95% CI"]);
 
 function cell(header: string, content: string, cls: string[] = []): string {
   const classes = [...(NUMERIC.has(header) ? ["num"] : []), ...cls];
@@ -68,6 +68,17 @@ function summaryTable(report: Report): string {
     })
     .join("\n");
   return `<table class="summary"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+/** The Workloads section: which workloads ran, the baseline, and each other one's difference to it per size. */
+function workloadSection(report: Report): string {
+  const w = report.workloads;
+  if (w === undefined) return "";
+  const intro = `<p>Workloads run at each size: ${esc(w.names.join(", "))}. Baseline: <strong>${esc(w.baseline)}</strong>${w.names.includes(w.baseline) ? "" : " (not run in this sweep: nothing is compared)"}.</p>`;
+  if (w.differences.length === 0) return `<h2 id="workloads">Workloads</h2>\n${intro}`;
+  const head = WORKLOAD_HEADERS.map((h) => `<th scope="col">${esc(h)}</th>`).join("");
+  const body = w.differences.map((d) => `<tr class="workload">${workloadCells(d).map((c, i) => cell(WORKLOAD_HEADERS[i] ?? "", esc(c))).join("")}</tr>`).join("\n");
+  return `<h2 id="workloads">Workloads</h2>\n${intro}<table class="workloads"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table><p class="note">${esc(WORKLOAD_METHOD)}</p>`;
 }
 
 function trialTable(report: Report): string {
@@ -147,6 +158,7 @@ export function renderHtml(report: Report, charts: ReportCharts): string {
 <h2>Per size</h2>
 ${summaryTable(report)}
 <figure class="chart cost"><div class="wide">${charts.cost}</div><div class="narrow">${charts.costNarrow}</div></figure>
+${workloadSection(report)}
 <h2 id="trials">Per trial</h2>
 ${trialTable(report)}
 <h2>Flags</h2>

@@ -4,7 +4,7 @@ import { LINK_SHARE_LIMIT, SINK_CPU_LIMIT_PCT } from "../trial/validity";
 import { duration, usd } from "./format";
 import { BASELINE_MATCH_RULE } from "./published-baseline";
 import { COST_METHOD } from "./sweep-cost";
-import { COLUMN_DEFINITIONS, SUMMARY_HEADERS, TABLE_HEADERS, TRIAL_HEADERS, summaryCells, tableRows, trialCells } from "./report-table";
+import { COLUMN_DEFINITIONS, SUMMARY_HEADERS, TABLE_HEADERS, TRIAL_HEADERS, WORKLOAD_HEADERS, WORKLOAD_METHOD, summaryCells, tableRows, trialCells, workloadCells } from "./report-table";
 import { PUBLISHED_PAGES } from "./published-baseline";
 
 const esc = (s: string): string => s.replace(/\|/g, "\\|");
@@ -35,6 +35,15 @@ export function renderMarkdown(report: Report): string {
     out.push(`| ${cells.map(esc).join(" | ")} |`);
   }
   out.push("", "Flags in **bold** bear on the figure (a valid trial hit them); \"excluded:\" flags were hit only by a trial left out of the mean.", "");
+  const w = report.workloads;
+  if (w !== undefined) {
+    out.push("## Workloads", "", `Workloads run at each size: ${w.names.join(", ")}. Baseline: **${w.baseline}**${w.names.includes(w.baseline) ? "" : " (not run in this sweep: nothing is compared)"}.`, "");
+    if (w.differences.length > 0) {
+      out.push(`| ${WORKLOAD_HEADERS.join(" | ")} |`, `|${WORKLOAD_HEADERS.map(() => "---").join("|")}|`);
+      for (const d of w.differences) out.push(`| ${workloadCells(d).map(esc).join(" | ")} |`);
+      out.push("", WORKLOAD_METHOD, "");
+    }
+  }
   out.push("## All columns", "", markdownTable(report), "");
   out.push("## Per trial", "", `| ${TRIAL_HEADERS.join(" | ")} |`, `|${TRIAL_HEADERS.map(() => "---").join("|")}|`);
   for (const t of report.trials) out.push(`| ${trialCells(t).map((c, i) => (t.valid || i === TRIAL_HEADERS.length - 1 ? esc(c) : `_${esc(c)}_`)).join(" | ")} |`);
@@ -68,7 +77,7 @@ export function renderMarkdown(report: Report): string {
   else {
     const total = report.rows.reduce((a, r) => a + r.trialsTotal, 0);
     out.push(`${report.excluded.length} of ${total} trials are excluded from every mean:`, "");
-    for (const e of report.excluded) out.push(`- ${e.sizeId} trial ${e.trial} (${e.status}): ${e.reasons.map((x) => `${x.code} — ${x.detail}`).join("; ")}`);
+    for (const e of report.excluded) out.push(`- ${e.sizeId}${e.workload === undefined ? "" : ` × ${e.workload}`} trial ${e.trial} (${e.status}): ${e.reasons.map((x) => `${x.code} — ${x.detail}`).join("; ")}`);
     out.push("");
   }
 
@@ -81,7 +90,7 @@ export function renderMarkdown(report: Report): string {
   const flagged = report.rows.filter((r) => r.flagDetails.length > 0);
   if (flagged.length === 0) out.push("No size is flagged.", "");
   else {
-    for (const r of flagged) out.push(`- ${r.sizeId} (${r.label}): ${r.flagDetails.join("; ")}`);
+    for (const r of flagged) out.push(`- ${r.sizeId}${r.workload === undefined ? "" : ` × ${r.workload}`} (${r.label}): ${r.flagDetails.join("; ")}`);
     out.push("");
   }
 

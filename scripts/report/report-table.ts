@@ -1,5 +1,6 @@
 /** The report's table as plain cells: one definition of the columns for Markdown, HTML and CSV. */
-import type { Report, ReportRow, TrialRow } from "./build-report";
+import type { Report, ReportRow, TrialRow, WorkloadDifference } from "./build-report";
+import { differenceVerdict } from "./build-report";
 import { LIMIT_SHARE } from "./build-report";
 import { BASELINE_MATCH_RULE } from "./published-baseline";
 import { DASH, fixed, seconds, usd } from "./format";
@@ -34,7 +35,7 @@ export function tableCells(r: ReportRow): string[] {
     String(r.vcpu),
     String(r.ramGiB),
     r.mmh === null ? DASH : `${r.mmh.toFixed(3)} MMH`,
-    r.label,
+    r.workload === undefined ? r.label : `${r.label} · ${r.workload}`,
     r.status === "not-run" ? r.statusText : `${r.trialsValid}/${r.trialsTotal}`,
     fixed(r.stdevMmh, 3),
     r.ci95Mmh === null ? DASH : `${r.ci95Mmh.low.toFixed(3)}–${r.ci95Mmh.high.toFixed(3)}`,
@@ -59,7 +60,7 @@ export const SUMMARY_HEADERS = ["size", "trials", "rate (MMH)", "95% CI", "msg/s
 
 export function summaryCells(r: ReportRow): string[] {
   return [
-    `${r.label} · ${r.vcpu} vCPU / ${r.ramGiB} GiB`,
+    `${r.label} · ${r.vcpu} vCPU / ${r.ramGiB} GiB${r.workload === undefined ? "" : ` · ${r.workload}`}`,
     r.status === "complete" || r.status === "partial" ? `${r.trialsValid} valid of ${r.trialsTotal}${r.status === "partial" ? ` (${r.trialsPlanned} planned)` : ""}` : r.statusText,
     r.mmh === null ? DASH : r.mmh.toFixed(2),
     r.ci95Mmh === null ? (r.mmh === null ? DASH : "one trial: none") : `${r.ci95Mmh.low.toFixed(2)}–${r.ci95Mmh.high.toFixed(2)}`,
@@ -75,7 +76,7 @@ export const TRIAL_HEADERS = ["size", "trial", "result", "rate (MMH)", "sent", "
 
 export function trialCells(t: TrialRow): string[] {
   return [
-    `${t.label} · ${t.vcpu} vCPU`,
+    `${t.label} · ${t.vcpu} vCPU${t.workload === undefined ? "" : ` · ${t.workload}`}`,
     String(t.trial),
     t.valid ? "valid" : t.status === "failed" ? "failed — excluded" : "excluded",
     fixed(t.mmh, 3),
@@ -103,3 +104,28 @@ export const COLUMN_DEFINITIONS: ReadonlyArray<readonly [string, string]> = [
   ["$ per M msgs", "the sender's hourly price ÷ its mean rate: compute cost per million messages (the sink and data transfer are in the cost section)."],
   ["flags", "a red flag limits the figure: a valid trial hit it (e.g. the network near the link speed), so the mean may not be the sender's limit. A grey flag means only an excluded trial hit it: a trial was left out, and the mean is clean of it."],
 ];
+
+/** The Workloads table: each workload against the baseline, per size (runs of several workloads). */
+export const WORKLOAD_HEADERS = ["size", "workload", "rate (MMH)", "baseline (MMH)", "difference", "95% CI of the difference", "Welch", "verdict"] as const;
+
+const signed = (v: number): string => `${v >= 0 ? "+" : "−"}${Math.abs(v).toFixed(1)} %`;
+
+export function workloadCells(d: WorkloadDifference): string[] {
+  const rate = (m: number | null, n: number): string => (m === null ? `${DASH} (no valid trial)` : `${m.toFixed(3)} (n=${n})`);
+  return [
+    `${d.label} · ${d.vcpu} vCPU`,
+    d.workload,
+    rate(d.mmh, d.n),
+    rate(d.baselineMmh, d.nBaseline),
+    d.differencePct === null ? DASH : signed(d.differencePct),
+    d.ci95Pct === null ? (d.differencePct === null ? DASH : "fewer than 2 valid trials a side") : `${signed(d.ci95Pct.low)} to ${signed(d.ci95Pct.high)}`,
+    d.welch === null ? DASH : `t = ${d.welch.t.toFixed(2)}, df = ${d.welch.df.toFixed(2)}, t crit = ${d.welch.tCritical.toFixed(3)}`,
+    differenceVerdict(d),
+  ];
+}
+
+/** How the Workloads table is computed: shown under it in the HTML and the Markdown. */
+export const WORKLOAD_METHOD =
+  "difference = (workload's mean ÷ baseline's mean − 1) × 100, means over valid trials. Its 95 % CI is Welch's interval of the difference of the means, " +
+  "(x̄_w − x̄_b) ± t(0.975, df)·√(s_b²/n_b + s_w²/n_w) at the Welch–Satterthwaite df, divided by the baseline's mean (taken as exact); it needs 2 valid trials on each side. " +
+  "An interval that excludes 0 is a difference significant at 95 % (Welch's t-test, two-sided).";

@@ -1,7 +1,7 @@
 /** Writes the six report files into the results folder, each atomically. */
 import { join } from "node:path";
 import { writeTextAtomic } from "../results/durable-file";
-import { buildReport, type Report } from "./build-report";
+import { baselineView, buildReport, type Report } from "./build-report";
 import { renderCharts } from "./chart";
 import { renderCsv } from "./csv";
 import { renderHtml } from "./html";
@@ -10,7 +10,8 @@ import { markdownTable, renderMarkdown } from "./markdown";
 export const REPORT_FILES = { markdown: "report.md", csv: "report.csv", json: "report.json", svg: "chart.svg", costSvg: "cost-chart.svg", html: "report.html" } as const;
 
 export async function writeReport(resultsDir: string, report: Report): Promise<Record<keyof typeof REPORT_FILES, string>> {
-  const charts = await renderCharts(report);
+  // The charts draw sizes: with workloads, the baseline's (the Workloads table has the others).
+  const charts = await renderCharts(baselineView(report));
   const paths = Object.fromEntries(Object.entries(REPORT_FILES).map(([k, f]) => [k, join(resultsDir, f)])) as Record<keyof typeof REPORT_FILES, string>;
   writeTextAtomic(paths.markdown, renderMarkdown(report));
   writeTextAtomic(paths.csv, renderCsv(report));
