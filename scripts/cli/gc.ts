@@ -1,57 +1,26 @@
 /**
- * `npm run gc`: list the labs in the backend whose expiresAt has passed, and destroy them after
- * confirmation (`--yes` to skip the question).
+ * `npm run gc`: every kumolab lab the clouds show by tag (AWS region(s) of the lab config or
+ * `--aws-region`, the Azure subscription of the current login), grouped by lab with age and expiry,
+ * plus expired stacks of the state backend; the expired ones are deleted after confirmation
+ * (`--yes` to skip the question) — through their stack when it is here, else by tag. A stack whose
+ * Pulumi lock is live (a sweep running) is skipped and named. Works with no local state at all.
  */
-import { createInterface } from "node:readline/promises";
-import { formatTeardownFailure } from "../lab-drivers/lab-driver";
-import { runMain } from "./run-main";
 import { Command } from "commander";
-import { LocalWorkspace } from "@pulumi/pulumi/automation";
-import { PROJECT_DIR } from "../../lab-config/load";
-import { assertSecretsProviderReady, backendUrl } from "../cloud/backend";
-import { findExpiredLabs } from "../cloud/expired-labs";
-import { pulumiCommand } from "../cloud/pulumi-cli";
-import { openStack, PulumiLabDriver } from "../lab-drivers/pulumi-lab-driver";
-import { terminalProgress } from "../progress/terminal";
+import { realGcDeps } from "../cloud/gc-wiring";
+import { runGc } from "../cloud/gc-run";
+import { runMain } from "./run-main";
 
 export async function gcMain(argv: string[]): Promise<number> {
   const program = new Command("gc")
-    .description("Destroy labs whose expiresAt has passed")
+    .description("List kumolab's labs in the clouds by tag and delete the expired ones")
     .option("--backend <url>", "Pulumi state backend (default: PULUMI_BACKEND_URL or the project's .pulumi-state folder)")
-    .option("--yes", "destroy without asking", false)
+    .option("--aws-region <region...>", "AWS regions to look in (default: aws.region of the lab config)", [])
+    .option("--yes", "delete without asking", false)
     .exitOverride();
   program.parse(argv, { from: "user" });
-  const opts = program.opts<{ backend?: string; yes: boolean }>();
-  const url = backendUrl(opts.backend);
-  assertSecretsProviderReady(url);
-  const ws = await LocalWorkspace.create({ workDir: PROJECT_DIR, pulumiCommand: await pulumiCommand(), envVars: { PULUMI_BACKEND_URL: url } });
-  const { expired, notes } = await findExpiredLabs({ listStacks: () => ws.listStacks(), stackOutputs: (name) => ws.stackOutputs(name) });
-  for (const n of notes) process.stdout.write(`note: ${n}\n`);
-  if (expired.length === 0) {
-    process.stdout.write(`no expired labs in ${url}\n`);
-    return 0;
-  }
-  process.stdout.write(`expired labs in ${url}:\n${expired.map((l) => `  ${l.stack}  lab ${l.labId}  expired ${l.expiresAt}  (${l.resourceCount ?? "?"} resources)`).join("\n")}\n`);
-  if (!opts.yes) {
-    if (!process.stdin.isTTY) throw new Error("gc asks before destroying: pass --yes to run without a terminal");
-    const rl = createInterface({ input: process.stdin, output: process.stdout });
-    const answer = await rl.question(`Destroy these ${expired.length} lab(s)? [y/N] `);
-    rl.close();
-    if (!/^y(es)?$/i.test(answer.trim())) return 1;
-  }
-  const progress = terminalProgress(process.stdout);
-  let failed = 0;
-  for (const lab of expired) {
-    const driver = new PulumiLabDriver(await openStack(lab.stack, url), url);
-    await driver.recover({ progress });
-    const outcome = await driver.teardown({ progress });
-    if (outcome.ok) process.stdout.write(`${lab.stack}: ${outcome.detail}\n`);
-    else {
-      failed++;
-      process.stderr.write(`${lab.stack}: ${formatTeardownFailure(outcome)}`);
-    }
-  }
-  return failed > 0 ? 1 : 0;
+  const opts = program.opts<{ backend?: string; yes: boolean; awsRegion: string[] }>();
+  const result = await runGc(await realGcDeps({ ...opts, awsRegions: opts.awsRegion }), { delete: true });
+  return result.failed.length > 0 || result.skipped.length > 0 ? 1 : 0;
 }
 
 if (require.main === module) runMain(gcMain);

@@ -4,12 +4,15 @@
  *   provision --inventory <file>    provision two hosts from an inventory (see lab-config/hosts.example.yaml)
  *   provision --stack <name>        provision the stack's hosts
  *   trial [--inventory F | --stack S] [--results DIR]   provision (idempotent) and run one trial
- * Exit codes: 0 ok, 1 failure (the message says what to do).
+ *   list [--aws-region R…]          kumolab's labs in the clouds (by tag) with age and expiry
+ * Exit codes (./exit-codes.ts, the same for every command): 0 ok, 1 failure (the message says what
+ * to do), 2 the lab config, the inventory or the command line is wrong.
  */
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { Command } from "commander";
-import { LabConfigError } from "../../lab-config/resolve";
+import { Command, CommanderError } from "commander";
+import { existsSync as fileExists } from "node:fs";
+import { exitCodeOf } from "./exit-codes";
 import { DEFAULTS_FILE, loadLabConfig, PROJECT_DIR } from "../../lab-config/load";
 import { loadHostsFromStack } from "../cloud/stack-hosts";
 import { DEFAULT_INVENTORY_FILE, hostsFromInventory } from "../hosts/inventory";
@@ -22,6 +25,8 @@ import { terminalProgress } from "../progress/terminal";
 import { KUMOD_LOG_PATTERN } from "../../lab-config/schema";
 import { readKumodVersion } from "../provision/host-facts";
 import { openLabSessions, provisionLab } from "../provision/provision-lab";
+import { realGcDeps } from "../cloud/gc-wiring";
+import { runGc } from "../cloud/gc-run";
 
 /** The hosts of the lab: a stack's outputs, or an inventory file (the default inventory when neither is given). */
 async function labHosts(o: { inventory?: string; stack?: string }): Promise<LabHosts> {
@@ -30,20 +35,25 @@ async function labHosts(o: { inventory?: string; stack?: string }): Promise<LabH
 }
 
 function fail(e: unknown): never {
-  process.stderr.write(`${(e as Error).message}\n`);
-  process.exit(1);
+  // commander has printed its own usage error already.
+  if (!(e instanceof CommanderError)) process.stderr.write(`${(e as Error).message}\n`);
+  process.exit(exitCodeOf(e));
 }
 
 const program = new Command();
-program.name("lab").description("kumolab: measure KumoMTA throughput per machine size in a closed lab").showHelpAfterError();
+program.name("lab").description("kumolab: measure KumoMTA throughput per machine size in a closed lab").showHelpAfterError().exitOverride();
 
 program
   .command("config")
   .description("print the resolved lab config with the source of every value")
   .option("--stack <name>", "apply this stack's overrides (Pulumi.<name>.yaml)")
-  .action((o: { stack?: string }) => {
+  .option("--lab-config <file>", "the lab config defaults file", DEFAULTS_FILE)
+  .action((o: { stack?: string; labConfig: string }) => {
     try {
-      const { config, sources } = loadLabConfig(o.stack ? { stack: o.stack } : {});
+      if (o.stack && !fileExists(path.join(PROJECT_DIR, `Pulumi.${o.stack}.yaml`))) {
+        process.stderr.write(`note: stack ${o.stack} has no Pulumi.${o.stack}.yaml (a typo, or a stack with no overrides yet): showing ${path.relative(process.cwd(), o.labConfig) || o.labConfig} alone\n`);
+      }
+      const { config, sources } = loadLabConfig({ defaultsFile: o.labConfig, ...(o.stack ? { stack: o.stack } : {}) });
       const lines: string[] = [];
       const walk = (v: unknown, prefix: string) => {
         if (v !== null && typeof v === "object" && !Array.isArray(v)) {
@@ -52,12 +62,16 @@ program
         }
         const src = sources[prefix] ?? Object.entries(sources).find(([p]) => prefix.startsWith(`${p}.`))?.[1];
         const from = !src ? "(schema default)" : src.kind === "default" ? src.file : `${src.origin} (${src.key})`;
+        // A list of objects (sender.sizes, workloads.list) one item a line, not one 400-character line.
+        if (Array.isArray(v) && v.some((x) => x !== null && typeof x === "object")) {
+          lines.push(`${prefix} =    # ${from}`, ...v.map((x) => `  - ${JSON.stringify(x)}`));
+          return;
+        }
         lines.push(`${prefix} = ${JSON.stringify(v)}    # ${from}`);
       };
       walk(config, "");
       process.stdout.write(`${lines.join("\n")}\n`);
     } catch (e) {
-      if (e instanceof LabConfigError) fail(e);
       fail(e);
     }
   });
@@ -147,6 +161,19 @@ program
       } finally {
         await lab.close();
       }
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+program
+  .command("list")
+  .description("list kumolab's labs in the clouds (found by tag, with or without local state): resources, age, expiry")
+  .option("--backend <url>", "Pulumi state backend (default: PULUMI_BACKEND_URL or the project's .pulumi-state folder)")
+  .option("--aws-region <region...>", "AWS regions to look in (default: aws.region of the lab config)", [])
+  .action(async (o: { backend?: string; awsRegion: string[] }) => {
+    try {
+      await runGc(await realGcDeps({ ...(o.backend !== undefined ? { backend: o.backend } : {}), yes: false, awsRegions: o.awsRegion }), { delete: false });
     } catch (e) {
       fail(e);
     }
