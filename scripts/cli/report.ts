@@ -8,10 +8,11 @@ import { existsSync, mkdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { writeComparison } from "../report/compare";
 import { buildAndWriteReport } from "../report/write-report";
+import { exitCodeOf, UsageError } from "./exit-codes";
 
 function mustExist(dir: string): string {
   const abs = resolve(dir);
-  if (!existsSync(abs)) throw new Error(`results folder ${abs} does not exist; pass the folder a sweep or trial wrote (it holds run.json)`);
+  if (!existsSync(abs)) throw new UsageError(`results folder ${abs} does not exist; pass the folder a sweep or trial wrote (it holds run.json)`);
   return abs;
 }
 
@@ -26,7 +27,7 @@ async function main(argv: string[]): Promise<void> {
   const opts = program.opts<{ compare?: string[]; out?: string }>();
   if (opts.compare !== undefined) {
     const dirs = [...opts.compare, ...program.args].map(mustExist);
-    if (dirs.length < 2) throw new Error("--compare needs at least two results folders");
+    if (dirs.length < 2) throw new UsageError("--compare needs at least two results folders");
     const out = resolve(opts.out ?? join(dirname(dirs[0] ?? "."), `compare-${dirs.map((d) => basename(d)).join("-vs-")}`));
     mkdirSync(out, { recursive: true });
     const { markdown, files } = writeComparison(dirs, out);
@@ -50,5 +51,6 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv).catch((e: unknown) => {
   process.stderr.write(`report failed: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exitCode = 1;
+  // A folder that does not exist is a usage error (2), like a wrong option anywhere (scripts/cli/exit-codes.ts).
+  process.exitCode = exitCodeOf(e);
 });

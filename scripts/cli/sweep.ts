@@ -25,7 +25,6 @@ import { fetchTextOverHttp, resolveOperatorCidr } from "../../infra/operator-cid
 import { backendUrl } from "../cloud/backend";
 import type { LabDriver } from "../lab-drivers/lab-driver";
 import { InventoryLabDriver } from "../lab-drivers/inventory-lab-driver";
-import { openStack, PulumiLabDriver } from "../lab-drivers/pulumi-lab-driver";
 import { terminalProgress } from "../progress/terminal";
 import { buildAndWriteReport } from "../report/write-report";
 import { appendRecord, appendTimelineEvent, readManifest, readRecords, writeManifest } from "../results/results-dir";
@@ -93,6 +92,8 @@ async function confirm(question: string): Promise<boolean> {
 async function makeDriver(cfg: LabConfig, opts: SweepCliOptions): Promise<LabDriver> {
   if (opts.inventory) return InventoryLabDriver.fromFile(opts.inventory);
   const url = backendUrl(opts.backend);
+  // Loaded here, not at the top: the Automation API takes seconds to import and --dry-run never needs it.
+  const { openStack, PulumiLabDriver } = await import("../lab-drivers/pulumi-lab-driver");
   if (!opts.policyPack) process.stderr.write("--no-policy-pack: every `pulumi up` of this sweep runs WITHOUT kumolab's guard rails (policy-pack/)\n");
   return new PulumiLabDriver(await openStack(opts.stack, url), url, {
     ...(opts.policyPack ? {} : { policyPacks: [] }),

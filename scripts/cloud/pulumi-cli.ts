@@ -7,7 +7,8 @@
  */
 import { accessSync, constants, readFileSync } from "node:fs";
 import path from "node:path";
-import { PulumiCommand } from "@pulumi/pulumi/automation";
+// Loaded when needed: the Automation API takes seconds to import, and `npm run doctor` / `plan` only look.
+import type { PulumiCommand } from "@pulumi/pulumi/automation";
 
 function isNodeWrapper(file: string): boolean {
   try {
@@ -37,7 +38,7 @@ export const PULUMI_CLI_ENV = "KUMOLAB_PULUMI_CLI";
 /** How long a first-time download of the CLI may take. */
 export const PULUMI_INSTALL_TIMEOUT_MS = 300_000;
 
-const INSTALL_HELP =
+export const INSTALL_HELP =
   `install the Pulumi CLI (https://www.pulumi.com/docs/iac/download-install/: 'curl -fsSL https://get.pulumi.com | sh', or a package manager), ` +
   `then put it on PATH or point kumolab at it: ${PULUMI_CLI_ENV}=/path/to/bin/pulumi`;
 
@@ -80,8 +81,8 @@ export interface PulumiCliDeps {
 const realDeps: PulumiCliDeps = {
   env: process.env,
   isExecutable: executable,
-  atRoot: (root) => PulumiCommand.get({ root }),
-  install: () => PulumiCommand.install(),
+  atRoot: async (root) => (await import("@pulumi/pulumi/automation")).PulumiCommand.get({ root }),
+  install: async () => (await import("@pulumi/pulumi/automation")).PulumiCommand.install(),
   installTimeoutMs: PULUMI_INSTALL_TIMEOUT_MS,
 };
 

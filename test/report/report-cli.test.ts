@@ -34,7 +34,7 @@ describe("report CLI", () => {
 
   it("a folder that does not exist fails with what to do", () => {
     const r = cli(join(dir, "nope"));
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // a usage error, the same code as a config error in every command
     expect(r.err).toMatch(/report failed: results folder .*nope does not exist; pass the folder a sweep or trial wrote/);
   });
 });
