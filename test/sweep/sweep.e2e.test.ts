@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { readRecords, readTimeline } from "../../scripts/results/results-dir";
+import { readManifest, readRecords, readTimeline } from "../../scripts/results/results-dir";
 import { createNamespaceLab, skipNamespaceLab, type LabHostHandle } from "../lab/namespace-lab";
 import { smallLabConfigObject, writeInventory } from "../lab/lab-files";
 
@@ -161,6 +161,43 @@ describe.skipIf(skip)("npm run sweep on the namespace lab", () => {
       await lab.destroy();
     }
   }, 240_000);
+
+  it("every figure rejected: each trial line ends INVALID with its reason, NO VALID FIGURE said, exit 3; a resume with a changed config is refused with the difference, and goes on only when accepted (recorded)", async () => {
+    const dir = path.join(work, "all-invalid");
+    const invalid = smallLabConfigObject({ messageCount: 400, concurrency: 10, bodySize: "10kb", trials: 1, coolDownSeconds: 0 });
+    // traffic-gen is held to 40 msgs/s and stopped after 1 s: every trial is incomplete, so invalid (not failed).
+    Object.assign(invalid["traffic"] as Record<string, unknown>, { throttle: "40/s", durationCapSeconds: 1 });
+    const invalidConfig = path.join(work, "invalid.yaml");
+    require("node:fs").writeFileSync(invalidConfig, YAML.stringify(invalid));
+    const run = startSweep(["--lab-config", invalidConfig, "--results", dir, "--yes", "--sizes", "ns-1cpu"]);
+    runs.push(run);
+    expect((await run.exit).code, run.out()).toBe(3);
+    expect(run.out()).toMatch(/ns-1cpu trial 1: [\d.]+ msgs\/s \(not used\) → INVALID: incomplete-deadline \(traffic-gen sent \d+ of 400 messages/);
+    expect(run.out()).toMatch(/sweep finished in \d+ s: 0 valid, 1 invalid, 0 failed/);
+    expect(run.out()).toMatch(/ {2}ns-1cpu: 0 valid, 1 invalid, 0 failed \([^)]*incomplete-deadline ×1[^)]*\) {2}← NO VALID FIGURE/);
+    expect(run.out()).toMatch(/NO VALID FIGURE for ns-1cpu: the sweep produced no figure at all/);
+    expect(run.out()).not.toMatch(/Every size has a valid figure/);
+    expect(readManifest(dir).settings?.traffic).toMatchObject({ messageCount: 400, throttle: "40/s", durationCapSeconds: 1 });
+
+    // Today's config says 500 messages: the resume refuses, naming the difference; nothing is built.
+    const changedConfig = path.join(work, "invalid-changed.yaml");
+    (invalid["traffic"] as Record<string, unknown>)["messageCount"] = 500;
+    require("node:fs").writeFileSync(changedConfig, YAML.stringify(invalid));
+    const refused = startSweep(["--lab-config", changedConfig, "--resume", dir, "--yes"]);
+    runs.push(refused);
+    expect((await refused.exit).code, refused.out()).toBe(2);
+    expect(refused.out()).toContain("  - traffic.messageCount: 400 in run.json, 500 in today's config");
+    expect(refused.out()).not.toMatch(/Sweep plan/);
+    const accepted = startSweep(["--lab-config", changedConfig, "--resume", dir, "--yes", "--accept-config-change"]);
+    runs.push(accepted);
+    expect((await accepted.exit).code, accepted.out()).toBe(3);
+    expect(accepted.out()).toMatch(/resuming: 1 of 1 trials already recorded, 0 to run/);
+    // The plan is the run's own traffic, not today's.
+    expect(accepted.out()).toMatch(/traffic-gen: 400 messages/);
+    expect(readManifest(dir).resumes?.[0]?.acceptedDifferences).toContain("traffic.messageCount: 400 in run.json, 500 in today's config");
+    expect(readRecords(dir).records).toHaveLength(1);
+    expect([...labNamespacesOf(run.child.pid), ...labNamespacesOf(accepted.child.pid)]).toEqual([]);
+  }, 180_000);
 
   it("--fail-fast stops at the first failed trial and still tears the lab down", async () => {
     const fast = path.join(work, "fail-fast");
