@@ -37,6 +37,13 @@ export interface ProvisionOptions {
   kumomta?: KumomtaSettings;
   /** The workload whose policies to push (sender options, sink behaviour); default: the published one. */
   workload?: ResolvedWorkload;
+  /**
+   * Restart the sender's kumod when the sink's was restarted (the sweep, before trials): kumod finds
+   * a pooled connection its peer closed only when it writes on it, so each first delivery would fail
+   * transiently and the next trial would count delivery failures of the lab's making. Default false:
+   * a plain re-provision restarts only what it repaired.
+   */
+  restartSenderWithSink?: boolean;
   /** SSH settings (connect deadline, retries, command timeout). */
   ssh?: Partial<SshSessionOptions>;
   cloudInitTimeoutMs?: number;
@@ -189,11 +196,9 @@ export async function provisionLab(hosts: LabHosts, opts: ProvisionOptions = {})
     if (sender.status === "rejected" || sink.status === "rejected") {
       throw combine([sender, sink].filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as Error));
     }
-    // A sink restarted (a workload switched its policy) under the sender's open connections: kumod
-    // notices a connection its peer closed only when it next writes on it, so each first delivery
-    // would fail transiently and the next trial would count delivery failures that are ours. The
-    // sender's kumod is restarted too, so it connects afresh (its spool is kept).
-    if (sink.value.kumod.changed && !sender.value.kumod.changed) {
+    // A sink restarted (a workload switched its policy) under the sender's open connections: see
+    // restartSenderWithSink. The sender's kumod is restarted too, so it connects afresh (its spool is kept).
+    if (opts.restartSenderWithSink === true && sink.value.kumod.changed && !sender.value.kumod.changed) {
       const facts = sender.value.facts;
       sender.value.kumod = await hostStep(progress, sessions.sender.name, "restart kumod (the sink restarted)", sender.value.changes, async () => {
         const k = await ensureKumod(sessions.sender, facts, { role: "sender", policyPath: SENDER_POLICY_PATH, kumodLog: hostOpts.kumomta.logFilter, policyChanged: true }, "restart kumod");

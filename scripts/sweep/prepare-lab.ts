@@ -30,7 +30,8 @@ export async function prepareLab(hosts: LabHosts, cfg: LabConfig, opts: { progre
   const ssh = sshOptions(cfg, opts.progress);
   const sessions = await openLabSessions(hosts, ssh);
   try {
-    const result = await provisionLab(hosts, { progress: opts.progress, sessions, ssh, kumomta: cfg.kumomta });
+    // Trials follow: a sink restarted under the sender's pooled connections restarts the sender too.
+    const result = await provisionLab(hosts, { progress: opts.progress, sessions, ssh, kumomta: cfg.kumomta, restartSenderWithSink: true });
     return {
       hosts,
       sessions,
@@ -53,7 +54,7 @@ export async function prepareLab(hosts: LabHosts, cfg: LabConfig, opts: { progre
 export async function useWorkload(lab: ProvisionedLab, name: string, cfg: LabConfig, opts: { progress: ProgressSink }): Promise<void> {
   if (lab.workload === name) return;
   await Promise.all([lab.sessions.sender.connect(), lab.sessions.sink.connect()]);
-  const result = await provisionLab(lab.hosts, { progress: opts.progress, sessions: lab.sessions, ssh: sshOptions(cfg, opts.progress), kumomta: cfg.kumomta, workload: resolveWorkload(cfg, name) });
+  const result = await provisionLab(lab.hosts, { progress: opts.progress, sessions: lab.sessions, ssh: sshOptions(cfg, opts.progress), kumomta: cfg.kumomta, workload: resolveWorkload(cfg, name), restartSenderWithSink: true });
   lab.proof = result.proof;
   lab.workload = name;
 }
