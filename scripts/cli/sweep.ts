@@ -35,6 +35,7 @@ import { installInterrupts } from "../sweep/interrupts";
 import { formatPlan, makePlan, type PlanLab } from "../sweep/plan";
 import { prepareLab, runPreparedTrial, useWorkload, type ProvisionedLab } from "../sweep/prepare-lab";
 import { PUBLISHED_WORKLOAD, selectWorkloads } from "../../lab-config/workloads";
+import { checkBodyFiles } from "../provision/body-file";
 import { runSweep, trialKey, type SweepDeps } from "../sweep/run-sweep";
 
 export interface SweepCliOptions {
@@ -223,6 +224,12 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
   }
   if (opts.workloads && opts.workloads.length === 0 && !opts.resume) {
     process.stderr.write(`--workloads: empty; give one or more of ${cfg.workloads.list.map((w) => w.name).join(", ")}, or leave --workloads out for all of them\n`);
+    return EXIT.CONFIG;
+  }
+  // Body files are read on this machine: a wrong one is said now, before anything is built.
+  const bodyFileErrors = checkBodyFiles(cfg, workloads);
+  if (bodyFileErrors.length > 0) {
+    process.stderr.write(`${bodyFileErrors.join("\n")}\n`);
     return EXIT.CONFIG;
   }
 

@@ -11,6 +11,7 @@ import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { PROJECT_DIR } from "../../lab-config/load";
 import { WORKLOAD_NAME } from "../../lab-config/workloads";
+import type { LabConfig } from "../../lab-config/schema";
 import { LAB_ETC_DIR } from "./lab-endpoints";
 
 /** Where the sender keeps the workloads' body files. */
@@ -57,4 +58,19 @@ export function readBodyFile(workload: string, bodyFile: string, baseDir = PROJE
 /** The bytes traffic-gen sends per message for this content: its line endings made CRLF, as load_body_file does. */
 export function bodyFileMessageBytes(content: string): number {
   return Buffer.byteLength(content.replaceAll("\r\n", "\n").replaceAll("\n", "\r\n"), "utf8");
+}
+
+/** Every body file the named workloads send, read and checked now: the errors, one per bad file (empty = all good). */
+export function checkBodyFiles(cfg: Pick<LabConfig, "workloads">, names: readonly string[], baseDir = PROJECT_DIR): string[] {
+  const errors: string[] = [];
+  for (const w of cfg.workloads.list.filter((x) => names.includes(x.name))) {
+    const f = w.traffic.bodyFile;
+    if (f === undefined) continue;
+    try {
+      readBodyFile(w.name, f, baseDir);
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  return errors;
 }

@@ -7,7 +7,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { bodyFileMessageBytes, readBodyFile, remoteBodyFilePath } from "../../scripts/provision/body-file";
+import { bodyFileMessageBytes, checkBodyFiles, readBodyFile, remoteBodyFilePath } from "../../scripts/provision/body-file";
+import { workloadsSchema } from "../../lab-config/workloads";
 
 const dir = mkdtempSync(path.join(tmpdir(), "kumolab-body-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,5 +37,17 @@ describe("bodyFile", () => {
   it("one file per workload on the sender, under /etc/kumolab/bodies; a name that is no workload's is refused", () => {
     expect(remoteBodyFilePath("smart-sink")).toBe("/etc/kumolab/bodies/smart-sink.eml");
     expect(() => remoteBodyFilePath("../x")).toThrow("not a workload name");
+  });
+
+  it("checkBodyFiles reads the files of the workloads to run only, one error per bad file", () => {
+    writeFileSync(path.join(dir, "ok.eml"), "Subject: x\n\nbody\n");
+    const workloads = workloadsSchema.parse({
+      baseline: "published",
+      list: [{ name: "published" }, { name: "good", traffic: { bodyFile: "ok.eml" } }, { name: "bad", traffic: { bodyFile: "missing.eml" } }, { name: "idle", traffic: { bodyFile: "gone.eml" } }],
+    });
+    expect(checkBodyFiles({ workloads }, ["published", "good"], dir)).toEqual([]);
+    expect(checkBodyFiles({ workloads }, ["good", "bad"], dir)).toEqual([
+      `workload 'bad': traffic.bodyFile ${path.join(dir, "missing.eml")} ('missing.eml' from ${dir}) does not exist: fix the path in lab-config/lab.yaml (workloads.list) — relative paths are from ${dir}`,
+    ]);
   });
 });
