@@ -46,7 +46,9 @@ describe.skipIf(skip)("npm run smoke on the namespace lab", () => {
   it("plan first, then one trial of 3000 messages at the smallest size, the report, and the lab destroyed", async () => {
     const dir = path.join(work, "smoke");
     const { code, out } = await run(["--lab-config", labConfig, "--results", dir, "--yes"], 240_000);
-    expect(code, out).toBe(0);
+    // 0 with a valid figure, 3 when the trial ran but its figure was rejected (on a shared 2-core
+    // machine the sink's CPU can exceed its bound): the exit code agrees with the record.
+    expect(code, out).toBe(readRecords(dir).records[0]?.valid ? 0 : 3);
     expect(out).toMatch(/^smoke: 3000 messages, one trial at ns-1cpu, then the lab is destroyed$/m);
     // The plan, with time and cost, came before anything was built.
     expect(out.indexOf("Sweep plan")).toBeGreaterThan(-1);

@@ -102,7 +102,10 @@ describe.skipIf(skip)("npm run sweep on the namespace lab", () => {
     const resumed = startSweep(["--lab-config", labConfig, "--resume", dir, "--yes"]);
     runs.push(resumed);
     const { code } = await resumed.exit;
-    expect(code, resumed.out()).toBe(0);
+    // 0 when every size has a valid figure, else 3: on a 2-core machine shared with other work the
+    // sink's CPU can exceed its bound (sink-cpu-high), and the exit code must agree with the records.
+    const everySizeValid = ["ns-1cpu", "ns-2cpu"].every((id) => readRecords(dir).records.some((r) => r.sizeId === id && r.valid));
+    expect(code, resumed.out()).toBe(everySizeValid ? 0 : 3);
     expect(resumed.out()).toMatch(/resuming: 1 of 4 trials already recorded, 3 to run/);
     expect(resumed.out()).toMatch(/sweep ns-2cpu trial 2\/2 — 3\/4 done/);
     const { records } = readRecords(dir);
