@@ -98,7 +98,10 @@ export class AwsSender extends pulumi.ComponentResource {
         keyName: this.keyPair.keyName,
         userDataBase64: this.userDataBase64,
         userDataReplaceOnChange: true,
-        metadataOptions: { httpTokens: "required", httpEndpoint: "enabled" },
+        metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", instanceMetadataTags: "enabled" },
+        // Self-termination (infra/cloud-init.ts, EXPIRE_SCRIPT): the OS powers off at expiresAt, and AWS then
+        // terminates the instance (root volume deleted with it) instead of keeping a stopped one.
+        instanceInitiatedShutdownBehavior: "terminate",
         rootBlockDevice: { volumeSize: args.rootVolumeGiB, volumeType: "gp3", encrypted: true, deleteOnTermination: true, tags: tags("sender-root") },
         tags: pulumi.output(args.tags).apply((t) => ({ ...awsTags(t, "sender"), [OS_TAG]: args.os })),
       },

@@ -4,6 +4,7 @@
  * and a Linux VM of the sink size that accepts SSH keys only.
  */
 import * as compute from "@pulumi/azure-native/compute";
+import * as devtestlab from "@pulumi/azure-native/devtestlab";
 import * as network from "@pulumi/azure-native/network";
 import * as pulumi from "@pulumi/pulumi";
 import type { OsImage } from "../lab-config/schema";
@@ -26,6 +27,18 @@ export interface AzureSinkArgs {
   /** The rendered cloud-config (holds the host private key): must stay secret. */
   cloudInit: pulumi.Output<string>;
   tags: pulumi.Input<Tags>;
+  /** The lab's TTL: the auto-shutdown schedule is daily, so it is enabled only when the lab lives at most a day (see below). */
+  ttlHours: number;
+}
+
+/** Azure's daily auto-shutdown recurs every day at one time: it stands for `expiresAt` only when that is within the first day. */
+export const AUTO_SHUTDOWN_MAX_TTL_HOURS = 24;
+
+/** `expiresAt` (ISO 8601) as the schedule's `HHmm` in UTC. */
+export function shutdownTimeOfDay(expiresAt: string): string {
+  const t = new Date(expiresAt);
+  if (Number.isNaN(t.getTime())) throw new Error(`expiresAt '${expiresAt}' is not an ISO 8601 time`);
+  return `${String(t.getUTCHours()).padStart(2, "0")}${String(t.getUTCMinutes()).padStart(2, "0")}`;
 }
 
 /** VM properties whose change boots a new VM; a size change (hardwareProfile.vmSize) stays an in-place resize. */
@@ -35,6 +48,8 @@ export class AzureSink extends pulumi.ComponentResource {
   readonly nsg: network.NetworkSecurityGroup;
   readonly nic: network.NetworkInterface;
   readonly vm: compute.VirtualMachine;
+  /** Azure's VM auto-shutdown (a DevTestLab global schedule named shutdown-computevm-<vm>): deallocates the sink at expiresAt. */
+  readonly autoShutdown: devtestlab.GlobalSchedule;
   /** base64 cloud-config handed to the VM as customData (secret). */
   readonly customData: pulumi.Output<string>;
   readonly privateIp: pulumi.Output<string>;
@@ -118,10 +133,32 @@ export class AzureSink extends pulumi.ComponentResource {
         deleteBeforeReplace: true,
       },
     );
+    // Self-termination on the cloud side: the VM's own timer powers the OS off at expiresAt
+    // (infra/cloud-init.ts), but Azure bills a stopped VM until it is deallocated; the auto-shutdown
+    // schedule deallocates it. It recurs daily at expiresAt's time of day (UTC), so it is enabled only
+    // for a TTL of at most a day — a longer lab would be stopped on its first day (README, "Nothing leaks").
+    const expiresAt = pulumi.output(args.tags).apply((t) => t["expiresAt"] ?? "");
+    this.autoShutdown = new devtestlab.GlobalSchedule(
+      `${name}-auto-shutdown`,
+      {
+        // Azure's auto-shutdown only recognises this name.
+        name: pulumi.interpolate`shutdown-computevm-${this.vm.name}`,
+        resourceGroupName,
+        location,
+        targetResourceId: this.vm.id,
+        taskType: "ComputeVmShutdownTask",
+        status: args.ttlHours <= AUTO_SHUTDOWN_MAX_TTL_HOURS ? "Enabled" : "Disabled",
+        dailyRecurrence: { time: expiresAt.apply(shutdownTimeOfDay) },
+        timeZoneId: "UTC",
+        notificationSettings: { status: "Disabled" },
+        tags,
+      },
+      child,
+    );
     this.registerOutputs({});
   }
 
   get resources(): pulumi.CustomResource[] {
-    return [this.nsg, this.nic, this.vm];
+    return [this.nsg, this.nic, this.vm, this.autoShutdown];
   }
 }

@@ -204,6 +204,52 @@ export function bootScript(steps: BootStep[], files: { status: string; log: stri
   ].join("\n");
 }
 
+/**
+ * Self-termination: the lab expires on the cloud side even when kumolab's machine is gone. A systemd
+ * timer (armed first by the boot script, so even a failed boot keeps it) runs EXPIRE_SCRIPT every
+ * few minutes; it reads the VM's own `expiresAt` tag from the cloud's instance metadata (AWS IMDSv2
+ * instance tags, Azure IMDS tagsList) and powers the VM off once that time has passed. The time is
+ * read, not written into the user data: a TTL extension re-tags the VM in place, never replaces it.
+ * On AWS the sender's shutdown behaviour is `terminate` (infra/aws-sender.ts); on Azure a powered-off
+ * VM still bills until deallocated, which the sink's auto-shutdown schedule does (infra/azure-sink.ts).
+ */
+export const EXPIRE_SCRIPT = "/usr/local/sbin/kumolab-expire";
+export const EXPIRE_SERVICE = "/etc/systemd/system/kumolab-expire.service";
+export const EXPIRE_TIMER = "/etc/systemd/system/kumolab-expire.timer";
+export const EXPIRE_CHECK_MINUTES = 5;
+
+export function expireScript(cloud: "aws" | "azure"): string {
+  const read =
+    cloud === "aws"
+      ? [
+          'TOKEN="$(curl -fsS --max-time 5 -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 60" http://169.254.169.254/latest/api/token)"',
+          'EXPIRES="$(curl -fsS --max-time 5 -H "X-aws-ec2-metadata-token: $TOKEN" http://169.254.169.254/latest/meta-data/tags/instance/expiresAt)"',
+        ]
+      : [
+          'EXPIRES="$(curl -fsS --max-time 5 -H Metadata:true "http://169.254.169.254/metadata/instance/compute/tagsList?api-version=2021-02-01" | python3 -c \'import json,sys; print(next((t["value"] for t in json.load(sys.stdin) if t["name"] == "expiresAt"), ""))\')"',
+        ];
+  return [
+    "#!/bin/bash",
+    `# kumolab: power this VM off once its expiresAt tag (read from the ${cloud === "aws" ? "EC2" : "Azure"} instance metadata) has passed.`,
+    "set -euo pipefail",
+    ...read,
+    'if [ -z "$EXPIRES" ]; then echo "kumolab-expire: no expiresAt tag readable; not stopping"; exit 0; fi',
+    'NOW="$(date -u +%s)"; END="$(date -u -d "$EXPIRES" +%s)"',
+    'if [ "$NOW" -ge "$END" ]; then echo "kumolab-expire: expiresAt $EXPIRES passed: powering off"; systemctl poweroff; else echo "kumolab-expire: expires $EXPIRES"; fi',
+    "",
+  ].join("\n");
+}
+
+export function expireUnits(): { service: string; timer: string } {
+  return {
+    service: ["[Unit]", "Description=kumolab: power off once the lab's expiresAt tag has passed", "", "[Service]", "Type=oneshot", `ExecStart=${EXPIRE_SCRIPT}`, ""].join("\n"),
+    timer: ["[Unit]", "Description=kumolab: check the lab's expiresAt tag", "", "[Timer]", "OnBootSec=2min", `OnUnitActiveSec=${EXPIRE_CHECK_MINUTES}min`, "", "[Install]", "WantedBy=timers.target", ""].join("\n"),
+  };
+}
+
+/** The boot script's first step: arm the expiry timer before anything can fail. */
+export const ARM_EXPIRY_STEP: BootStep = { name: "arm the expiry timer (power off at expiresAt)", argv: ["systemctl", "enable", "--now", "kumolab-expire.timer"] };
+
 export interface WriteFile {
   path: string;
   content: string;
@@ -219,7 +265,10 @@ export function cloudInitDocument(input: CloudInitInput): Record<string, unknown
     { path: KUMOMTA_SERVICE_OVERRIDE, content: kumomtaServiceOverride(), permissions: "0644", owner: "root:root" },
     { path: NFTABLES_FILE, content: nftablesRules(), permissions: "0755", owner: "root:root" },
     { path: APT_LOCK_CONF, content: `DPkg::Lock::Timeout "${APT_LOCK_TIMEOUT_SECONDS}";\n`, permissions: "0644", owner: "root:root" },
-    { path: BOOT_SCRIPT, content: bootScript(bootSteps(input)), permissions: "0755", owner: "root:root" },
+    { path: EXPIRE_SCRIPT, content: expireScript(input.role === "sender" ? "aws" : "azure"), permissions: "0755", owner: "root:root" },
+    { path: EXPIRE_SERVICE, content: expireUnits().service, permissions: "0644", owner: "root:root" },
+    { path: EXPIRE_TIMER, content: expireUnits().timer, permissions: "0644", owner: "root:root" },
+    { path: BOOT_SCRIPT, content: bootScript([ARM_EXPIRY_STEP, ...bootSteps(input)]), permissions: "0755", owner: "root:root" },
   ];
   return {
     hostname: `kumolab-${input.role}`,

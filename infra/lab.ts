@@ -126,6 +126,7 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
     loginPublicKey: keys.login.publicKeyOpenssh,
     cloudInit: cloudInit("sink", keys.sinkHost),
     tags,
+    ttlHours: config.lab.ttlHours,
   }, t);
 
   const outputs: LabOutputs = {

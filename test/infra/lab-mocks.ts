@@ -73,6 +73,8 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
       return { name: `${name}-rgname` };
     case "azure-native:network:VirtualNetwork":
       return { name: `${name}-vnetname` };
+    case "azure-native:compute:VirtualMachine":
+      return { name: `${name}-vmname` };
     case "azure-native:network:PublicIPAddress":
       return { ipAddress: MOCK_SINK_IP };
     case "azure-native:network:NetworkInterface": {

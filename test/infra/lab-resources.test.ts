@@ -37,6 +37,7 @@ describe("resources", () => {
         "aws:ec2/subnet:Subnet sender-net-subnet",
         "aws:ec2/vpc:Vpc sender-net-vpc",
         "azure-native:compute:VirtualMachine sink-vm",
+        "azure-native:devtestlab:GlobalSchedule sink-auto-shutdown",
         "azure-native:network:NetworkInterface sink-nic",
         "azure-native:network:NetworkSecurityGroup sink-nsg",
         "azure-native:network:PublicIPAddress sink-net-sink-ip",
@@ -186,7 +187,7 @@ describe("tags", () => {
 
   test("every taggable resource carries lab id, creator and expiry", () => {
     const taggable = run.mocks.resources.filter((r) => !r.type.startsWith("kumolab:") && !UNTAGGABLE.has(r.type));
-    expect(taggable.length).toBe(15);
+    expect(taggable.length).toBe(16);
     for (const r of taggable) expect(r.inputs["tags"], `${r.type} ${r.name}`).toMatchObject(expected);
     expect((one("aws:ec2/instance:Instance").inputs["rootBlockDevice"] as Obj)["tags"]).toMatchObject(expected);
     expect(one("aws:ec2/vpc:Vpc").inputs["tags"]).toMatchObject({ Name: "kumolab-test-vpc" });
