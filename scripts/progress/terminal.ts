@@ -33,7 +33,7 @@ export function formatProgressEvent(e: ProgressEvent): string | undefined {
     case "rate":
       return `rate ${e.msgsPerSec.toLocaleString("en-US")} msgs/s (sent ${e.sent.toLocaleString("en-US")})`;
     case "sweep":
-      return `sweep ${e.sizeId} trial ${e.trial}/${e.trials} — ${e.done}/${e.total} done${e.etaSeconds === undefined ? "" : `, ETA ${Math.round(e.etaSeconds / 60)} min`}`;
+      return `sweep ${e.sizeId}${e.workload === undefined ? "" : ` × ${e.workload}`} trial ${e.trial}/${e.trials} — ${e.done}/${e.total} done${e.etaSeconds === undefined ? "" : `, ETA ${Math.round(e.etaSeconds / 60)} min`}`;
   }
 }
 

@@ -143,6 +143,7 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
           progress({
             type: "sweep",
             sizeId: spec.sizeId,
+            ...(spec.workload !== undefined ? { workload: spec.workload } : {}),
             trial: spec.trial,
             trials: spec.trials,
             done,

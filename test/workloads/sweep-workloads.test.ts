@@ -1,9 +1,12 @@
 /** The sweep runs sizes × workloads × trials, resumable per (size, workload, trial). */
 import { describe, expect, it } from "vitest";
 import type { SenderSize } from "../../lab-config/schema";
-import { remainingTrials, trialKey } from "../../scripts/sweep/run-sweep";
+import { remainingTrials, runSweep, trialKey, type PreparedLab, type SweepDeps } from "../../scripts/sweep/run-sweep";
+import type { ProgressEvent } from "../../scripts/progress/events";
+import type { LabHosts } from "../../scripts/hosts/lab-hosts";
 import { trafficGenArgs } from "../../scripts/trial/traffic-gen-args";
 import { loadLabConfig } from "../../lab-config/load";
+import { formatProgressEvent } from "../../scripts/progress/terminal";
 
 const size = (id: string): SenderSize => ({ id, instanceType: "c5.large", vcpu: 2, ramGiB: 4, arch: "x86_64" });
 
@@ -32,5 +35,30 @@ describe("sizes × workloads × trials", () => {
     const withFile = trafficGenArgs({ ...t, remoteBodyFile: "/etc/kumolab/bodies/w.eml" }, "127.0.0.1:2025", 60).argv;
     expect(withFile.slice(withFile.indexOf("--body-file"), withFile.indexOf("--body-file") + 2)).toEqual(["--body-file", "/etc/kumolab/bodies/w.eml"]);
     expect(withFile).not.toContain("--body-size");
+  });
+
+  it("the sweep's progress line names the workload (published keeps the line it had)", () => {
+    const base = { type: "sweep" as const, sizeId: "c2-r4", trial: 1, trials: 2, done: 3, total: 12 };
+    expect(formatProgressEvent(base)).toBe("sweep c2-r4 trial 1/2 — 3/12 done");
+    expect(formatProgressEvent({ ...base, workload: "dkim" })).toBe("sweep c2-r4 × dkim trial 1/2 — 3/12 done");
+  });
+
+  it("runSweep: each workload's policies pushed once before its trials, and the progress events carry the workload", async () => {
+    const log: string[] = [];
+    const events: ProgressEvent[] = [];
+    const hosts = { labId: "lab" } as unknown as LabHosts; // only passed through by runSweep
+    const deps: SweepDeps<PreparedLab> = {
+      driver: { description: "fake", source: "stack", canResize: true, ensureLab: async () => ({ hosts, change: "created" }), existingLab: async () => undefined, recover: async () => undefined, teardown: async () => ({ ok: true, detail: "gone" }) },
+      prepare: async (h) => ({ hosts: h, close: async () => undefined }),
+      useWorkload: async (_lab, w) => void log.push(`use ${w}`),
+      runTrial: async (_lab, spec) => (log.push(`trial ${trialKey(spec.sizeId, spec.trial, spec.workload)}`), { status: "ok", detail: "" }),
+      recordedTrials: async () => new Set(["a#smart#1"]),
+      timeline: async () => undefined,
+    };
+    const ac = new AbortController();
+    const r = await runSweep(deps, { sizes: [size("a")], trials: 2, workloads: ["published", "smart"], coolDownSeconds: 0, keep: false, failFast: false, progress: (e) => void events.push(e), signal: ac.signal, pulumiSignal: ac.signal });
+    expect(r).toMatchObject({ ran: 3, skipped: 1, failed: 0 });
+    expect(log).toEqual(["use published", "trial a#1", "trial a#2", "use smart", "trial a#smart#2"]);
+    expect(events.filter((e) => e.type === "sweep").map((e) => (e.type === "sweep" ? `${e.workload ?? "-"} ${e.trial} ${e.done}/${e.total}` : ""))).toEqual(["- 1 1/4", "- 2 2/4", "smart 2 3/4"]);
   });
 });
