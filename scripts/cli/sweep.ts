@@ -33,6 +33,7 @@ import { durationCap } from "../trial/duration-cap";
 import { trafficGenArgs } from "../trial/traffic-gen-args";
 import { installInterrupts } from "../sweep/interrupts";
 import { formatPlan, makePlan, type PlanLab } from "../sweep/plan";
+import { ttlForPlan } from "../sweep/lab-ttl";
 import { prepareLab, runPreparedTrial, useWorkload, type ProvisionedLab } from "../sweep/prepare-lab";
 import { PUBLISHED_WORKLOAD, selectWorkloads } from "../../lab-config/workloads";
 import { checkBodyFiles } from "../provision/body-file";
@@ -96,8 +97,11 @@ async function makeDriver(cfg: LabConfig, opts: SweepCliOptions): Promise<LabDri
   // Loaded here, not at the top: the Automation API takes seconds to import and --dry-run never needs it.
   const { openStack, PulumiLabDriver } = await import("../lab-drivers/pulumi-lab-driver");
   if (!opts.policyPack) process.stderr.write("--no-policy-pack: every `pulumi up` of this sweep runs WITHOUT kumolab's guard rails (policy-pack/)\n");
+  const { PulumiCloudInventory } = await import("../cloud/pulumi-cloud-inventory");
   return new PulumiLabDriver(await openStack(opts.stack, url), url, {
     ...(opts.policyPack ? {} : { policyPacks: [] }),
+    // Recovery after an interrupt looks pending creates up by the lab's tags (as down and gc do).
+    inventory: new PulumiCloudInventory([cfg.aws.region]),
     // `auto`: looked up once and stored in the stack's config before the first up (never at every up).
     ...(cfg.operatorCidr === "auto" ? { lookupOperatorCidr: () => resolveOperatorCidr(cfg, fetchTextOverHttp) } : {}),
   });
@@ -281,6 +285,18 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
 
   const plan = makePlan(cfg, { sizes, workloads, trials, coolDownSeconds: coolDown, lab: planLab, resultsDir, keep: opts.keep, recorded });
   process.stdout.write(`${formatPlan(plan, cfg)}\n`);
+  if (driver.extendTtl) {
+    // The lab's VMs power themselves off at expiresAt: a plan that outlives the TTL raises it first, visibly.
+    const ttl = ttlForPlan(plan.estimate.wallSeconds, cfg.lab.ttlHours);
+    if ("tooLong" in ttl) {
+      process.stderr.write(`${ttl.tooLong}\n`);
+      return EXIT.CONFIG;
+    }
+    if (ttl.extend) {
+      process.stdout.write(`Lab lifetime: ${ttl.why}.\n`);
+      driver.extendTtl(ttl.toHours);
+    }
+  }
   if (!opts.yes && !(await confirm("Go ahead?"))) {
     process.stdout.write("Nothing was created.\n");
     return EXIT.FAILED;

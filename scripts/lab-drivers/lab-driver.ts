@@ -34,6 +34,8 @@ export interface LabDriver {
   recover(opts: { progress: ProgressSink }): Promise<void>;
   /** Destroys everything this lab created. Never throws for a failed destroy: the outcome says what remains. */
   teardown(opts: { progress: ProgressSink }): Promise<TeardownOutcome>;
+  /** Raise the lab's TTL to `hours` before its next build (labs that expire on their own). Absent: the lab has no TTL. */
+  extendTtl?(hours: number): void;
 }
 
 /** What a failed teardown leaves, and how to remove it, for the operator. */

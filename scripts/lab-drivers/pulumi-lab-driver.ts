@@ -67,6 +67,7 @@ export type StackApi = Pick<Stack, "name" | "setConfig" | "up" | "outputs" | "ca
 
 export const SIZE_CONFIG_KEY = "kumolab:sender.size";
 export const OPERATOR_CIDR_CONFIG_KEY = "kumolab:operatorCidr";
+export const TTL_CONFIG_KEY = "kumolab:lab.ttlHours";
 
 /** kumolab's CrossGuard pack (policy-pack/): passed to every `up` unless explicitly turned off. */
 export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policy-pack");
@@ -113,6 +114,7 @@ export class PulumiLabDriver implements LabDriver {
   private touched = false;
   private readonly policyPacks: string[];
   private operatorCidrStored = false;
+  private ttlHoursToStore: number | undefined;
   /** What recovery could not do (a failed refresh, an unreadable state): reported with the teardown. */
   private readonly recoveryProblems: string[] = [];
   /** Resources recovery knows exist (or may exist) outside the state: each with its cloud id, and how to remove it. */
@@ -147,10 +149,28 @@ export class PulumiLabDriver implements LabDriver {
     return hostsFromStackOutputs(outputs);
   }
 
+  /**
+   * Raises the lab's TTL (lab.ttlHours in the stack's config) before the next `up`, when the sweep's
+   * plan runs past it (scripts/sweep/lab-ttl.ts decides and says so in the plan). Tags and the VMs'
+   * self-termination follow at that `up`.
+   */
+  extendTtl(hours: number): void {
+    this.ttlHoursToStore = hours;
+  }
+
+  private async storeTtl(progress: ProgressSink): Promise<void> {
+    const hours = this.ttlHoursToStore;
+    if (hours === undefined) return;
+    await this.stack.setConfig(TTL_CONFIG_KEY, { value: String(hours) });
+    this.ttlHoursToStore = undefined;
+    progress({ type: "log", level: "info", message: `lab.ttlHours set to ${hours} in stack ${this.stack.name}'s config (${TTL_CONFIG_KEY}) so that the lab outlives the sweep's plan` });
+  }
+
   async ensureLab(size: SenderSize, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<LabReady> {
     const before = plainOutputs(await this.stack.outputs());
     const previousSize = typeof before["senderSizeId"] === "string" ? before["senderSizeId"] : undefined;
     await this.storeOperatorCidr(opts.progress);
+    await this.storeTtl(opts.progress);
     await this.stack.setConfig(SIZE_CONFIG_KEY, { value: size.id });
     this.touched = true;
     const result = await this.stack.up({
