@@ -54,13 +54,15 @@ function startSweep(args: string[]): Run {
   return { child, out: () => out, exit };
 }
 
-async function waitFor(what: string, cond: () => boolean, timeoutMs: number, out: () => string): Promise<void> {
+/** Waits for `cond` while the sweep runs; a sweep that ends first fails the wait at once, with its output. */
+async function waitFor(what: string, cond: () => boolean, timeoutMs: number, run: Run): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (let i = 0; i < 10_000 && Date.now() < until; i++) {
     if (cond()) return;
+    if (run.child.exitCode !== null || run.child.signalCode !== null) throw new Error(`the sweep ended (exit ${run.child.exitCode ?? run.child.signalCode}) before ${what}:\n${run.out().slice(-3000)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`timed out waiting for ${what}; output so far:\n${out().slice(-3000)}`);
+  throw new Error(`timed out waiting for ${what}; output so far:\n${run.out().slice(-3000)}`);
 }
 
 const recordCount = (dir: string): number => (existsSync(path.join(dir, "trials.jsonl")) ? readRecords(dir).records.length : 0);
@@ -128,9 +130,9 @@ describe.skipIf(skip)("workloads: npm run sweep, 2 sizes × 3 workloads, on the 
     const dir = path.join(work, "sweep");
     const first = startSweep(["--lab-config", labConfig, "--results", dir, "--yes", "--sizes", "ns-1cpu,ns-2cpu", "--workloads", "published,dkim-tls-50k,smart"]);
     runs.push(first);
-    await waitFor("the first trial record", () => recordCount(dir) >= 1, 90_000, first.out);
+    await waitFor("the first trial record", () => recordCount(dir) >= 1, 90_000, first);
     // Mid-trial: the DKIM workload's traffic-gen has started (50 KB bodies).
-    await waitFor("the second trial's traffic-gen", () => /traffic-gen: \d+ messages, concurrency \d+, 50000 B bodies/.test(first.out()), 60_000, first.out);
+    await waitFor("the second trial's traffic-gen", () => /traffic-gen: \d+ messages, concurrency \d+, 50000 B bodies/.test(first.out()), 60_000, first);
     first.child.kill("SIGKILL");
     await first.exit;
     expect(recordCount(dir)).toBe(1);
@@ -155,7 +157,9 @@ describe.skipIf(skip)("workloads: npm run sweep, 2 sizes × 3 workloads, on the 
     expect(records.map(key).sort()).toEqual(["ns-1cpu", "ns-2cpu"].flatMap((s) => ["published", "dkim-tls-50k", "smart"].map((w) => `${s}/${w}#1:ok`)).sort());
     // Nothing but the machine's load may exclude a trial: no delivery failure (a sink restarted for
     // a workload switch must not leave the sender on dead connections), no queue left undrained.
-    expect(records.flatMap((r) => r.invalidReasons.map((x) => `${r.sizeId}/${r.workload?.name}: ${x.code}`)).filter((x) => !x.endsWith(": sink-cpu-high"))).toEqual([]);
+    // The machine's load: namespace hosts share one /proc/stat and one disk with everything else on it.
+    const machineLoad = new Set<string>(["sink-cpu-high", "disk-saturated"]);
+    expect(records.flatMap((r) => r.invalidReasons.filter((x) => !machineLoad.has(x.code)).map((x) => `${r.sizeId}/${r.workload?.name}: ${x.code}`))).toEqual([]);
     expect(readTimeline(dir).events.at(-1)?.kind).toBe("lab-destroyed");
 
     // Every workload's settings, as configured above.
