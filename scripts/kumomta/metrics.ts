@@ -38,6 +38,25 @@ export const KUMOD_SERIES = {
   scheduledTotal: { name: "scheduled_count_total", labels: {} },
   /** Connections refused because a listener was at max_connections (metrics_helper.rs). */
   connectionsDenied: { name: "total_connections_denied", labels: { service: "esmtp_listener" } },
+  /**
+   * Open outbound SMTP connections, all ready queues (gauge; metrics_helper.rs CONN_GAUGE
+   * `connection_count`, bumped per dispatcher connection in delivery_metrics.rs). Its peak over a
+   * trial against the egress path's `connection_limit` says whether kumod used every connection it may.
+   */
+  connectionCount: { name: "connection_count", labels: { service: "smtp_client" } },
+  /**
+   * deliver_message_latency_rollup{service="smtp_client"}: a histogram (prometheus crate, metrics_helper.rs
+   * DELIVER_MESSAGE_LATENCY_ROLLUP) timed around each `deliver_message` call on an open connection
+   * (ready_queue.rs `deliver_message_rollup.start_timer()`): `_sum` seconds and `_count` calls. The
+   * label is the service type alone (delivery_metrics.rs passes `service_type`), so this is the total.
+   */
+  deliveryLatencySum: { name: "deliver_message_latency_rollup_sum", labels: { service: "smtp_client" } },
+  deliveryLatencyCount: { name: "deliver_message_latency_rollup_count", labels: { service: "smtp_client" } },
+  /**
+   * Times the soft memory limit (75 % of RAM by default) was exceeded (unlabelled IntCounter;
+   * crates/kumo-server-memory/src/lib.rs OVER_LIMIT_COUNT). Absent until it first happens: read as 0.
+   */
+  memoryOverLimit: { name: "memory_over_limit_count", labels: {} },
 } as const satisfies Record<string, SeriesSelector>;
 
 /**

@@ -5,7 +5,8 @@
  */
 import { readManifest, readRecords, readTimeline } from "../results/results-dir";
 import type { RunManifest } from "../results/run-manifest";
-import type { InvalidReason, TrialRecord } from "../results/trial-record";
+import type { InvalidReason, LimitKind, TrialRecord } from "../results/trial-record";
+import { LIMIT_SHARE, sizeVerdictOf } from "../trial/limit-verdict";
 import { matchBaseline, type BaselineMatch } from "./published-baseline";
 import { ci95, mean, sampleStdev, welchTest, type ConfidenceInterval, type WelchTest } from "./statistics";
 import { PUBLISHED_WORKLOAD } from "../../lab-config/workloads";
@@ -15,10 +16,17 @@ import { runFacts, tally, transferCost, type RunFacts, type TransferCost } from 
 import { headline } from "./headline";
 
 /** A resource at or above this share of its capacity (trial means over valid trials) is named as what limited a size. */
-export const LIMIT_SHARE = 0.8;
+export { LIMIT_SHARE };
 
-export type Limit = "sender-cpu" | "sink-cpu" | "network";
-export const LIMIT_NAMES: Readonly<Record<Limit, string>> = { "sender-cpu": "sender CPU", "sink-cpu": "sink CPU", network: "network" };
+/** What limited a size; disk and the KumoMTA configuration ceiling come from trials' verdicts (scripts/trial/limit-verdict.ts). */
+export type Limit = Exclude<LimitKind, "undetermined">;
+export const LIMIT_NAMES: Readonly<Record<Limit, string>> = {
+  "sender-cpu": "sender CPU",
+  "sink-cpu": "sink CPU",
+  network: "network",
+  disk: "disk",
+  "kumomta-config": "KumoMTA configuration ceiling",
+};
 
 /** How much of a size's plan ran and whether it has a figure. */
 export type SizeStatus = "not-run" | "no-valid-trial" | "partial" | "complete";
@@ -232,6 +240,13 @@ const linkShareOf = (r: TrialRecord): number | null => {
 
 function limitsOf(valid: readonly TrialRecord[]): { limitedBy: Limit[]; limitText: string; linkShare: number | null } {
   if (valid.length === 0) return { limitedBy: [], limitText: "no valid trial", linkShare: null };
+  // Trials that carry a verdict (disk, NIC and KumoMTA's own view weighed): the size's is theirs.
+  const judged = valid.filter((r) => r.verdict !== undefined);
+  const size = judged.length > 0 ? sizeVerdictOf(judged) : null;
+  if (size) {
+    const linkShare = meanOrNull(defined(valid.map(linkShareOf)));
+    return { limitedBy: size.limit === "undetermined" ? [] : [size.limit], limitText: size.text, linkShare };
+  }
   const senderCpu = meanOrNull(defined(valid.map((r) => r.resources?.sender.cpuPct.mean)));
   const sinkCpu = meanOrNull(defined(valid.map((r) => r.resources?.sink.cpuPct.mean)));
   const linkShare = meanOrNull(defined(valid.map(linkShareOf)));

@@ -99,7 +99,7 @@ export const COLUMN_DEFINITIONS: ReadonlyArray<readonly [string, string]> = [
   ["end-to-end (MMH)", "what the sink received, over the time from the first injection to the last delivery."],
   ["sender CPU / sink CPU", "each host's CPU use, the mean over a trial (per size: the mean of the valid trials' means)."],
   ["network (MB/s)", "the sender's transmit rate, MB = 10^6 bytes."],
-  ["limited by", `every resource at or above ${LIMIT_SHARE * 100} % of its capacity over the valid trials — sender CPU, sink CPU, or the network against the link speed (when known); "not determined" when none is.`],
+  ["limited by", `every resource at or above ${LIMIT_SHARE * 100} % of its capacity over the valid trials — sender CPU, sink CPU, or the network against the link speed (when known); "not determined" when none is. Trials that carry a verdict add the spool disk (utilisation), dropped packets and KumoMTA's configuration ceiling (connection_limit ÷ mean time per message, when kumod had every connection open and the rate reached ${LIMIT_SHARE * 100} % of it; max_ready delays; memory limit): the size takes the verdict most of its valid trials share.`],
   ["published", `the published figure for the same machine shape (${BASELINE_MATCH_RULE}), and ours ÷ it.`],
   ["$ per M msgs", "the sender's hourly price ÷ its mean rate: compute cost per million messages (the sink and data transfer are in the cost section)."],
   ["flags", "a red flag limits the figure: a valid trial hit it (e.g. the network near the link speed), so the mean may not be the sender's limit. A grey flag means only an excluded trial hit it: a trial was left out, and the mean is clean of it."],

@@ -30,6 +30,10 @@ export const invalidReasonCodeSchema = z.enum([
   "missing-port25-proof",
   "sink-count-mismatch",
   "delivery-failures",
+  /** The spool volume (or the sink's disk) was busy most of the trial: the disk, not the host, set the pace. */
+  "disk-saturated",
+  /** An interface dropped packets during the trial: the network lost traffic. */
+  "nic-drops",
 ]);
 export type InvalidReasonCode = z.infer<typeof invalidReasonCodeSchema>;
 
@@ -80,6 +84,21 @@ export const hostResourcesSchema = z
     memUsedPct: seriesSummarySchema,
     netRxBytesPerSec: seriesSummarySchema,
     netTxBytesPerSec: seriesSummarySchema,
+    /** Packets the interface dropped over the trial (/proc/net/dev). Absent in older records. */
+    netDrops: z.object({ rx: count, tx: count }).strict().optional(),
+    /** I/O of the block device holding /var/spool/kumomta (/proc/diskstats); null when the host showed none. Absent in older records. */
+    disk: z
+      .object({
+        device: z.string().min(1),
+        iops: seriesSummarySchema,
+        readBytesPerSec: seriesSummarySchema,
+        writeBytesPerSec: seriesSummarySchema,
+        /** Share of the time the device had I/O in flight (io_ticks), %. */
+        utilPct: seriesSummarySchema,
+      })
+      .strict()
+      .nullable()
+      .optional(),
   })
   .strict();
 export type HostResources = z.infer<typeof hostResourcesSchema>;
@@ -135,6 +154,57 @@ export const deliveryOutcomesSchema = z
   })
   .strict();
 
+/**
+ * The sender kumod's own view of the trial and the ceilings its configuration puts on the rate
+ * (scripts/kumomta/metrics.ts names each series). Figures are null when kumod did not show them.
+ */
+export const kumomtaViewSchema = z
+  .object({
+    /** Highest connection_count{service="smtp_client"} seen while the trial ran (polled every 0.1 s). */
+    peakConnections: count.nullable(),
+    /** The egress path's connection_limit in force (context.kumomta). */
+    connectionLimit: z.number().int().positive().nullable(),
+    maxReady: z.number().int().positive().nullable(),
+    /** Messages delayed because the ready queue was at max_ready. */
+    delayedReadyQueueFull: count,
+    /** Connections refused at a listener's max_connections or by load shedding. */
+    connectionsDenied: count,
+    /** Times kumod's soft memory limit was exceeded (memory_over_limit_count). */
+    memoryOverLimit: count,
+    /** deliver_message calls over the trial and their mean duration (deliver_message_latency_rollup _count and _sum). */
+    deliveries: count,
+    meanDeliverySeconds: nonNeg.nullable(),
+    /** connection_limit / meanDeliverySeconds: the most kumod's configuration lets it deliver per second. */
+    ceilingMsgsPerSec: nonNeg.nullable(),
+  })
+  .strict();
+export type KumomtaView = z.infer<typeof kumomtaViewSchema>;
+
+export const limitKindSchema = z.enum(["sender-cpu", "sink-cpu", "disk", "network", "kumomta-config", "undetermined"]);
+export type LimitKind = z.infer<typeof limitKindSchema>;
+
+/** What limited a trial (scripts/trial/limit-verdict.ts), with the figures it rests on. */
+export const trialVerdictSchema = z
+  .object({
+    limit: limitKindSchema,
+    /** The verdict in words with its figures, e.g. "configuration ceiling: connection_limit (32 connections × 19 ms = 1684 msgs/s) …". */
+    text: z.string().min(1),
+    /** Every figure weighed (null = unknown): shares are of the resource's capacity (1 = 100 %). */
+    evidence: z
+      .object({
+        msgsPerSec: nonNeg.nullable(),
+        senderCpuPct: nonNeg.nullable(),
+        sinkCpuPct: nonNeg.nullable(),
+        diskUtilPct: nonNeg.nullable(),
+        linkShare: nonNeg.nullable(),
+        nicDrops: count.nullable(),
+        ceilingShare: nonNeg.nullable(),
+      })
+      .strict(),
+  })
+  .strict();
+export type TrialVerdict = z.infer<typeof trialVerdictSchema>;
+
 const hostFactsSchema = z.object({ vcpu: z.number().int().positive(), memGiB: z.number().positive(), kernel: z.string() }).strict();
 
 export const trialContextSchema = z
@@ -183,6 +253,10 @@ export const trialRecordSchema = z
     workload: trialWorkloadSchema.optional(),
     /** Deferrals, bounces, retries and the queue at the end; absent when the sender's metrics were not read after. */
     outcomes: deliveryOutcomesSchema.optional(),
+    /** The sender kumod's view and its configuration ceilings; absent in older records and when its metrics were not read after. */
+    kumomta: kumomtaViewSchema.optional(),
+    /** What limited the trial; absent in older records. */
+    verdict: trialVerdictSchema.optional(),
     files: trialFilesSchema,
   })
   .strict()

@@ -32,6 +32,8 @@ export interface ValidityInput {
 export const SINK_CPU_LIMIT_PCT = 85;
 /** The network is the limit above this share of the link speed, when the link reports one. */
 export const LINK_SHARE_LIMIT = 0.8;
+/** A disk busy (io_ticks) above this share of the trial (mean of the samples) set the pace itself. */
+export const DISK_UTIL_LIMIT_PCT = 90;
 
 export function validityOf(r: ValidityInput): { valid: boolean; reasons: InvalidReason[] } {
   const reasons: InvalidReason[] = [];
@@ -75,6 +77,14 @@ export function validityOf(r: ValidityInput): { valid: boolean; reasons: Invalid
       if (avg > LINK_SHARE_LIMIT * s.linkBitsPerSecond) {
         add("network-near-link", `${name} ${s.interface} averaged ${(avg / 1e6).toFixed(0)} Mbit/s of a ${(s.linkBitsPerSecond / 1e6).toFixed(0)} Mbit/s link`);
       }
+    }
+    for (const [name, s] of Object.entries(res)) {
+      const util = s.disk?.utilPct.mean;
+      if (s.disk && util !== undefined && util > DISK_UTIL_LIMIT_PCT) {
+        add("disk-saturated", `${name} ${s.disk.device} (the spool's device) was busy ${util.toFixed(0)} % of the trial (> ${DISK_UTIL_LIMIT_PCT} %), ${s.disk.iops.mean.toFixed(0)} IOPS, ${(s.disk.writeBytesPerSec.mean / 1e6).toFixed(1)} MB/s written`);
+      }
+      const drops = s.netDrops;
+      if (drops && drops.rx + drops.tx > 0) add("nic-drops", `${name} ${s.interface} dropped ${drops.rx} received and ${drops.tx} sent packets`);
     }
   }
   // Deduplicate codes, keeping every detail.
