@@ -21,8 +21,11 @@ export function parseOperatorCidr(text: string): ParsedCidr {
       problem: "is IPv6, but the lab is IPv4-only (its public addresses and subnets are IPv4), so SSH would admit no one; give your IPv4 address as a /32 (or 'auto')",
     };
   }
+  // The most common first mistake: a bare address. Say exactly what to write.
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(s)) return { ok: false, problem: `is an address without a prefix: add /32 for that one address (${s}/32)` };
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(s);
   if (!m) return { ok: false, problem: "must be an IPv4 CIDR such as 203.0.113.7/32" };
+  if (Number(m[5]) > 32) return { ok: false, problem: `has prefix /${m[5]}, but an IPv4 prefix is at most /32 (/32 = that one address)` };
   const octets = m.slice(1, 5).map(Number);
   const prefix = Number(m[5]);
   if (octets.some((o) => o > 255) || prefix > 32) return { ok: false, problem: "must be an IPv4 CIDR such as 203.0.113.7/32 (octets 0-255, prefix 0-32)" };

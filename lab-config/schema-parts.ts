@@ -15,8 +15,36 @@ export const bodySizeSchema = z
       });
       return z.NEVER;
     }
+    if (parsed > MAX_BODY_BYTES) {
+      ctx.addIssue({ code: "custom", message: `is ${parsed.toLocaleString("en-US")} bytes: kumod refuses messages over max_message_size (${KUMOD_MAX_MESSAGE_SIZE.toLocaleString("en-US")} bytes by default), so every send would fail; at most ${MAX_BODY_BYTES.toLocaleString("en-US")} bytes (20mb)` });
+      return z.NEVER;
+    }
     return parsed;
   });
+
+/**
+ * kumod's default `max_message_size` for an ESMTP listener (crates/kumod/src/smtp_server.rs,
+ * EsmtpListenerParams: 20 MiB): larger messages are refused at DATA.
+ */
+export const KUMOD_MAX_MESSAGE_SIZE = 20_971_520;
+/** The largest body the lab accepts: under max_message_size with room for the headers traffic-gen adds. */
+export const MAX_BODY_BYTES = 20_000_000;
+/**
+ * The most concurrent traffic-gen connections: kumod's default `max_connections` per listener
+ * (smtp_server.rs: 32768); over it connections are denied with 421, which would measure the limit, not the sender.
+ */
+export const MAX_CONCURRENCY = 32_768;
+/** Most messages per trial: 10 million is two hours at the published 5 MMH; more samples come from trials.count. */
+export const MAX_MESSAGES_PER_TRIAL = 10_000_000;
+
+/** traffic-gen's `--concurrency`, bounded by what the sender's kumod accepts. */
+export const concurrencySchema = positiveInt.max(MAX_CONCURRENCY, {
+  message: `must be at most ${MAX_CONCURRENCY.toLocaleString("en-US")}: kumod's default max_connections per listener; above it connections are refused and the trial would measure that limit`,
+});
+/** traffic-gen's `--message-count` for one trial. */
+export const messageCountSchema = positiveInt.max(MAX_MESSAGES_PER_TRIAL, {
+  message: `must be at most ${MAX_MESSAGES_PER_TRIAL.toLocaleString("en-US")} per trial (two hours at the published 5 MMH); run more trials (trials.count) for more samples`,
+});
 
 /**
  * Parses traffic-gen's body-size syntax into bytes; undefined when malformed. Units are decimal

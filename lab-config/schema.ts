@@ -10,7 +10,7 @@ import { z } from "zod";
 import { AZURE_VM_SIZES, MIN_SINK_VCPU } from "./azure-sizes";
 import { parseOperatorCidr, wideOperatorCidrProblem } from "./cidr";
 import { packageVersionProblem } from "./kumomta-package";
-import { bodySizeSchema, egressTlsSchema, positiveInt } from "./schema-parts";
+import { bodySizeSchema, concurrencySchema, egressTlsSchema, messageCountSchema, positiveInt } from "./schema-parts";
 import { DEFAULT_WORKLOADS, workloadsSchema } from "./workloads";
 
 // Moved to ./schema-parts.ts so that ./workloads.ts can use them without an import cycle.
@@ -146,8 +146,8 @@ export const labConfigSchema = z
     os: osImageSchema,
     traffic: z
       .object({
-        concurrency: positiveInt,
-        messageCount: positiveInt,
+        concurrency: concurrencySchema,
+        messageCount: messageCountSchema,
         /** Body size in traffic-gen's syntax, stored as bytes. */
         bodySize: bodySizeSchema,
         /**
@@ -230,6 +230,9 @@ export const labConfigSchema = z
         path: ["sink", "vmSize"],
         message: `${cfg.sink.vmSize} has ${sinkSize.vcpu} vCPUs; the sink needs at least ${MIN_SINK_VCPU} so that it is never the limit`,
       });
+    }
+    if (cfg.sink.smtpPort === 22) {
+      ctx.addIssue({ code: "custom", path: ["sink", "smtpPort"], message: "22 is sshd's port on the sink: the sender would deliver to sshd (and the lab reaches the sink over SSH there); use 2525" });
     }
     if (cfg.sink.smtpPort === 25 || cfg.sink.smtpPort === 465 || cfg.sink.smtpPort === 587) {
       ctx.addIssue({

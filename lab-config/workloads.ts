@@ -8,7 +8,7 @@
  * every value that reaches Lua is a number, an enum or a name matching a narrow pattern.
  */
 import { z } from "zod";
-import { bodySizeSchema, egressTlsSchema, positiveInt, type EgressTls as EgressTlsMode } from "./schema-parts";
+import { bodySizeSchema, concurrencySchema, egressTlsSchema, messageCountSchema, positiveInt, type EgressTls as EgressTlsMode } from "./schema-parts";
 import type { LabConfig } from "./schema";
 
 type TrafficConfig = LabConfig["traffic"];
@@ -23,8 +23,8 @@ const pct = z.number().min(0).max(100);
 /** traffic-gen's parameters for the workload; anything absent comes from `traffic:`. */
 export const workloadTrafficSchema = z
   .object({
-    concurrency: positiveInt.optional(),
-    messageCount: positiveInt.optional(),
+    concurrency: concurrencySchema.optional(),
+    messageCount: messageCountSchema.optional(),
     /** Body size (traffic-gen `--body-size`); exclusive with bodyFile. */
     bodySize: bodySizeSchema.optional(),
     /** A whole RFC 5322 message on the operator's machine, copied to the sender (`--body-file`). */

@@ -46,7 +46,10 @@ const inventoryHostSchema = z
     user: unixNameSchema,
     /** The pinned host key (`ssh-ed25519 AAAA…`), or `{ recordOnFirstUse: true, knownHostsFile }`. */
     hostKey: hostKeySchema,
-    privateKeyPath: z.string().min(1),
+    privateKeyPath: z
+      .string()
+      .min(1)
+      .refine((p) => !p.endsWith(".pub"), "is a public key (.pub): give the private key file beside it (the same path without .pub)"),
     /** Optional; otherwise set KUMOLAB_SSH_PASSPHRASE in the environment (never in this file's history). */
     passphraseEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
     size: z
@@ -66,12 +69,18 @@ export const inventorySchema = z
     sink: inventoryHostSchema,
     /** The sink's address as the sender reaches it (an IP literal). */
     sinkAddressFromSender: ipLiteral,
-    sinkPort: port.refine((p) => p !== 25 && p !== 465 && p !== 587, "must not be 25, 465 or 587: the lab blocks those outbound"),
+    sinkPort: port
+      .refine((p) => p !== 25 && p !== 465 && p !== 587, "must not be 25, 465 or 587: the lab blocks those outbound")
+      .refine((p) => p !== 22, "must not be 22: that is sshd's port, which the lab reaches the hosts on; use 2525"),
     /** Other layers that also stop port 25 between the hosts (named if the port-25 proof fails). */
     firewalls: z.array(z.string().min(1)).default([]),
   })
   .strict()
   .superRefine((inv, ctx) => {
+    const senderIp = inv.sender.addressSeenBySink ?? inv.sender.address;
+    if (senderIp === inv.sinkAddressFromSender || (inv.sender.address === inv.sink.address && inv.sender.port === inv.sink.port)) {
+      ctx.addIssue({ code: "custom", path: ["sinkAddressFromSender"], message: `the sender and the sink are the same host (${inv.sinkAddressFromSender}): the sink must be another machine, or the sender would measure itself relaying to itself` });
+    }
     if (inv.sender.addressSeenBySink === undefined && !isIpLiteral(inv.sender.address)) {
       ctx.addIssue({ code: "custom", path: ["sender", "addressSeenBySink"], message: "required when sender.address is a DNS name: the sink's relay list needs the sender's IP" });
     }
@@ -109,6 +118,9 @@ function toLabHost(role: "sender" | "sink", h: Inventory["sink"], baseDir: strin
 
 /** Validates a parsed inventory document; `baseDir` anchors relative paths. */
 export function hostsFromInventoryData(data: unknown, file: string, env: NodeJS.ProcessEnv = process.env): LabHosts {
+  if (data === null || data === undefined || (typeof data === "object" && !Array.isArray(data) && Object.keys(data).length === 0)) {
+    throw new InventoryError(file, ["the file is empty: copy lab-config/hosts.example.yaml and fill in both hosts"]);
+  }
   const parsed = inventorySchema.safeParse(data);
   if (!parsed.success) {
     throw new InventoryError(file, parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`));

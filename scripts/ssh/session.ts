@@ -10,6 +10,7 @@
  *   login user is not root.
  */
 import { readFileSync } from "node:fs";
+import { privateKeyFileProblem } from "./private-key-file";
 import { StringDecoder } from "node:string_decoder";
 import { Client, type ClientChannel, type ConnectConfig } from "ssh2";
 import type { LabHost } from "../hosts/lab-hosts";
@@ -162,6 +163,8 @@ export class SshSession {
   private readPrivateKey(): { privateKey: string; passphrase?: string } {
     const c = this.host.credentials;
     if (c.kind === "private-key") return c.passphrase === undefined ? { privateKey: c.privateKey } : { privateKey: c.privateKey, passphrase: c.passphrase };
+    const problem = privateKeyFileProblem(c.path);
+    if (problem) throw this.error("auth", "connect", problem, "fix privateKeyPath in the hosts inventory");
     try {
       const privateKey = readFileSync(c.path, "utf8");
       return c.passphrase === undefined ? { privateKey } : { privateKey, passphrase: c.passphrase };
