@@ -14,6 +14,9 @@ export default {
   mutate: [
     "infra/firewall-rules.ts",
     "policy-pack/*.ts",
+    // Only `new PolicyPack(…)` (which starts the policy server): loaded as the Pulumi CLI loads it by
+    // test/infra/policy-pack-load.test.ts, outside the per-mutant set. No decision lives here.
+    "!policy-pack/index.ts",
     "lab-config/schema.ts",
     "lab-config/resolve.ts",
     "scripts/trial/traffic-gen-output.ts",
