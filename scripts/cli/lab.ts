@@ -15,7 +15,7 @@ import { existsSync as fileExists } from "node:fs";
 import { exitCodeOf } from "./exit-codes";
 import { DEFAULTS_FILE, loadLabConfig, PROJECT_DIR } from "../../lab-config/load";
 import { loadHostsFromStack } from "../cloud/stack-hosts";
-import { DEFAULT_INVENTORY_FILE, hostsFromInventory } from "../hosts/inventory";
+import { DEFAULT_INVENTORY_FILE, hostsFromInventory, INVENTORY_CONNECT_DEADLINE_SECONDS } from "../hosts/inventory";
 import type { LabHosts } from "../hosts/lab-hosts";
 import { MANIFEST_FILE, TRIALS_FILE, appendRecord, readRecords, writeManifest } from "../results/results-dir";
 import { durationCap } from "../trial/duration-cap";
@@ -83,14 +83,14 @@ program
   .option("--stack <name>", "provision the hosts of this Pulumi stack")
   .option("--lab-config <file>", "the lab config defaults file (KumoMTA settings)", DEFAULTS_FILE)
   .option("--kumod-log <filter>", "KUMOD_LOG for both kumods (replaces kumod's default filter; default: kumomta.logFilter, unset)")
-  .option("--connect-deadline <seconds>", "how long to keep retrying SSH while a host boots", "300")
-  .action(async (o: { inventory?: string; stack?: string; labConfig: string; kumodLog?: string; connectDeadline: string }) => {
+  .option("--connect-deadline <seconds>", `how long to keep retrying SSH (default: ssh.connectDeadlineSeconds for a stack whose VMs may be booting, ${INVENTORY_CONNECT_DEADLINE_SECONDS} s for an inventory's hosts, which are up)`)
+  .action(async (o: { inventory?: string; stack?: string; labConfig: string; kumodLog?: string; connectDeadline?: string }) => {
     try {
       if (o.inventory && o.stack) throw new Error("give either --inventory or --stack, not both");
       if (o.kumodLog !== undefined && !KUMOD_LOG_PATTERN.test(o.kumodLog)) throw new Error(`--kumod-log ${JSON.stringify(o.kumodLog)} is not a log filter such as kumod=info,lua=info,config=info`);
       const cfg = loadLabConfig({ defaultsFile: o.labConfig, ...(o.stack ? { stack: o.stack } : {}) }).config;
       const kumomta = o.kumodLog === undefined ? cfg.kumomta : { ...cfg.kumomta, logFilter: o.kumodLog };
-      const deadline = Number(o.connectDeadline);
+      const deadline = o.connectDeadline !== undefined ? Number(o.connectDeadline) : o.stack ? cfg.ssh.connectDeadlineSeconds : Math.min(cfg.ssh.connectDeadlineSeconds, INVENTORY_CONNECT_DEADLINE_SECONDS);
       if (!Number.isInteger(deadline) || deadline <= 0) throw new Error("--connect-deadline must be a positive number of seconds");
       const hosts = await labHosts(o);
       const progress = terminalProgress(process.stdout);

@@ -25,6 +25,7 @@ import { fetchTextOverHttp, resolveOperatorCidr } from "../../infra/operator-cid
 import { backendUrl } from "../cloud/backend";
 import type { LabDriver } from "../lab-drivers/lab-driver";
 import { InventoryLabDriver } from "../lab-drivers/inventory-lab-driver";
+import { INVENTORY_CONNECT_DEADLINE_SECONDS } from "../hosts/inventory";
 import { terminalProgress } from "../progress/terminal";
 import { buildAndWriteReport } from "../report/write-report";
 import { appendRecord, appendTimelineEvent, readManifest, readRecords, writeManifest } from "../results/results-dir";
@@ -134,6 +135,8 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
   let cfg: LabConfig;
   try {
     cfg = loadLabConfig({ stack: opts.inventory ? undefined : opts.stack, defaultsFile: opts.labConfig }).config;
+    // An inventory's hosts are up already: an unreachable one fails in seconds, not after a boot's deadline.
+    if (opts.inventory && cfg.ssh.connectDeadlineSeconds > INVENTORY_CONNECT_DEADLINE_SECONDS) cfg = { ...cfg, ssh: { ...cfg.ssh, connectDeadlineSeconds: INVENTORY_CONNECT_DEADLINE_SECONDS } };
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     return e instanceof LabConfigError ? EXIT.CONFIG : EXIT.FAILED;

@@ -15,6 +15,11 @@ import { isIpLiteral } from "./ip";
 import type { LabHost, LabHosts } from "./lab-hosts";
 
 export const DEFAULT_INVENTORY_FILE = path.join(PROJECT_DIR, "lab-config", "hosts.yaml");
+/**
+ * How long to keep retrying SSH to an inventory's hosts. They are up already (no VM boots), so a
+ * host that does not answer is down or unreachable: say so in seconds, not after a boot's 5 minutes.
+ */
+export const INVENTORY_CONNECT_DEADLINE_SECONDS = 30;
 
 const port = z.number().int().min(1).max(65535);
 const hostAddress = z.string().regex(/^[A-Za-z0-9.:-]+$/, "must be an IP address or DNS name");

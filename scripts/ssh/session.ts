@@ -145,7 +145,9 @@ export class SshSession {
         lastError = err;
         const wait = Math.min(backoff, deadline - Date.now());
         if (wait <= 0 || attempt === this.opts.maxConnectAttempts) break;
-        this.opts.progress({ type: "log", host: this.host.name, level: "info", message: `ssh attempt ${attempt} failed (${err.code ?? err.message}); retrying in ${wait} ms` });
+        // A countdown: how long this will go on, not only that it goes on.
+        const remaining = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+        this.opts.progress({ type: "log", host: this.host.name, level: "info", message: `ssh attempt ${attempt} failed (${err.code ?? err.message}); retrying in ${(wait / 1000).toFixed(1)} s — giving up in ${remaining} s` });
         await sleep(wait);
         backoff = Math.min(backoff * 2, this.opts.maxBackoffMs);
       }
@@ -155,7 +157,7 @@ export class SshSession {
       "connect",
       "connect",
       `no SSH connection to ${this.host.address}:${this.host.port} after ${secs} s (bound ${Math.round(this.opts.connectDeadlineMs / 1000)} s / ${this.opts.maxConnectAttempts} attempts); last error: ${lastError?.code ?? lastError?.message ?? "none"}`,
-      `check that the host is up and sshd listens on port ${this.host.port}, and that a firewall lets you in; raise ssh.connectDeadlineSeconds if it is still booting`,
+      `check that the host is up and sshd listens on port ${this.host.port}, and that a firewall lets you in; if it is still booting, allow longer (ssh.connectDeadlineSeconds for the sweep, --connect-deadline for 'npm run lab')`,
       lastError,
     );
   }
