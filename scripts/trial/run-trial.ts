@@ -18,7 +18,9 @@ import { KUMOD_SERIES } from "../kumomta/metrics";
 import { deliveryActivity, drainedSince, kumodCounterDeltas, openMessages, queueDepth } from "./kumod-counters";
 import type { KumomtaSettings } from "../../lab-config/schema";
 import type { RemoteHost } from "./remote-host";
-import { parseSamples, resourceSeries, samplerScript, summarizeResources, type ResourceSummary } from "./resource-sampler";
+import { dropsOf, parseSamples, resourceSeries, samplerScript, summarizeResources, type ResourceSummary } from "./resource-sampler";
+import { kumomtaView } from "./kumomta-view";
+import { verdictOfRecord } from "./limit-verdict";
 import { trafficGenArgs } from "./traffic-gen-args";
 import { bodyFileMessageBytes, readBodyFile, remoteBodyFilePath } from "../provision/body-file";
 import { PUBLISHED_WORKLOAD, type ResolvedWorkload } from "../../lab-config/workloads";
@@ -78,6 +80,8 @@ interface TrialState {
   kumodCounters: { sender: KumodCounterDeltas | null; sink: KumodCounterDeltas | null };
   /** Known once the drain wait ends, even if the sink cannot be read afterwards. */
   drain?: { queueDrained: boolean; waitSeconds: number; senderDelivered: number };
+  /** Highest outbound connection count the sender's kumod showed while the trial ran. */
+  peakConnections?: number;
   files: Record<string, string>;
 }
 
@@ -165,6 +169,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   const state: TrialState = { facts: {}, metrics: { sender: {}, sink: {} }, kumodCounters: { sender: null, sink: null }, resources: {}, files: {} };
   const samplers: Array<{ name: "sender" | "sink" } & Background> = [];
   let pollers: { sender: Background; sink: Background } | undefined;
+  let connectionPoller: Background | undefined;
   let trafficGenStdout = "";
   let trafficGenStderr = "";
   const drainLimitSeconds = input.drainTimeoutSeconds ?? Math.max(30, cap.seconds);
@@ -221,6 +226,9 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
       sender: background(input.sender, `bash -c ${shellQuote(counterPollerScript(input.endpoints.senderMetricsUrl, injected, maxSeconds * 40))}`, maxSeconds * 1000),
       sink: background(input.sink, `bash -c ${shellQuote(counterPollerScript(input.endpoints.sinkMetricsUrl, KUMOD_SERIES.received, maxSeconds * 40))}`, maxSeconds * 1000),
     };
+
+    // The sender's open outbound connections every 0.1 s: their peak against connection_limit.
+    connectionPoller = background(input.sender, `bash -c ${shellQuote(counterPollerScript(input.endpoints.senderMetricsUrl, KUMOD_SERIES.connectionCount, maxSeconds * 10, 0.1))}`, maxSeconds * 1000);
 
     // The counters must be read before the first message, or the first injection cannot be placed.
     const running = await Promise.all([pollers.sender.started(10_000), pollers.sink.started(10_000)]);
@@ -285,8 +293,13 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     for (let i = 0; i < 40 && !seen(); i++) await new Promise((r) => setTimeout(r, 25));
     state.metrics = { sender: { before: senderBefore, after: senderNow }, sink: { before: sinkBefore, after: sinkAfter } };
     state.kumodCounters.sink = await inStep("metrics after", async () => kumodCounterDeltas(sinkBefore, sinkAfter));
-    const [senderPolls, sinkPolls] = await Promise.all([pollers.sender.stop(), pollers.sink.stop()]);
+    const [senderPolls, sinkPolls, connectionPolls] = await Promise.all([pollers.sender.stop(), pollers.sink.stop(), connectionPoller.stop()]);
     pollers = undefined;
+    connectionPoller = undefined;
+    const connections = parseCounterPolls(connectionPolls);
+    if (connections.length > 0) state.peakConnections = Math.max(...connections.map((p) => p.value));
+    await writeFile(path.join(rawDir, "sender-connections.txt"), connectionPolls);
+    state.files["senderConnections"] = rel("sender-connections.txt");
     await writeFile(path.join(rawDir, "sender-counter.txt"), senderPolls);
     await writeFile(path.join(rawDir, "sink-counter.txt"), sinkPolls);
     state.files["senderCounter"] = rel("sender-counter.txt");
@@ -317,15 +330,17 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     progress({ type: "step-fail", host: input.sender.name, step: `trial ${input.trial} (${err.step})`, ms: Date.now() - startedAt.getTime(), error: err.message });
   } finally {
     if (pollers) await Promise.all([pollers.sender.stop(), pollers.sink.stop()]);
+    if (connectionPoller) await connectionPoller.stop();
     // Raw series and logs beside the record, whatever happened.
     const sampled = await Promise.all(samplers.map(async (s) => ({ s, text: await s.stop() })));
     for (const { s, text } of sampled) {
-      const points = resourceSeries(parseSamples(text));
+      const raw = parseSamples(text);
+      const points = resourceSeries(raw);
       const file = `samples-${s.name}.jsonl`;
       await writeFile(path.join(rawDir, file), points.map((p) => JSON.stringify(p)).join("\n") + (points.length ? "\n" : ""));
       state.files[s.name === "sender" ? "samples" : "samplesSink"] = rel(file);
       const facts = state.facts[s.name];
-      if (facts) state.resources[s.name] = summarizeResources(facts.interface, facts.linkBitsPerSecond, points);
+      if (facts) state.resources[s.name] = summarizeResources(facts.interface, facts.linkBitsPerSecond, points, dropsOf(raw));
     }
     await writeFile(path.join(rawDir, "traffic-gen.stdout"), trafficGenStdout);
     await writeFile(path.join(rawDir, "traffic-gen.stderr"), trafficGenStderr);
@@ -367,6 +382,20 @@ function buildRecord(
     drain: state.drain,
     sinkBehaviour: input.workload?.sink.kind ?? "discard",
   });
+  const senderBefore = state.metrics.sender.before;
+  const view =
+    c && after && senderBefore
+      ? kumomtaView({
+          before: senderBefore,
+          after,
+          counters: c,
+          peakConnections: state.peakConnections ?? null,
+          connectionLimit: input.kumomta.connectionLimit,
+          maxReady: input.kumomta.maxReady,
+        })
+      : undefined;
+  const resources = state.resources.sender && state.resources.sink ? { sender: state.resources.sender, sink: state.resources.sink } : undefined;
+  const verdict = status === "ok" ? verdictOfRecord({ resources, endToEnd: state.endToEnd, kumomta: view }) : undefined;
   const hostFacts = (f: HostFacts | undefined): { vcpu: number; memGiB: number; kernel: string } | undefined =>
     f ? { vcpu: f.vcpu, memGiB: f.memGiB, kernel: f.kernel } : undefined;
   const sender = hostFacts(state.facts.sender);
@@ -403,6 +432,8 @@ function buildRecord(
     workload: { name: input.workload?.name ?? PUBLISHED_WORKLOAD, settings: input.workload ? { ...input.workload } : { published: true } },
     // Every deferral is retried (short retry_interval, scripts/kumomta/policy-api.ts); a retry still
     // pending at the end shows in queueAtEnd.
+    ...(view ? { kumomta: view } : {}),
+    ...(verdict ? { verdict } : {}),
     ...(c && after ? { outcomes: { deferrals: c.transientFailures, bounces: c.permanentFailures, retries: c.transientFailures, queueAtEnd: queueDepth(after) } } : {}),
     context: {
       kumodVersion: { sender: state.facts.sender?.kumodVersion ?? "unknown", sink: state.facts.sink?.kumodVersion ?? "unknown" },

@@ -67,8 +67,9 @@ describe.skipIf(skip)("a trial on the namespace lab", () => {
     const r = await trial(1, longCfg);
     expect(r.status, JSON.stringify(r.failure)).toBe("ok");
     // The namespace hosts share this machine's CPUs (and /proc/stat is machine-wide), so the
-    // sink's CPU is the whole machine's: "sink CPU high" is an honest verdict here, nothing else is.
-    expect(r.invalidReasons.filter((x) => x.code !== "sink-cpu-high"), JSON.stringify(r.invalidReasons)).toEqual([]);
+    // sink's CPU is the whole machine's: "sink CPU high" is an honest verdict here, and so is a busy
+    // disk (one device under every host and every other job): nothing else is.
+    expect(r.invalidReasons.filter((x) => x.code !== "sink-cpu-high" && x.code !== "disk-saturated"), JSON.stringify(r.invalidReasons)).toEqual([]);
     expect(r.valid).toBe(r.invalidReasons.length === 0);
     const tg = r.trafficGen!;
     const e2e = r.endToEnd!;
