@@ -17,6 +17,15 @@ function who(host: string | undefined): string {
   return host ? `[${host}] ` : "";
 }
 
+/** An ETA people read at a glance: `45 s`, `12 min`, `1 h 05 min` — never `0 min` or `NaN`. */
+export function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "unknown";
+  if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
+  const min = Math.round(seconds / 60);
+  if (min < 60) return `${min} min`;
+  return `${Math.floor(min / 60)} h ${String(min % 60).padStart(2, "0")} min`;
+}
+
 /** Formats one event as a line (without newline), or undefined for events not shown. */
 export function formatProgressEvent(e: ProgressEvent): string | undefined {
   switch (e.type) {
@@ -33,7 +42,7 @@ export function formatProgressEvent(e: ProgressEvent): string | undefined {
     case "rate":
       return `rate ${e.msgsPerSec.toLocaleString("en-US")} msgs/s (sent ${e.sent.toLocaleString("en-US")})`;
     case "sweep":
-      return `sweep ${e.sizeId}${e.workload === undefined ? "" : ` × ${e.workload}`} trial ${e.trial}/${e.trials} — ${e.done}/${e.total} done${e.etaSeconds === undefined ? "" : `, ETA ${Math.round(e.etaSeconds / 60)} min`}`;
+      return `sweep ${e.sizeId}${e.workload === undefined ? "" : ` × ${e.workload}`} trial ${e.trial}/${e.trials} — ${e.done}/${e.total} done${e.etaSeconds === undefined ? ", ETA after the first trial" : `, ETA ${formatEta(e.etaSeconds)}`}`;
   }
 }
 

@@ -10,6 +10,9 @@ import type { LabHosts } from "../hosts/lab-hosts";
 import type { LabDriver, TeardownOutcome } from "../lab-drivers/lab-driver";
 import type { ProgressSink } from "../progress/events";
 import { abortableSleep } from "./interrupts";
+
+/** How often a long cool-down says how much of it is left. */
+const COUNTDOWN_EVERY_SECONDS = 30;
 import { PUBLISHED_WORKLOAD } from "../../lab-config/workloads";
 
 /** A lab connected and provisioned for trials; closed when the size is done. */
@@ -136,7 +139,14 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
           if (signal.aborted) break;
           if (k > 0 && opts.coolDownSeconds > 0) {
             progress({ type: "log", level: "info", message: `cool-down ${opts.coolDownSeconds} s before trial ${spec.trial} of ${spec.trials} (size ${spec.sizeId})` });
-            await abortableSleep(opts.coolDownSeconds * 1000, signal);
+            // A countdown every 30 s of a long cool-down, so a quiet terminal is not mistaken for a hang.
+            let left = opts.coolDownSeconds;
+            for (let i = 0; i < 10_000 && left > COUNTDOWN_EVERY_SECONDS; i++) {
+              await abortableSleep(COUNTDOWN_EVERY_SECONDS * 1000, signal);
+              left -= COUNTDOWN_EVERY_SECONDS;
+              progress({ type: "log", level: "info", message: `… cool-down: ${left} s left` });
+            }
+            await abortableSleep(left * 1000, signal);
           }
           const done = skipped + ran + failed;
           const avg = ran + failed > 0 ? trialSecondsSum / (ran + failed) : undefined;

@@ -340,6 +340,23 @@ describe("runSweep: what the operator is told", () => {
     expect(logs(interrupted.progress).at(-1)).toMatch(/^info: sweep finished in \d+ s: 0 valid, 0 invalid, 0 failed, 0 already recorded, interrupted$/);
   });
 
+  test("a long cool-down counts down every 30 s (on a fake clock): 95 s → 65, 35 and 5 s left", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const run = sweep({}, { coolDownSeconds: 95, sizes: [C2] });
+      for (let i = 0; i < 50; i++) await vi.advanceTimersByTimeAsync(10_000);
+      const { progress } = await run;
+      expect(logs(progress).filter((m) => m.includes("cool-down"))).toEqual([
+        "info: cool-down 95 s before trial 2 of 2 (size c2-r4)",
+        "info: … cool-down: 65 s left",
+        "info: … cool-down: 35 s left",
+        "info: … cool-down: 5 s left",
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   test("nothing recorded: no resume message; no cool-down configured: none announced", async () => {
     const { progress, log } = await sweep({}, { coolDownSeconds: 0 });
     expect(logs(progress).filter((m) => m.includes("resuming") || m.includes("cool-down"))).toEqual([]);
