@@ -35,7 +35,18 @@ export function formatTrialSummary(r: TrialRecord, recordFile: string): string {
   if (res) {
     lines.push(`  CPU: sender mean ${n(res.sender.cpuPct.mean)} % (p95 ${n(res.sender.cpuPct.p95)} %), sink mean ${n(res.sink.cpuPct.mean)} % (p95 ${n(res.sink.cpuPct.p95)} %)`);
     lines.push(`  network: sender tx ${mbps(res.sender.netTxBytesPerSec.mean)} (peak ${mbps(res.sender.netTxBytesPerSec.max)}), sink rx ${mbps(res.sink.netRxBytesPerSec.mean)} on ${res.sender.interface}/${res.sink.interface}`);
+    const drops = [res.sender.netDrops, res.sink.netDrops];
+    if (drops.every((d) => d !== undefined)) lines.push(`  dropped packets: sender ${n(drops[0]!.rx + drops[0]!.tx)}, sink ${n(drops[1]!.rx + drops[1]!.tx)}`);
+    const d = res.sender.disk;
+    if (d) lines.push(`  spool disk (${d.device}): ${n(d.iops.mean)} IOPS, ${n(d.writeBytesPerSec.mean / 1e6, 1)} MB/s written, ${n(d.readBytesPerSec.mean / 1e6, 1)} MB/s read, busy ${n(d.utilPct.mean)} % (max ${n(d.utilPct.max)} %)`);
   }
+  const view = r.kumomta;
+  if (view) {
+    const conns = view.peakConnections === null ? "peak connections unknown" : `peak ${n(view.peakConnections)} of ${view.connectionLimit ?? "?"} connections`;
+    const per = view.meanDeliverySeconds === null ? "no delivery timed" : `${ms(view.meanDeliverySeconds)} per message, ceiling ${view.ceilingMsgsPerSec === null ? "unknown" : `${n(view.ceilingMsgsPerSec, 1)} msgs/s`}`;
+    lines.push(`  kumod: ${conns}, ${per}; ${n(view.delayedReadyQueueFull)} ready-queue-full delays, ${n(view.connectionsDenied)} connections denied, memory limit exceeded ${n(view.memoryOverLimit)} times`);
+  }
+  if (r.verdict) lines.push(`  limited by: ${r.verdict.text}`);
   for (const reason of r.invalidReasons) lines.push(`  WARNING ${reason.code}: ${reason.detail}`);
   lines.push(`  record: ${recordFile}`);
   return lines.join("\n");

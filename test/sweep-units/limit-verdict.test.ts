@@ -14,6 +14,7 @@ import { sizeVerdictOf, verdictOf, verdictOfRecord } from "../../scripts/trial/l
 import { parsePrometheusText, seriesValue } from "../../scripts/trial/prometheus";
 import { dropsOf, parseSamples, resourceSeries, samplerScript, summarizeResources } from "../../scripts/trial/resource-sampler";
 import { validityOf } from "../../scripts/trial/validity";
+import { formatTrialSummary } from "../../scripts/trial/trial-summary";
 import { KUMOD_SERIES } from "../../scripts/kumomta/metrics";
 import { Metrics } from "../fixtures/kumod/metrics";
 import { makeRecord } from "../results/make-record";
@@ -188,5 +189,22 @@ describe("the verdict", () => {
     const row = aggregate(readManifest(join(__dirname, "../fixtures/results/sweep-3-sizes")), trials, []).rows.find((x) => x.sizeId === "c2-r4");
     expect(row?.limitedBy).toEqual(["kumomta-config"]);
     expect(row?.limitText).toBe(size?.text);
+  });
+});
+
+describe("the one-screen trial summary", () => {
+  test("shows the spool disk, drops, kumod's view and the verdict", () => {
+    const r = makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-03-01T09:15:00Z", senderCpu: 60, sinkCpu: 30, e2eMmh: (1600 * 3600) / 1e6 });
+    const summary = (x: ReturnType<typeof summarizeResources>) => x;
+    const stats = (mean: number, max: number) => ({ mean, p95: max, max });
+    const sender = summary({ ...r.resources!.sender, netDrops: { rx: 1, tx: 2 }, disk: { device: "nvme1n1", iops: stats(7200, 7300), readBytesPerSec: stats(0, 0), writeBytesPerSec: stats(140e6, 150e6), utilPct: stats(88, 99) } });
+    const kumomta = { peakConnections: 32, connectionLimit: 32, maxReady: 1024, delayedReadyQueueFull: 5, connectionsDenied: 0, memoryOverLimit: 0, deliveries: 200, meanDeliverySeconds: 0.019, ceilingMsgsPerSec: 32 / 0.019 };
+    const rec = trialRecordSchema.parse({ ...r, resources: { sender, sink: { ...r.resources!.sink, netDrops: { rx: 0, tx: 0 } } }, kumomta, verdict: { limit: "kumomta-config", text: "configuration ceiling: x", evidence: { msgsPerSec: 1600, senderCpuPct: 60, sinkCpuPct: 30, diskUtilPct: 88, linkShare: null, nicDrops: 3, ceilingShare: 0.95 } } });
+    const text = formatTrialSummary(rec, "results/x/trials.jsonl");
+    expect(text).toContain("  dropped packets: sender 3, sink 0\n");
+    expect(text).toContain("  spool disk (nvme1n1): 7,200 IOPS, 140.0 MB/s written, 0.0 MB/s read, busy 88 % (max 99 %)\n");
+    // 32 / 0.019 = 1684.2
+    expect(text).toContain("  kumod: peak 32 of 32 connections, 19.0 ms per message, ceiling 1,684.2 msgs/s; 5 ready-queue-full delays, 0 connections denied, memory limit exceeded 0 times\n");
+    expect(text).toContain("  limited by: configuration ceiling: x\n");
   });
 });
