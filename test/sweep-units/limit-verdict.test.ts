@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { aggregate } from "../../scripts/report/build-report";
 import { readManifest } from "../../scripts/results/results-dir";
-import { trialRecordSchema, type KumomtaView, type TrialRecord } from "../../scripts/results/trial-record";
+import { trialRecordSchema, type HostResources, type KumomtaView, type TrialRecord } from "../../scripts/results/trial-record";
 import { kumomtaView } from "../../scripts/trial/kumomta-view";
 import { sizeVerdictOf, verdictOf, verdictOfRecord } from "../../scripts/trial/limit-verdict";
 import { parsePrometheusText, seriesValue } from "../../scripts/trial/prometheus";
@@ -195,9 +195,8 @@ describe("the verdict", () => {
 describe("the one-screen trial summary", () => {
   test("shows the spool disk, drops, kumod's view and the verdict", () => {
     const r = makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-03-01T09:15:00Z", senderCpu: 60, sinkCpu: 30, e2eMmh: (1600 * 3600) / 1e6 });
-    const summary = (x: ReturnType<typeof summarizeResources>) => x;
     const stats = (mean: number, max: number) => ({ mean, p95: max, max });
-    const sender = summary({ ...r.resources!.sender, netDrops: { rx: 1, tx: 2 }, disk: { device: "nvme1n1", iops: stats(7200, 7300), readBytesPerSec: stats(0, 0), writeBytesPerSec: stats(140e6, 150e6), utilPct: stats(88, 99) } });
+    const sender: HostResources = { ...r.resources!.sender, netDrops: { rx: 1, tx: 2 }, disk: { device: "nvme1n1", iops: stats(7200, 7300), readBytesPerSec: stats(0, 0), writeBytesPerSec: stats(140e6, 150e6), utilPct: stats(88, 99) } };
     const kumomta = { peakConnections: 32, connectionLimit: 32, maxReady: 1024, delayedReadyQueueFull: 5, connectionsDenied: 0, memoryOverLimit: 0, deliveries: 200, meanDeliverySeconds: 0.019, ceilingMsgsPerSec: 32 / 0.019 };
     const rec = trialRecordSchema.parse({ ...r, resources: { sender, sink: { ...r.resources!.sink, netDrops: { rx: 0, tx: 0 } } }, kumomta, verdict: { limit: "kumomta-config", text: "configuration ceiling: x", evidence: { msgsPerSec: 1600, senderCpuPct: 60, sinkCpuPct: 30, diskUtilPct: 88, linkShare: null, nicDrops: 3, ceilingShare: 0.95 } } });
     const text = formatTrialSummary(rec, "results/x/trials.jsonl");
