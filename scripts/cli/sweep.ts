@@ -363,7 +363,9 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     timeline: async (kind, sizeId, detail) => appendTimelineEvent(resultsDir, { at: new Date().toISOString(), kind, ...(sizeId ? { sizeId } : {}), ...(detail ? { detail } : {}) }),
   };
 
-  const result = await runSweep(deps, { sizes, trials, workloads, coolDownSeconds: coolDown, keep: opts.keep, failFast: opts.failFast, progress, signal: interrupts.signal, pulumiSignal: interrupts.pulumiSignal });
+  const plannedTrialSeconds = (spec: { sizeId: string; workload?: string }): number | undefined =>
+    plan.estimate.cells.find((c) => c.sizeId === spec.sizeId && c.workload === (spec.workload ?? PUBLISHED_WORKLOAD))?.trialSeconds;
+  const result = await runSweep(deps, { sizes, trials, workloads, coolDownSeconds: coolDown, plannedTrialSeconds, keep: opts.keep, failFast: opts.failFast, progress, signal: interrupts.signal, pulumiSignal: interrupts.pulumiSignal });
   interrupts.dispose();
 
   const { records } = readRecords(resultsDir);

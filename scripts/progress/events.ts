@@ -12,7 +12,7 @@ export type ProgressEvent =
   /** Live traffic-gen progress, parsed from its progress line. */
   | { type: "rate"; msgsPerSec: number; sent: number; total?: number }
   /** Sweep position, for the ETA. */
-  | { type: "sweep"; sizeId: string; /** Absent for the published workload. */ workload?: string; trial: number; trials: number; done: number; total: number; etaSeconds?: number };
+  | { type: "sweep"; sizeId: string; /** Absent for the published workload. */ workload?: string; trial: number; trials: number; done: number; total: number; etaSeconds?: number; /** The ETA is the plan's estimate (no trial has run yet). */ etaFromPlan?: true };
 
 export type ProgressSink = (event: ProgressEvent) => void;
 

@@ -42,7 +42,7 @@ export function formatProgressEvent(e: ProgressEvent): string | undefined {
     case "rate":
       return `rate ${e.msgsPerSec.toLocaleString("en-US")} msgs/s (sent ${e.sent.toLocaleString("en-US")})`;
     case "sweep":
-      return `sweep ${e.sizeId}${e.workload === undefined ? "" : ` × ${e.workload}`} trial ${e.trial}/${e.trials} — ${e.done}/${e.total} done${e.etaSeconds === undefined ? ", ETA after the first trial" : `, ETA ${formatEta(e.etaSeconds)}`}`;
+      return `sweep ${e.sizeId}${e.workload === undefined ? "" : ` × ${e.workload}`} trial ${e.trial}/${e.trials} — ${e.done}/${e.total} done${e.etaSeconds === undefined ? ", ETA after the first trial" : `, ETA ${e.etaFromPlan ? "~" : ""}${formatEta(e.etaSeconds)}${e.etaFromPlan ? " (planned)" : ""}`}`;
   }
 }
 

@@ -60,6 +60,8 @@ export interface SweepOptions {
   sizes: SenderSize[];
   trials: number;
   coolDownSeconds: number;
+  /** The plan's estimate of one trial's time (scripts/sweep/plan.ts), for an ETA before any trial has run. */
+  plannedTrialSeconds?: (spec: TrialSpec) => number | undefined;
   keep: boolean;
   failFast: boolean;
   progress: ProgressSink;
@@ -158,7 +160,7 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
             trials: spec.trials,
             done,
             total,
-            etaSeconds: avg === undefined ? undefined : avg * (total - done) + Math.max(0, total - done - 1) * opts.coolDownSeconds,
+            ...etaOf(avg ?? opts.plannedTrialSeconds?.(spec), avg === undefined, total - done, opts.coolDownSeconds),
           });
           const workload = spec.workload ?? PUBLISHED_WORKLOAD;
           if (deps.useWorkload && workload !== current) {
@@ -213,4 +215,11 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
   }
   progress({ type: "log", level: "info", message: `sweep finished in ${Math.round((Date.now() - started) / 1000)} s: ${ran - invalid} valid, ${invalid} invalid, ${failed} failed, ${skipped} already recorded${interrupted ? ", interrupted" : ""}${error ? ", stopped by an error" : ""}` });
   return { ran, invalid, failed, skipped, interrupted, error, teardown };
+}
+
+/** The ETA: measured trial time once one has run, else the plan's estimate (said so); none without either. */
+function etaOf(perTrial: number | undefined, fromPlan: boolean, left: number, coolDownSeconds: number): { etaSeconds?: number; etaFromPlan?: true } {
+  if (perTrial === undefined) return {};
+  const etaSeconds = perTrial * left + Math.max(0, left - 1) * coolDownSeconds;
+  return fromPlan ? { etaSeconds, etaFromPlan: true } : { etaSeconds };
 }

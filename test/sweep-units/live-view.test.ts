@@ -18,5 +18,7 @@ describe("ETA text", () => {
   test("before the first trial ends the line says when the ETA comes, not 'NaN' or '0 min'", () => {
     expect(formatProgressEvent({ type: "sweep", sizeId: "c2-r4", trial: 1, trials: 4, done: 0, total: 16 })).toBe("sweep c2-r4 trial 1/4 — 0/16 done, ETA after the first trial");
     expect(formatProgressEvent({ type: "sweep", sizeId: "c2-r4", trial: 2, trials: 4, done: 1, total: 16, etaSeconds: 40 })).toBe("sweep c2-r4 trial 2/4 — 1/16 done, ETA 40 s");
+    // From the first second: the plan's estimate, marked as such.
+    expect(formatProgressEvent({ type: "sweep", sizeId: "c2-r4", trial: 1, trials: 4, done: 0, total: 16, etaSeconds: 3000, etaFromPlan: true })).toBe("sweep c2-r4 trial 1/4 — 0/16 done, ETA ~50 min (planned)");
   });
 });

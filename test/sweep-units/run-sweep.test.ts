@@ -340,6 +340,16 @@ describe("runSweep: what the operator is told", () => {
     expect(logs(interrupted.progress).at(-1)).toMatch(/^info: sweep finished in \d+ s: 0 valid, 0 invalid, 0 failed, 0 already recorded, interrupted$/);
   });
 
+  test("before any trial has run the ETA is the plan's: its trial time × trials left + the cool-downs", async () => {
+    // 2 sizes × 2 trials, 100 s planned per trial, 0.01 s cool-down: at the first trial 4 × 100 + 3 × 0.01.
+    const { progress } = await sweep({}, { plannedTrialSeconds: () => 100 });
+    const first = progress.find((e) => e.type === "sweep");
+    expect(first).toMatchObject({ etaFromPlan: true });
+    expect(first?.type === "sweep" && first.etaSeconds).toBeCloseTo(400.03, 9);
+    const later = progress.filter((e) => e.type === "sweep").at(-1);
+    expect(later?.type === "sweep" && later.etaFromPlan).toBeFalsy();
+  });
+
   test("a long cool-down counts down every 30 s (on a fake clock): 95 s → 65, 35 and 5 s left", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
     try {
