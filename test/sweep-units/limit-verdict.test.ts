@@ -207,3 +207,14 @@ describe("the one-screen trial summary", () => {
     expect(text).toContain("  limited by: configuration ceiling: x\n");
   });
 });
+
+describe("report flags", () => {
+  test("a disk-saturated trial and one with dropped packets flag their size", () => {
+    const r1 = makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-03-01T09:15:00Z", invalidReasons: [{ code: "disk-saturated", detail: "sender nvme1n1 busy 95 %" }] });
+    const r2 = makeRecord({ sizeId: "c2-r4", trial: 2, startedAt: "2026-03-01T09:20:00Z" });
+    const withDrops = { ...r2, resources: { ...r2.resources!, sink: { ...r2.resources!.sink, netDrops: { rx: 4, tx: 0 } } } };
+    const row = aggregate(readManifest(join(__dirname, "../fixtures/results/sweep-3-sizes")), [r1, withDrops], []).rows.find((x) => x.sizeId === "c2-r4");
+    expect(row?.flags).toEqual(expect.arrayContaining(["disk-saturated", "nic-drops"]));
+    expect(row?.flagDetails).toEqual(expect.arrayContaining(["disk-saturated: 1 of 2 trials had a disk busy more than 90 % of the trial", "nic-drops: 1 of 2 trials dropped packets"]));
+  });
+});
