@@ -11,7 +11,7 @@ import { matchBaseline, type BaselineMatch } from "./published-baseline";
 import { ci95, mean, sampleStdev, welchTest, type ConfidenceInterval, type WelchTest } from "./statistics";
 import { PUBLISHED_WORKLOAD } from "../../lab-config/workloads";
 import { computeSweepCost, type SweepCost } from "./sweep-cost";
-import { DISK_UTIL_LIMIT_PCT, LINK_SHARE_LIMIT, SINK_CPU_LIMIT_PCT } from "../trial/validity";
+import { DISK_UTIL_LIMIT_PCT, LINK_SHARE_LIMIT, SINK_CPU_LIMIT_PCT, NIC_DROPS_LIMIT } from "../trial/validity";
 import { runFacts, tally, transferCost, type RunFacts, type TransferCost } from "./run-facts";
 import { headline } from "./headline";
 
@@ -232,7 +232,7 @@ function flagsFor(records: readonly TrialRecord[]): { flags: SizeFlag[]; details
   check("ready-queue-full", (r) => (r.kumodCounters?.sender?.delayedReadyQueueFull ?? 0) > 0, "had messages delayed because the ready queue was full (kumomta.maxReady)");
   check("missing-port25-proof", (r) => has(r, "missing-port25-proof") || r.context.port25Proof === null, "lacked the port-25 proof");
   check("disk-saturated", (r) => has(r, "disk-saturated"), `had a disk busy more than ${DISK_UTIL_LIMIT_PCT} % of the trial`);
-  check("nic-drops", (r) => has(r, "nic-drops") || [r.resources?.sender.netDrops, r.resources?.sink.netDrops].some((d) => d !== undefined && d.rx + d.tx > 0), "dropped packets");
+  check("nic-drops", (r) => has(r, "nic-drops") || [r.resources?.sender.netDrops, r.resources?.sink.netDrops].some((d) => d !== undefined && d.rx + d.tx > NIC_DROPS_LIMIT), `dropped more than ${NIC_DROPS_LIMIT} packets`);
   return { flags, details, figureFlags };
 }
 
