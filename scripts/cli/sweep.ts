@@ -249,7 +249,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       planLab = { kind: "inventory", description: `inventory ${opts.inventory} (lab ${hosts.labId}): your own two hosts`, senderAddress: hosts.sender.address, sinkAddress: hosts.sinkAddressFromSender, sinkPort: hosts.sinkPort };
       const sz = hosts.sender.size;
       if (sz?.vcpu !== undefined && sz.ramGiB !== undefined) inventorySize = { id: hosts.labId, instanceType: sz.label, vcpu: sz.vcpu, ramGiB: sz.ramGiB, arch: "x86_64" };
-    } else planLab = { kind: "stack", description: `stack ${opts.stack} (${backendUrl(opts.backend)})`, stack: opts.stack };
+    } else planLab = { kind: "stack", description: `stack ${opts.stack} (${backendUrl(opts.backend)})${opts.policyPack ? "" : ", guard rails OFF (--no-policy-pack)"}`, stack: opts.stack };
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     return e instanceof InventoryError ? EXIT.CONFIG : EXIT.FAILED;
@@ -271,39 +271,38 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     return EXIT.OK;
   }
 
-  const driver = await (hooks.makeDriver ?? makeDriver)(cfg, opts);
-  if (!opts.inventory) planLab = { kind: "stack", description: driver.description, stack: opts.stack };
-  if (driver.fixedSize && !manifest) {
+  // An inventory's driver only reads its file; a stack is opened — and created, if new — only after
+  // "Go ahead?", so that a 'no' leaves nothing behind.
+  const openDriver = (): Promise<LabDriver> => (hooks.makeDriver ?? makeDriver)(cfg, opts);
+  const early = opts.inventory ? await openDriver() : undefined;
+  if (early?.fixedSize && !manifest) {
     // An inventory's hosts are one size: that size is the sweep's only one.
     if (opts.sizes) {
-      process.stderr.write(`${driver.description} has one sender size (from its sender.size); drop --sizes\n`);
+      process.stderr.write(`${early.description} has one sender size (from its sender.size); drop --sizes\n`);
       return EXIT.CONFIG;
     }
-    sizes = [driver.fixedSize];
+    sizes = [early.fixedSize];
   }
-  if (!driver.canResize && sizes.length > 1) {
-    process.stderr.write(`${driver.description} cannot resize its sender: choose one size with --sizes (it has ${sizes.length})\n`);
+  if (early && !early.canResize && sizes.length > 1) {
+    process.stderr.write(`${early.description} cannot resize its sender: choose one size with --sizes (it has ${sizes.length})\n`);
     return EXIT.CONFIG;
   }
 
   const plan = makePlan(cfg, { sizes, workloads, trials, coolDownSeconds: coolDown, lab: planLab, resultsDir, keep: opts.keep, recorded });
   process.stdout.write(`${formatPlan(plan, cfg)}\n`);
-  if (driver.extendTtl) {
-    // The lab's VMs power themselves off at expiresAt: a plan that outlives the TTL raises it first, visibly.
-    const ttl = ttlForPlan(plan.estimate.wallSeconds, cfg.lab.ttlHours);
-    if ("tooLong" in ttl) {
-      process.stderr.write(`${ttl.tooLong}\n`);
-      return EXIT.CONFIG;
-    }
-    if (ttl.extend) {
-      process.stdout.write(`Lab lifetime: ${ttl.why}.\n`);
-      driver.extendTtl(ttl.toHours);
-    }
+  // The lab's VMs power themselves off at expiresAt: a plan that outlives the TTL raises it first, visibly.
+  const ttl = planLab.kind === "stack" ? ttlForPlan(plan.estimate.wallSeconds, cfg.lab.ttlHours) : ({ extend: false } as const);
+  if ("tooLong" in ttl) {
+    process.stderr.write(`${ttl.tooLong}\n`);
+    return EXIT.CONFIG;
   }
+  if (ttl.extend) process.stdout.write(`Lab lifetime: ${ttl.why}.\n`);
   if (!opts.yes && !(await confirm("Go ahead?"))) {
     process.stdout.write("Nothing was created.\n");
     return EXIT.FAILED;
   }
+  const driver = early ?? (await openDriver());
+  if (ttl.extend) driver.extendTtl?.(ttl.toHours);
 
   mkdirSync(resultsDir, { recursive: true });
   if (manifest && acceptedDifferences.length > 0) {
