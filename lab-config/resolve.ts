@@ -122,6 +122,12 @@ export function resolveLabConfig(
       continue;
     }
     const value = parseOverrideValue(rawValue);
+    // `pulumi config set --secret` stores `{ secure: <ciphertext> }` in Pulumi.<stack>.yaml. Nothing in the
+    // lab config is secret (keys are generated, passphrases come from the environment): say so plainly.
+    if (isObject(value) && Object.keys(value).length === 1 && typeof value["secure"] === "string") {
+      badKeys.push(`${rawKey}: is a secret (pulumi config set --secret), which the lab config does not take — nothing in it is secret; set it in plain text: pulumi config set ${rawKey} <value>`);
+      continue;
+    }
     // `pulumi config set --path kumolab:traffic.concurrency 5000` arrives as `kumolab:traffic` = {"concurrency":5000}:
     // a mapping merges into the mapping it overrides (arrays and scalars replace).
     for (const leaf of leafPaths(value, path)) {

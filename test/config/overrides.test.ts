@@ -78,3 +78,20 @@ describe("override values", () => {
     expect(config.trials).toEqual({ count: 2, coolDownSeconds: 120 });
   });
 });
+
+describe("secret values", () => {
+  test("a value set with --secret ({ secure: … } in Pulumi.<stack>.yaml) is refused with what to do", async () => {
+    const { resolveLabConfig, LabConfigError } = await import("../../lab-config/resolve");
+    const { readYamlFile, DEFAULTS_FILE } = await import("../../lab-config/load");
+    let err: unknown;
+    try {
+      resolveLabConfig(readYamlFile(DEFAULTS_FILE), { "kumolab:traffic.concurrency": { secure: "v1:abc" } }, "lab.yaml", "stack dev");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(LabConfigError);
+    expect((err as InstanceType<typeof LabConfigError>).issues).toEqual([
+      "kumolab:traffic.concurrency: is a secret (pulumi config set --secret), which the lab config does not take — nothing in it is secret; set it in plain text: pulumi config set kumolab:traffic.concurrency <value>",
+    ]);
+  });
+});
