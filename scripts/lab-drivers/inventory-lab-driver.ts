@@ -43,6 +43,7 @@ export class InventoryLabDriver implements LabDriver {
   }
 
   async teardown(): Promise<TeardownOutcome> {
-    return { ok: true, detail: `inventory hosts left running as they were given (kumolab policies stay installed; the packaged init.lua is kept as init.lua.kumolab-orig on the sender)` };
+    // The driver does not know whether provisioning reached the hosts: say what holds where it did.
+    return { ok: true, detail: `inventory hosts left running, nothing destroyed; on a host that provisioning reached, kumolab's policy stays installed (the sender's packaged init.lua is kept as init.lua.kumolab-orig)` };
   }
 }
