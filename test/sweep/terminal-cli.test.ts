@@ -162,6 +162,25 @@ describe("config and command-line mistakes: exit 2 from every command, with what
     }
   });
 
+  it("values that would make the measurement meaningless, and the first mistakes people make: exit 2 with what to write", async () => {
+    const traffic = cfgObject()["traffic"] as object;
+    const sink = cfgObject()["sink"] as object;
+    const huge = writeConfig("huge.yaml", cfgObject({ traffic: { ...traffic, concurrency: 1_000_000_000, bodySize: "5000mb", messageCount: 1_000_000_000_000 } }));
+    const port22 = writeConfig("port22.yaml", cfgObject({ sink: { ...sink, smtpPort: 22 } }));
+    const bareIp = writeConfig("bare-ip.yaml", cfgObject({ operatorCidr: "203.0.113.7", allowWorldOpenOperatorCidr: false }));
+    const [a, b, c] = await Promise.all([
+      run(cli("sweep"), ["--dry-run", "--lab-config", huge]),
+      run(cli("sweep"), ["--dry-run", "--lab-config", port22]),
+      run(cli("sweep"), ["--dry-run", "--lab-config", bareIp]),
+    ]);
+    for (const r of [a, b, c]) expect(r.code, r.out).toBe(2);
+    expect(a.out).toMatch(/traffic\.concurrency = 1000000000: must be at most 32,768: kumod's default max_connections/);
+    expect(a.out).toMatch(/traffic\.bodySize = "5000mb": is 5,000,000,000 bytes: kumod refuses messages over max_message_size/);
+    expect(a.out).toMatch(/traffic\.messageCount = 1000000000000: must be at most 10,000,000 per trial/);
+    expect(b.out).toMatch(/sink\.smtpPort = 22: 22 is sshd's port on the sink/);
+    expect(c.out).toMatch(/operatorCidr = "203\.0\.113\.7": is an address without a prefix: add \/32 for that one address \(203\.0\.113\.7\/32\)/);
+  });
+
   it("an unknown option exits 2 (commander's usage error), like a bad value", async () => {
     const [sweep, lab] = await Promise.all([run(cli("sweep"), ["--dry-run", "--bogus"]), run(cli("lab"), ["config", "--bogus"])]);
     for (const r of [sweep, lab]) {
