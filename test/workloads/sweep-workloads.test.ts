@@ -39,8 +39,8 @@ describe("sizes × workloads × trials", () => {
 
   it("the sweep's progress line names the workload (published keeps the line it had)", () => {
     const base = { type: "sweep" as const, sizeId: "c2-r4", trial: 1, trials: 2, done: 3, total: 12 };
-    expect(formatProgressEvent(base)).toBe("sweep c2-r4 trial 1/2 — 3/12 done");
-    expect(formatProgressEvent({ ...base, workload: "dkim" })).toBe("sweep c2-r4 × dkim trial 1/2 — 3/12 done");
+    expect(formatProgressEvent(base)).toBe("sweep c2-r4 trial 1/2 — 3/12 done, ETA after the first trial");
+    expect(formatProgressEvent({ ...base, workload: "dkim" })).toBe("sweep c2-r4 × dkim trial 1/2 — 3/12 done, ETA after the first trial");
   });
 
   it("runSweep: each workload's policies pushed once before its trials, and the progress events carry the workload", async () => {
