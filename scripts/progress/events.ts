@@ -5,7 +5,8 @@
 export type Role = "sender" | "sink";
 
 export type ProgressEvent =
-  | { type: "step-start"; host?: string; step: string; detail?: string }
+  /** `brief`: a short step whose start is worth a line only if it is still running a moment later. */
+  | { type: "step-start"; host?: string; step: string; detail?: string; brief?: true }
   | { type: "step-done"; host?: string; step: string; ms: number; detail?: string; changed?: boolean }
   | { type: "step-fail"; host?: string; step: string; ms: number; error: string }
   | { type: "log"; host?: string; level: "info" | "warn"; message: string }

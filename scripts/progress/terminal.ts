@@ -74,14 +74,43 @@ function liveRate(stream: NodeJS.WriteStream): { update: (e: Extract<ProgressEve
   };
 }
 
-/** A ProgressSink that writes plain lines to `out` (stdout by default). */
+/** How long a brief step may run before its start gets a line of its own (so a hang still shows). */
+export const BRIEF_STEP_SHOWN_AFTER_MS = 2000;
+
+/**
+ * A ProgressSink that writes plain lines to `out` (stdout by default). A brief step (each
+ * provisioning step) gets one line when it ends — `[host] step ✓ 84 ms (unchanged)` — and a start
+ * line only if it is still running after BRIEF_STEP_SHOWN_AFTER_MS: two hosts' provisioning reads as
+ * a short list per host, and a step that hangs still says which it is.
+ */
 export function terminalProgress(out: LineWriter = process.stdout): ProgressSink {
   const tty = out === process.stdout && process.stdout.isTTY ? liveRate(process.stdout) : undefined;
   let lastRateAt = 0;
+  const held = new Map<string, ReturnType<typeof setTimeout>>();
+  const heldKey = (host: string | undefined, step: string): string => `${host ?? ""}\u0000${step}`;
   return (e) => {
     if (tty) {
       if (e.type === "rate") return tty.update(e);
       tty.stop();
+    }
+    if (e.type === "step-start" && e.brief) {
+      const line = formatProgressEvent(e);
+      const k = heldKey(e.host, e.step);
+      const timer = setTimeout(() => {
+        held.delete(k);
+        out.write(`${line} (still running)\n`);
+      }, BRIEF_STEP_SHOWN_AFTER_MS);
+      timer.unref?.();
+      held.set(k, timer);
+      return;
+    }
+    if (e.type === "step-done" || e.type === "step-fail") {
+      const k = heldKey(e.host, e.step);
+      const timer = held.get(k);
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        held.delete(k);
+      }
     }
     // traffic-gen reports about once a second; a line every 10 s is enough in a log.
     if (e.type === "rate") {

@@ -13,7 +13,7 @@ export interface StepOutcome<T = undefined> {
 
 export async function hostStep<T>(progress: ProgressSink, host: string, name: string, changes: Record<string, boolean>, fn: () => Promise<StepOutcome<T>>): Promise<T> {
   const started = Date.now();
-  progress({ type: "step-start", host, step: name });
+  progress({ type: "step-start", host, step: name, brief: true });
   try {
     const r = await fn();
     changes[name] = r.changed;
