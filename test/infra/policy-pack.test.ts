@@ -2,8 +2,8 @@
  * The CrossGuard policies called directly (a PolicyPack is never constructed here: it would start
  * a server), on good and bad resources, and on every resource the real program declares.
  */
-import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
 import { describe, expect, test } from "vitest";
+import { verdict } from "./policy-harness";
 import {
   AWS_SECURITY_GROUP,
   AWS_SECURITY_GROUP_RULE,
@@ -21,30 +21,6 @@ import {
   worldSshViolations,
 } from "../../policy-pack/policies";
 
-/** What the engine hands a resource policy; only type and props matter to ours. */
-function args(type: string, props: Record<string, unknown>): ResourceValidationArgs {
-  return {
-    type,
-    props,
-    urn: `urn:pulumi:test::kumolab::${type}::r`,
-    name: "r",
-    opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
-    stackTags: new Map(),
-    isType: () => false,
-    asType: () => undefined,
-    getConfig: <T extends object>() => ({}) as T,
-    notApplicable: (reason?: string): never => {
-      throw new Error(`not applicable: ${reason ?? ""}`);
-    },
-  };
-}
-
-async function verdict(policy: ResourceValidationPolicy, type: string, props: Record<string, unknown>): Promise<string[]> {
-  const messages: string[] = [];
-  const validators = policy.validateResource === undefined ? [] : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
-  for (const v of validators) await v(args(type, props), (m) => messages.push(m));
-  return messages;
-}
 
 const tcp = (fromPort: number, toPort: number, cidrBlocks = ["0.0.0.0/0"]) => ({ protocol: "tcp", fromPort, toPort, cidrBlocks });
 const denySmtp = { name: "deny-smtp", priority: 100, direction: "Outbound", access: "Deny", protocol: "Tcp", destinationAddressPrefix: "*", destinationPortRanges: ["25", "465", "587"] };
