@@ -313,14 +313,20 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     const lastDelivery = last?.at;
     // Without the sender's own first reading there is no end-to-end window (never mix clocks).
     const e2eSeconds = first !== undefined && lastDelivery !== undefined ? lastDelivery - firstInjection : undefined;
+    // The rate's numerator: messages that reached their end. A discard sink receives each once. A smart
+    // sink's counter also counts every refused DATA (kumod counts before its policy answers), so a
+    // deferred message retried counts twice there: count what ended at the sender instead — delivered,
+    // or bounced — each message once.
+    const senderEnded = (state.kumodCounters.sender?.delivered ?? 0) + (state.kumodCounters.sender?.permanentFailures ?? 0);
+    const ended = input.workload?.sink.kind === "smart" ? senderEnded : sinkReceived;
     state.endToEnd = {
       sinkReceived,
       senderDelivered: seriesDelta(senderBefore, senderNow, KUMOD_SERIES.delivered),
       firstInjectionAt: new Date(firstInjection * 1000).toISOString(),
       lastDeliveryAt: lastDelivery !== undefined ? new Date(lastDelivery * 1000).toISOString() : null,
       seconds: e2eSeconds ?? null,
-      msgsPerSec: e2eSeconds && e2eSeconds > 0 ? sinkReceived / e2eSeconds : null,
-      mmh: e2eSeconds && e2eSeconds > 0 ? ((sinkReceived / e2eSeconds) * HOUR) / 1e6 : null,
+      msgsPerSec: e2eSeconds && e2eSeconds > 0 ? ended / e2eSeconds : null,
+      mmh: e2eSeconds && e2eSeconds > 0 ? ((ended / e2eSeconds) * HOUR) / 1e6 : null,
       queueDrained,
       drainWaitSeconds,
     };

@@ -222,6 +222,11 @@ describe.skipIf(skip)("workloads: npm run sweep, 2 sizes × 3 workloads, on the 
       // process_data counts before smtp_server_message_received answers: crates/kumod/src/smtp_server.rs).
       expect(r?.endToEnd?.sinkReceived).toBe(t.received + t.refused4xx + t.refused5xx);
       expect(r?.kumodCounters?.sender?.delivered).toBe(t.received);
+      // The end-to-end rate counts each message once, when it ended (delivered or bounced): SMART_N
+      // over the window, not the sink's DATA count, which a retried deferral inflates.
+      const e2e = r?.endToEnd;
+      expect(e2e?.seconds ?? 0).toBeGreaterThan(0);
+      expect(e2e?.msgsPerSec).toBeCloseTo(SMART_N / (e2e?.seconds ?? 1), 9);
       expect(o?.queueAtEnd).toBe(0);
       expect(r?.endToEnd?.queueDrained).toBe(true);
       // 5 % and 10 % of 200: chance of none at all below 1e-4 each.
