@@ -205,6 +205,37 @@ export const trialVerdictSchema = z
   .strict();
 export type TrialVerdict = z.infer<typeof trialVerdictSchema>;
 
+/** The last readings of the settle check between trials (scripts/sweep/settle.ts); a field is null when it could not be read. */
+export const settleReadingsSchema = z
+  .object({
+    /** Messages in the sender kumod's queues (scheduled + ready). */
+    senderQueue: count.nullable(),
+    /** Messages the sender kumod counted in but not yet out (received − delivered − bounced); may stay above 0 for good. */
+    senderOpen: z.number().int().nullable(),
+    /** No delivery ended at the sender between the last two reads. */
+    senderDeliveryQuiet: z.boolean().nullable(),
+    /** CPU busy over about 1 s (/proc/stat), %. */
+    senderCpuPct: nonNeg.nullable(),
+    sinkCpuPct: nonNeg.nullable(),
+    /** TIME_WAIT sockets from the sender towards the sink's address:port (/proc/net/tcp). */
+    timeWait: count.nullable(),
+  })
+  .strict();
+export type SettleReadings = z.infer<typeof settleReadingsSchema>;
+
+/** The cool-down before a trial: how long it waited, and whether the hosts settled or the configured cool-down ran out. */
+export const coolDownSchema = z
+  .object({
+    seconds: nonNeg,
+    /** The configured cool-down: the longest the wait may take. */
+    boundSeconds: nonNeg,
+    outcome: z.enum(["settled", "bounded"]),
+    /** The last readings; null when none came back before the bound. */
+    readings: settleReadingsSchema.nullable(),
+  })
+  .strict();
+export type CoolDown = z.infer<typeof coolDownSchema>;
+
 const hostFactsSchema = z.object({ vcpu: z.number().int().positive(), memGiB: z.number().positive(), kernel: z.string() }).strict();
 
 export const trialContextSchema = z
@@ -257,6 +288,8 @@ export const trialRecordSchema = z
     kumomta: kumomtaViewSchema.optional(),
     /** What limited the trial; absent in older records. */
     verdict: trialVerdictSchema.optional(),
+    /** The cool-down that ran before this trial (none before a size's first trial); absent in older records. */
+    coolDown: coolDownSchema.optional(),
     files: trialFilesSchema,
   })
   .strict()

@@ -5,6 +5,7 @@
  */
 import { PUBLISHED_WORKLOAD } from "../../lab-config/workloads";
 import { EXIT } from "../cli/exit-codes";
+import { coolDownText, type CoolDown } from "./settle";
 
 /** What the verdict needs of a trial record. */
 export interface VerdictRecord {
@@ -16,10 +17,17 @@ export interface VerdictRecord {
   failure?: { step: string; message: string };
   workload?: { name: string };
   trafficGen?: { rate: { msgsPerSec: number } };
+  /** The cool-down before the trial (./settle.ts); absent before a size's first trial and in older records. */
+  coolDown?: CoolDown;
 }
 
 /** One trial's line: ends with VALID or INVALID and, when invalid, every reason. */
 export function trialVerdictLine(r: VerdictRecord): string {
+  const line = verdictLineOnly(r);
+  return r.coolDown ? `${line} (after a cool-down of ${coolDownText(r.coolDown)})` : line;
+}
+
+function verdictLineOnly(r: VerdictRecord): string {
   const where = `${r.sizeId}${r.workload && r.workload.name !== PUBLISHED_WORKLOAD ? ` × ${r.workload.name}` : ""} trial ${r.trial}`;
   const rate = r.trafficGen ? `${r.trafficGen.rate.msgsPerSec.toFixed(1)} msgs/s` : undefined;
   if (r.status === "failed") return `${where}: FAILED — ${r.failure ? `${r.failure.step}: ${r.failure.message}` : "the trial did not complete"} → INVALID`;

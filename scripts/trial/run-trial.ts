@@ -103,7 +103,7 @@ async function inStep<T>(step: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function readMetrics(host: RemoteHost, url: string): Promise<MetricsSnapshot> {
+export async function readMetrics(host: RemoteHost, url: string): Promise<MetricsSnapshot> {
   const r = await host.exec(`curl -sS --max-time 5 ${shellQuote(url)}`, { timeoutMs: 10_000 });
   if (r.code !== 0) throw new Error(`${host.name}: reading kumod metrics from ${url} failed (exit ${r.code}): ${r.stderr.trim().slice(0, 200)} — is kumod running? Re-run 'npm run lab -- provision'`);
   return parsePrometheusText(r.stdout);
