@@ -35,7 +35,7 @@ import { trafficGenArgs } from "../trial/traffic-gen-args";
 import { installInterrupts } from "../sweep/interrupts";
 import { formatPlan, makePlan, type PlanLab } from "../sweep/plan";
 import { ttlForPlan } from "../sweep/lab-ttl";
-import { prepareLab, runPreparedTrial, useWorkload, type ProvisionedLab } from "../sweep/prepare-lab";
+import { prepareLab, runPreparedTrial, settleLab, useWorkload, type ProvisionedLab } from "../sweep/prepare-lab";
 import { PUBLISHED_WORKLOAD, selectWorkloads } from "../../lab-config/workloads";
 import { checkBodyFiles } from "../provision/body-file";
 import { runSweep, trialKey, type SweepDeps } from "../sweep/run-sweep";
@@ -355,6 +355,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       return { status: r.status, valid: r.status === "ok" && r.valid, verdict: trialVerdictLine(r), detail: r.failure ? `${r.failure.step}: ${r.failure.message}` : r.valid ? "valid" : `invalid: ${r.invalidReasons.map((x: { code: string }) => x.code).join(", ")}` };
     },
     useWorkload: (lab, name, o) => useWorkload(lab, name, cfg, o),
+    settle: (lab, o) => settleLab(lab, o),
     recordedTrials: async () => {
       const { records } = readRecords(resultsDir);
       return new Set(records.map((r) => trialKey(r.sizeId, r.trial, r.workload?.name)));

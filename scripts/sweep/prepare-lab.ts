@@ -12,6 +12,8 @@ import type { SshSessionOptions } from "../ssh/session";
 import { runTrial, type TrialOutcome } from "../trial/run-trial";
 import type { PreparedLab, TrialSpec } from "./run-sweep";
 import { PUBLISHED_WORKLOAD, resolveWorkload } from "../../lab-config/workloads";
+import { waitUntilSettled, type CoolDown } from "./settle";
+import { settleReader } from "./settle-lab";
 
 export interface ProvisionedLab extends PreparedLab {
   sessions: LabSessions;
@@ -82,8 +84,28 @@ export async function runPreparedTrial(
     endpoints: { submissionTarget: SENDER_SUBMISSION_ADDRESS, senderMetricsUrl: SENDER_METRICS_URL, sinkMetricsUrl: SINK_METRICS_URL },
     port25Proof: lab.proof,
     kumomta: lab.kumomta,
+    ...(spec.coolDown ? { coolDown: spec.coolDown } : {}),
     ...(opts.drainTimeoutSeconds !== undefined ? { drainTimeoutSeconds: opts.drainTimeoutSeconds } : {}),
     progress: opts.progress,
     signal: opts.signal,
   });
+}
+
+/** The cool-down between trials on this lab: until its hosts settle, at most `boundSeconds` (./settle.ts). */
+export function settleLab(lab: ProvisionedLab, opts: { boundSeconds: number; signal: AbortSignal }): Promise<CoolDown> {
+  const read = settleReader({
+    sender: lab.sessions.sender,
+    sink: lab.sessions.sink,
+    senderMetricsUrl: SENDER_METRICS_URL,
+    sinkAddress: lab.hosts.sinkAddressFromSender,
+    sinkPort: lab.hosts.sinkPort,
+  });
+  return waitUntilSettled(
+    async (signal) => {
+      // A connection lost in the trial before is opened again (the wait abandons a read still running at its bound).
+      await Promise.all([lab.sessions.sender.connect(), lab.sessions.sink.connect()]);
+      return read(signal);
+    },
+    { boundSeconds: opts.boundSeconds, signal: opts.signal },
+  );
 }

@@ -10,6 +10,7 @@ import type { LabHosts } from "../hosts/lab-hosts";
 import type { LabDriver, TeardownOutcome } from "../lab-drivers/lab-driver";
 import type { ProgressSink } from "../progress/events";
 import { abortableSleep } from "./interrupts";
+import { coolDownText, unsettledBy, type CoolDown } from "./settle";
 
 /** How often a long cool-down says how much of it is left. */
 const COUNTDOWN_EVERY_SECONDS = 30;
@@ -29,6 +30,8 @@ export interface TrialSpec {
   trials: number;
   /** The workload (lab-config/workloads.ts); absent = `published`. */
   workload?: string;
+  /** The settle-checked cool-down that ran just before this trial, recorded with it (absent after a plain sleep). */
+  coolDown?: CoolDown;
 }
 
 /** What a trial did. `interrupted` trials are not recorded, so a resume runs them again. */
@@ -51,6 +54,11 @@ export interface SweepDeps<L extends PreparedLab = PreparedLab> {
   useWorkload?(lab: L, workload: string, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<void>;
   /** Runs one trial and writes its record (failed trials included). */
   runTrial(lab: L, spec: TrialSpec, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<TrialOutcome>;
+  /**
+   * Waits between trials until the lab's hosts have settled, never longer than `boundSeconds`
+   * (./settle.ts); absent = a plain sleep of the whole cool-down.
+   */
+  settle?(lab: L, opts: { boundSeconds: number; progress: ProgressSink; signal: AbortSignal }): Promise<CoolDown>;
   /** (sizeId, trial) pairs already recorded in the results folder. */
   recordedTrials(): Promise<Set<string>>;
   timeline(kind: TimelineKind, sizeId?: string, detail?: string): Promise<void>;
@@ -139,7 +147,14 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
       try {
         for (const [k, spec] of specs.entries()) {
           if (signal.aborted) break;
-          if (k > 0 && opts.coolDownSeconds > 0) {
+          let coolDown: CoolDown | undefined;
+          if (k > 0 && opts.coolDownSeconds > 0 && deps.settle) {
+            progress({ type: "log", level: "info", message: `cool-down: up to ${opts.coolDownSeconds} s, until the hosts settle, before trial ${spec.trial} of ${spec.trials} (size ${spec.sizeId})` });
+            coolDown = await deps.settle(lab, { boundSeconds: opts.coolDownSeconds, progress, signal });
+            if (signal.aborted) break;
+            const why = coolDown.outcome === "bounded" ? (coolDown.readings ? unsettledBy(coolDown.readings) : ["no reading came back"]) : [];
+            progress({ type: "log", level: "info", message: `cool-down: ${coolDownText(coolDown)}${why.length > 0 ? ` — ${why.join(", ")}` : ""}` });
+          } else if (k > 0 && opts.coolDownSeconds > 0) {
             progress({ type: "log", level: "info", message: `cool-down ${opts.coolDownSeconds} s before trial ${spec.trial} of ${spec.trials} (size ${spec.sizeId})` });
             // A countdown every 30 s of a long cool-down, so a quiet terminal is not mistaken for a hang.
             let left = opts.coolDownSeconds;
@@ -168,7 +183,7 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
             current = workload;
           }
           const t0 = Date.now();
-          const outcome = await deps.runTrial(lab, spec, { progress, signal });
+          const outcome = await deps.runTrial(lab, coolDown ? { ...spec, coolDown } : spec, { progress, signal });
           trialSecondsSum += (Date.now() - t0) / 1000;
           if (outcome.status === "interrupted") break;
           if (outcome.verdict !== undefined) progress({ type: "log", level: outcome.status === "ok" && outcome.valid !== false ? "info" : "warn", message: outcome.verdict });

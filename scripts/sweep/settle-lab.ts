@@ -29,6 +29,15 @@ async function cpuOf(host: RemoteHost): Promise<number | null> {
   return cpuBusyPct(lines[0] ?? "", lines[1] ?? "") ?? null;
 }
 
+/** Null when the sink is not an IPv4 literal (/proc/net/tcp lists IPv4 only). */
+function timeWaitOrNull(procNetTcp: string, t: SettleTargets): number | null {
+  try {
+    return timeWaitTowards(procNetTcp, t.sinkAddress, t.sinkPort);
+  } catch {
+    return null;
+  }
+}
+
 /** A reader that remembers the sender's delivery counters between reads (to tell whether deliveries stopped). */
 export function settleReader(t: SettleTargets): (signal: AbortSignal) => Promise<SettleReadings> {
   let lastActivity: string | undefined;
@@ -49,7 +58,7 @@ export function settleReader(t: SettleTargets): (signal: AbortSignal) => Promise
       senderDeliveryQuiet: quiet,
       senderCpuPct,
       sinkCpuPct,
-      timeWait: tcp && tcp.code === 0 ? timeWaitTowards(tcp.stdout, t.sinkAddress, t.sinkPort) : null,
+      timeWait: tcp && tcp.code === 0 ? timeWaitOrNull(tcp.stdout, t) : null,
     };
   };
 }

@@ -27,7 +27,7 @@ import { PUBLISHED_WORKLOAD, type ResolvedWorkload } from "../../lab-config/work
 import { ProgressLineReader, parseTrafficGenOutput, type TrafficGenSummary } from "./traffic-gen-output";
 import { shellQuote } from "../ssh/shell-quote";
 import { validityOf } from "./validity";
-import type { EndToEnd, KumodCounterDeltas, TrialRecord } from "../results/trial-record";
+import type { CoolDown, EndToEnd, KumodCounterDeltas, TrialRecord } from "../results/trial-record";
 import { TRIAL_RECORD_SCHEMA_VERSION } from "../results/trial-record";
 
 
@@ -59,6 +59,8 @@ export interface TrialInput {
   port25Proof: Record<string, unknown> | null;
   /** The KumoMTA settings the hosts were provisioned with (recorded with the trial). */
   kumomta: KumomtaSettings;
+  /** The cool-down that ran before the trial (scripts/sweep/settle.ts), recorded with it. */
+  coolDown?: CoolDown;
   /** Longest wait for the sender's queue to drain after traffic-gen ends. Default: max(30 s, the run's own length). */
   drainTimeoutSeconds?: number;
   progress: ProgressSink;
@@ -440,6 +442,7 @@ function buildRecord(
     // pending at the end shows in queueAtEnd.
     ...(view ? { kumomta: view } : {}),
     ...(verdict ? { verdict } : {}),
+    ...(input.coolDown ? { coolDown: input.coolDown } : {}),
     ...(c && after ? { outcomes: { deferrals: c.transientFailures, bounces: c.permanentFailures, retries: c.transientFailures, queueAtEnd: queueDepth(after) } } : {}),
     context: {
       kumodVersion: { sender: state.facts.sender?.kumodVersion ?? "unknown", sink: state.facts.sink?.kumodVersion ?? "unknown" },

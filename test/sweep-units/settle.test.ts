@@ -1,6 +1,7 @@
 /** Cool-downs that measure: parsing /proc, the thresholds, the bounded wait, and the readings from fake hosts. */
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { coolDownSchema } from "../../scripts/results/trial-record";
+import { coolDownSchema, trialRecordSchema } from "../../scripts/results/trial-record";
+import { makeRecord } from "../results/make-record";
 import { settleReader, CPU_TWICE_COMMAND } from "../../scripts/sweep/settle-lab";
 import { coolDownText, cpuBusyPct, parseCpuLine, procNetAddress, timeWaitTowards, unsettledBy, waitUntilSettled, type SettleReadings } from "../../scripts/sweep/settle";
 import type { RemoteExecResult, RemoteHost } from "../../scripts/trial/remote-host";
@@ -69,6 +70,18 @@ describe("pure decisions", () => {
     const r = { sizeId: "c2-r4", trial: 2, status: "ok" as const, valid: true, invalidReasons: [], trafficGen: { rate: { msgsPerSec: 1500 } } };
     expect(trialVerdictLine({ ...r, coolDown: { seconds: 14, boundSeconds: 120, outcome: "settled", readings: null } })).toBe("c2-r4 trial 2: 1500.0 msgs/s → VALID (after a cool-down of 14 s, settled)");
     expect(trialVerdictLine(r)).toBe("c2-r4 trial 2: 1500.0 msgs/s → VALID");
+  });
+});
+
+describe("the trial record's coolDown", () => {
+  test("optional; validated when present", () => {
+    const base = makeRecord({ sizeId: "c2-r4", trial: 2, startedAt: "2026-01-05T10:00:00.000Z" });
+    expect(trialRecordSchema.safeParse(base).success).toBe(true);
+    const coolDown = { seconds: 14, boundSeconds: 120, outcome: "settled", readings: SETTLED };
+    expect(trialRecordSchema.parse({ ...base, coolDown }).coolDown).toEqual(coolDown);
+    expect(trialRecordSchema.safeParse({ ...base, coolDown: { ...coolDown, outcome: "slept" } }).success).toBe(false);
+    expect(trialRecordSchema.safeParse({ ...base, coolDown: { ...coolDown, seconds: -1 } }).success).toBe(false);
+    expect(trialRecordSchema.safeParse({ ...base, coolDown: { ...coolDown, readings: { ...SETTLED, timeWait: 1.5 } } }).success).toBe(false);
   });
 });
 
