@@ -3,6 +3,7 @@
  * every file validated on read. Means, spread and intervals use valid trials only; invalid trials
  * are listed with their reasons and never enter a mean. Flags look at every trial of a size.
  */
+import { coolDownText } from "../sweep/settle";
 import { readManifest, readRecords, readTimeline } from "../results/results-dir";
 import type { RunManifest } from "../results/run-manifest";
 import type { InvalidReason, LimitKind, TrialRecord } from "../results/trial-record";
@@ -50,6 +51,8 @@ export interface TrialRow {
   senderCpuPct: number | null;
   sinkCpuPct: number | null;
   networkMBps: number | null;
+  /** The cool-down before the trial in words ("14 s, settled"); absent when none was measured. */
+  coolDown?: string;
   reasons: InvalidReason[];
 }
 
@@ -348,6 +351,7 @@ function trialRow(r: TrialRecord, size: { label: string; vcpu: number }, shown: 
     senderCpuPct: r.resources?.sender.cpuPct.mean ?? null,
     sinkCpuPct: r.resources?.sink.cpuPct.mean ?? null,
     networkMBps: tx === undefined ? null : tx / 1e6,
+    ...(r.coolDown ? { coolDown: coolDownText(r.coolDown) } : {}),
     reasons: r.invalidReasons,
   };
 }

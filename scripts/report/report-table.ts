@@ -72,7 +72,7 @@ export function summaryCells(r: ReportRow): string[] {
   ];
 }
 
-export const TRIAL_HEADERS = ["size", "trial", "result", "rate (MMH)", "sent", "failed", "elapsed", "end-to-end (MMH)", "sender CPU", "sink CPU", "network (MB/s)", "why excluded"] as const;
+export const TRIAL_HEADERS = ["size", "trial", "result", "rate (MMH)", "sent", "failed", "elapsed", "end-to-end (MMH)", "sender CPU", "sink CPU", "network (MB/s)", "cool-down", "why excluded"] as const;
 
 export function trialCells(t: TrialRow): string[] {
   return [
@@ -87,6 +87,7 @@ export function trialCells(t: TrialRow): string[] {
     t.senderCpuPct === null ? DASH : `${t.senderCpuPct.toFixed(0)} %`,
     t.sinkCpuPct === null ? DASH : `${t.sinkCpuPct.toFixed(0)} %`,
     fixed(t.networkMBps, 1),
+    t.coolDown ?? DASH,
     t.reasons.map((x) => `${x.code}: ${x.detail}`).join("; "),
   ];
 }
@@ -99,6 +100,7 @@ export const COLUMN_DEFINITIONS: ReadonlyArray<readonly [string, string]> = [
   ["end-to-end (MMH)", "what the sink received, over the time from the first injection to the last delivery."],
   ["sender CPU / sink CPU", "each host's CPU use, the mean over a trial (per size: the mean of the valid trials' means)."],
   ["network (MB/s)", "the sender's transmit rate, MB = 10^6 bytes."],
+  ["cool-down", "the wait before the trial: until the sender's queue was empty, both hosts' CPU below 15 % and few TIME_WAIT sockets left towards the sink (settled), at most the configured cool-down (not settled); — before a size's first trial or after a plain sleep."],
   ["limited by", `every resource at or above ${LIMIT_SHARE * 100} % of its capacity over the valid trials — sender CPU, sink CPU, or the network against the link speed (when known); "not determined" when none is. Trials that carry a verdict add the spool disk (utilisation), dropped packets and KumoMTA's configuration ceiling (connection_limit ÷ mean time per message, when kumod had every connection open and the rate reached ${LIMIT_SHARE * 100} % of it; max_ready delays; memory limit): the size takes the verdict most of its valid trials share.`],
   ["published", `the published figure for the same machine shape (${BASELINE_MATCH_RULE}), and ours ÷ it.`],
   ["$ per M msgs", "the sender's hourly price ÷ its mean rate: compute cost per million messages (the sink and data transfer are in the cost section)."],
