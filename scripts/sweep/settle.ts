@@ -6,8 +6,10 @@
  * ./settle-lab.ts reads the real hosts.
  */
 import type { CoolDown, SettleReadings } from "../results/trial-record";
+import { parseCpuLine } from "../trial/resource-sampler";
 
 export type { CoolDown, SettleReadings };
+export { parseCpuLine };
 
 export interface SettleThresholds {
   /** CPU busy on each host, %, below which it counts as idle. */
@@ -20,18 +22,6 @@ export const SETTLE_THRESHOLDS: SettleThresholds = { cpuBusyPct: 15, timeWait: 1
 
 /** Time between the starts of two reads. */
 export const SETTLE_POLL_MS = 1000;
-
-/** A `cpu …` line of /proc/stat as (busy, total) jiffies; undefined when it is not one. */
-export function parseCpuLine(line: string): { busy: number; total: number } | undefined {
-  const parts = line.trim().split(/\s+/);
-  if (parts[0] !== "cpu" || parts.length < 5) return undefined;
-  // user nice system idle iowait irq softirq steal (guest and guest_nice are already in user and nice).
-  const v = parts.slice(1, 9).map(Number);
-  if (v.some((x) => !Number.isFinite(x) || x < 0)) return undefined;
-  const total = v.reduce((a, b) => a + b, 0);
-  const idle = (v[3] ?? 0) + (v[4] ?? 0);
-  return { busy: total - idle, total };
-}
 
 /** CPU busy, %, between two reads of /proc/stat's `cpu` line; undefined when either is unreadable or no time passed. */
 export function cpuBusyPct(before: string, after: string): number | undefined {

@@ -71,6 +71,18 @@ export const rawSampleSchema = z.object({
 });
 export type RawSample = z.infer<typeof rawSampleSchema>;
 
+/** A `cpu …` line of /proc/stat as (busy, total) jiffies; undefined when it is not one. */
+export function parseCpuLine(line: string): { busy: number; total: number } | undefined {
+  const parts = line.trim().split(/\s+/);
+  if (parts[0] !== "cpu" || parts.length < 5) return undefined;
+  // user nice system idle iowait irq softirq steal (guest and guest_nice are already in user and nice).
+  const v = parts.slice(1, 9).map(Number);
+  if (v.some((x) => !Number.isFinite(x) || x < 0)) return undefined;
+  const total = v.reduce((a, b) => a + b, 0);
+  const idle = (v[3] ?? 0) + (v[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
 /** Parses the sampler's output into raw samples; an incomplete last block (cut by the channel close) is dropped. */
 export function parseSamples(text: string): RawSample[] {
   const samples: RawSample[] = [];
@@ -82,18 +94,15 @@ export function parseSamples(text: string): RawSample[] {
     const memAvail = /MemAvailable:\s+(\d+)/.exec(block);
     const net = lines.find((l) => /^[A-Za-z0-9_.:@-]+:\s*\d/.test(l) && !/^(cpu|Mem)/.test(l));
     if (!cpu || !memTotal?.[1] || !memAvail?.[1] || !net) continue; // cut short
-    const f = cpu.trim().split(/\s+/).slice(1).map(Number);
-    // user nice system idle iowait irq softirq steal (guest* are already in user/nice)
-    const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f;
-    const total = user + nice + system + idle + iowait + irq + softirq + steal;
+    const cpuJiffies = parseCpuLine(cpu);
     const netFields = net.slice(net.indexOf(":") + 1).trim().split(/\s+/).map(Number);
     if (netFields.length < 16) continue; // the line was cut by the channel close
     const d = lines.find((l) => l.startsWith("D "))?.trim().split(/\s+/);
     const disk = d && d.length === 7 ? { device: d[1], reads: Number(d[2]), sectorsRead: Number(d[3]), writes: Number(d[4]), sectorsWritten: Number(d[5]), ioTicksMs: Number(d[6]) } : null;
     const parsed = rawSampleSchema.safeParse({
       t,
-      cpuBusy: total - idle - iowait,
-      cpuTotal: total,
+      cpuBusy: cpuJiffies?.busy,
+      cpuTotal: cpuJiffies?.total,
       memTotalKiB: Number(memTotal[1]),
       memAvailableKiB: Number(memAvail[1]),
       rxBytes: netFields[0],
