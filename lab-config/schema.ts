@@ -16,9 +16,6 @@ import { DEFAULT_WORKLOADS, workloadsSchema } from "./workloads";
 // Moved to ./schema-parts.ts so that ./workloads.ts can use them without an import cycle.
 export { bodySizeSchema, egressTlsSchema, parseBodySize, positiveInt, type EgressTls } from "./schema-parts";
 
-/** CIDRs that open a port to every address on the internet (operator ranges wider than /16 need an opt-in: ./cidr.ts). */
-export const WORLD_CIDRS: readonly string[] = ["0.0.0.0/0", "::/0"];
-
 /** A plain Unix user/group name: safe to interpolate into a remote command. */
 export const UNIX_NAME = /^[a-z_][a-z0-9_-]*$/;
 export const unixNameSchema = z.string().regex(UNIX_NAME, "must be a Unix user name");

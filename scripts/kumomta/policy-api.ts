@@ -1,6 +1,6 @@
 /**
- * The KumoMTA policy API values kumolab renders into the sender's init.lua, and the defaults kumod
- * applies when a policy is silent (shown beside the lab's values). One place for these strings.
+ * The KumoMTA policy API values kumolab renders into the sender's init.lua. One place for these
+ * strings; kumod's own defaults, which the lab's init.lua overrides, are named in lab-config/lab.yaml.
  *
  * Sources (KumoCorp/kumomta): crates/kumo-api-types/src/egress_path.rs (`Tls` enum, `max_ready`
  * 1024, `connection_limit` 32, `smtp_port` 25, `enable_tls` default Opportunistic);
@@ -15,15 +15,6 @@ export const ENABLE_TLS: Readonly<Record<EgressTls, string>> = {
   "opportunistic-insecure": "OpportunisticInsecure",
   "disabled": "Disabled",
 };
-
-/** What kumod does where the policy says nothing. */
-export const KUMOD_DEFAULTS = {
-  /** Verifies the certificate and does not fall back to clear text: fails against a self-signed sink. */
-  enableTls: "Opportunistic",
-  retryIntervalSeconds: 20 * 60,
-  maxReady: 1024,
-  connectionLimit: 32,
-} as const;
 
 /** A kumod Duration as a humantime string (`5s`): unambiguous whatever the release reads bare numbers as. */
 export function humantimeSeconds(seconds: number): string {
@@ -43,9 +34,6 @@ export const DKIM_SIGNER: Readonly<Record<"rsa2048" | "ed25519", string>> = {
 };
 /** The headers kumolab signs (the signer's required `headers`), as KumoMTA's own examples do. */
 export const DKIM_SIGNED_HEADERS = ["From", "To", "Subject"] as const;
-
-/** `kind` of kumo.define_spool (crates/kumod/src/spool.rs SpoolKind) and its `flush` flag (docs/reference/kumo/define_spool/flush.md). */
-export const SPOOL_KINDS = ["RocksDB", "LocalDisk"] as const;
 
 /**
  * kumo.configure_local_logs (crates/kumod/src/logging/files.rs LogFileParams): `log_dir` is

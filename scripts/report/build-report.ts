@@ -21,13 +21,6 @@ export { LIMIT_SHARE };
 
 /** What limited a size; disk and the KumoMTA configuration ceiling come from trials' verdicts (scripts/trial/limit-verdict.ts). */
 export type Limit = Exclude<LimitKind, "undetermined">;
-export const LIMIT_NAMES: Readonly<Record<Limit, string>> = {
-  "sender-cpu": "sender CPU",
-  "sink-cpu": "sink CPU",
-  network: "network",
-  disk: "disk",
-  "kumomta-config": "KumoMTA configuration ceiling",
-};
 
 /** How much of a size's plan ran and whether it has a figure. */
 export type SizeStatus = "not-run" | "no-valid-trial" | "partial" | "complete";

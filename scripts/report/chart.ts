@@ -114,7 +114,3 @@ export async function renderCharts(report: Report): Promise<ReportCharts> {
   };
 }
 
-/** chart.svg: the rate chart at page width. */
-export async function renderChartSvg(report: Report): Promise<string> {
-  return toSvg(rateChartSpec(report));
-}

@@ -17,7 +17,6 @@ import { formatProgressEvent } from "../../scripts/progress/terminal";
 import { KUMOD_PID_FILE, PORT25_NFT_FILE, SENDER_ORIGINAL_POLICY_PATH, SENDER_POLICY_PATH, SENDER_SUBMISSION_ADDRESS, SINK_METRICS_URL, SINK_POLICY_PATH } from "../../scripts/provision/lab-endpoints";
 import { openLabSessions, provisionLab } from "../../scripts/provision/provision-lab";
 import { ProofFailedError, provePort25Closed } from "../../scripts/provision/port25-proof";
-import { renderSenderPolicy, renderSinkPolicy, policyInputs } from "../../scripts/provision/policies";
 import { LabHostError } from "../../scripts/ssh/errors";
 import { SshSession } from "../../scripts/ssh/session";
 import { fingerprintSha256, parseOpenSshPublicKey } from "../../scripts/ssh/host-keys";
