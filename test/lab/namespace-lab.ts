@@ -153,7 +153,9 @@ function teardownRecord(rec: OwnerRecord): string[] {
   for (const link of rec.links) {
     if (run(["ip", "link", "show", link]).code === 0) {
       const r = run(["ip", "link", "delete", link]);
-      if (r.code !== 0) problems.push(`ip link delete ${link}: ${r.stderr.trim()}`);
+      // A veth whose peer was in a deleted namespace vanishes on its own, asynchronously: gone
+      // between the check and the delete ("Cannot find device") is the end state we want.
+      if (r.code !== 0 && run(["ip", "link", "show", link]).code === 0) problems.push(`ip link delete ${link}: ${r.stderr.trim()}`);
     }
   }
   fs.rmSync(path.join(LAB_STATE_ROOT, rec.id), { recursive: true, force: true });
