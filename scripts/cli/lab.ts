@@ -61,7 +61,7 @@ program
           return;
         }
         const src = sources[prefix] ?? Object.entries(sources).find(([p]) => prefix.startsWith(`${p}.`))?.[1];
-        const from = !src ? "(schema default)" : src.kind === "default" ? src.file : `${src.origin} (${src.key})`;
+        const from = !src ? "(schema default)" : src.kind === "default" ? src.file : src.kind === "profile" ? `profile ${src.profile}` : `${src.origin} (${src.key})`;
         // A list of objects (sender.sizes, workloads.list) one item a line, not one 400-character line.
         if (Array.isArray(v) && v.some((x) => x !== null && typeof x === "object")) {
           lines.push(`${prefix} =    # ${from}`, ...v.map((x) => `  - ${JSON.stringify(x)}`));
