@@ -10,6 +10,7 @@
  * Prices (`hourlyUsd`) are on-demand us-west-2, approximate, for the sweep's cost estimate only.
  */
 import { z } from "zod";
+import type { LabConfig } from "./schema";
 
 export const PROFILE_NAMES = ["minimal", "kumomta-2025", "kumomta-2023-07"] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
@@ -160,4 +161,12 @@ export function profileByName(name: string): LabProfile {
 
 export function unknownProfileMessage(name: string): string {
   return `unknown profile '${name}'; known: ${PROFILE_NAMES.join(", ")} (lab-config/profiles.ts). Set it in lab-config/lab.yaml (profile: …) or per stack: pulumi config set kumolab:profile kumomta-2025`;
+}
+
+/**
+ * What a trial records about its profile (scripts/results/trial-record.ts, context.profile): the name,
+ * and the OS and spool volume kumolab built — null when the hosts are the operator's own (an inventory).
+ */
+export function profileRecord(cfg: Pick<LabConfig, "profile" | "os" | "aws">, builtByKumolab: boolean): { name: string; built: { os: string; spoolVolume: SpoolVolume | null } | null } {
+  return { name: cfg.profile, built: builtByKumolab ? { os: cfg.os, spoolVolume: cfg.aws.spoolVolume } : null };
 }

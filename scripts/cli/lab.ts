@@ -152,7 +152,7 @@ program
         const outcome = await runPreparedTrial(
           lab,
           { sizeId, size: { id: sizeId, instanceType: label, vcpu: vcpu ?? 1, ramGiB: ramGiB ?? 1, arch: sizeDef?.arch ?? "x86_64" }, trial, trials: trial },
-          { runId: path.basename(resultsDir), resultsDir, cfg, progress, signal: new AbortController().signal },
+          { runId: path.basename(resultsDir), resultsDir, cfg, progress, signal: new AbortController().signal, source: o.stack ? "stack" : "inventory" },
         );
         if (outcome.status === "interrupted") throw new Error(`trial interrupted: ${outcome.detail}`);
         appendRecord(resultsDir, outcome.record);

@@ -348,7 +348,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     driver,
     prepare: (hosts, o) => prepareLab(hosts, cfg, o),
     runTrial: async (lab, spec, o) => {
-      const outcome = await runPreparedTrial(lab, spec, { runId, resultsDir, cfg, ...o });
+      const outcome = await runPreparedTrial(lab, spec, { runId, resultsDir, cfg, source: driver.source, ...o });
       if (outcome.status === "interrupted") return { status: "interrupted", detail: outcome.detail };
       appendRecord(resultsDir, outcome.record);
       const r = outcome.record;
