@@ -8,6 +8,8 @@ import { beforeAll, describe, expect, test } from "vitest";
 import YAML from "yaml";
 import { labConfig, runLab, type LabRun } from "./lab-fixture";
 import { MOCK_SPOOL_VOLUME_ID } from "./lab-mocks";
+import { verdict } from "./policy-harness";
+import { KUMOLAB_POLICIES } from "../../policy-pack/policies";
 
 type Obj = Record<string, unknown>;
 
@@ -45,6 +47,12 @@ describe("kumomta-2025", () => {
     const vm = run.mocks.one("azure-native:compute:VirtualMachine").inputs;
     const sinkInit = Buffer.from(((vm["osProfile"] as Obj)["customData"] as string), "base64").toString("utf8");
     expect(sinkInit).not.toContain("mount_spool /dev");
+  });
+
+  test("the guard rails (policy-pack/) pass every resource, the volume and its attachment included", async () => {
+    for (const r of run.mocks.resources) {
+      for (const p of KUMOLAB_POLICIES) expect(await verdict(p, r.type, r.inputs), `${p.name} on ${r.type} ${r.name}`).toEqual([]);
+    }
   });
 
   test("c5n sizes on Canonical's Ubuntu 24.04 (noble) AMI", () => {
