@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { aggregate, type ReportRow } from "../../scripts/report/build-report";
 import { ratioCell, summaryCells } from "../../scripts/report/report-table";
 import { renderMarkdown } from "../../scripts/report/markdown";
+import { renderCsv } from "../../scripts/report/csv";
 import { readManifest } from "../../scripts/results/results-dir";
 import type { RunManifest } from "../../scripts/results/run-manifest";
 import type { TrialProfile, TrialRecord } from "../../scripts/results/trial-record";
@@ -55,6 +56,10 @@ describe("July 2023 figure (c5.2xlarge, 4.034 MMH: DKIM sha256, RocksDB, 7,200 I
     expect(r.published?.mmh).toBe(4.034);
     expect(r.ratioToPublished).toBeNull();
     expect(ratioCell(r)).toBe("not comparable: spool volume 3,000 IOPS vs 7,200; no DKIM (profile kumomta-2023-07 reproduces it)");
+    const csv = renderCsv(aggregate(manifestWith(C5_2XL), records(C5_2XL, MINIMAL), [])).trim().split("\n");
+    const head = csv[0]?.split(",") ?? [];
+    expect(head.slice(head.indexOf("ratioToPublished"), head.indexOf("ratioToPublished") + 2)).toEqual(["ratioToPublished", "publishedNotComparable"]);
+    expect(csv[1]).toContain(',4.034,july-2023-blog c5.2xlarge,,"spool volume 3,000 IOPS vs 7,200; no DKIM",');
     expect(summaryCells(r)[5]).toBe("4.034 (not comparable: spool volume 3,000 IOPS vs 7,200; no DKIM (profile kumomta-2023-07 reproduces it))");
   });
 
