@@ -55,11 +55,14 @@ describe("kumomta-2025", () => {
     }
   });
 
-  test("c5n sizes on Canonical's Ubuntu 24.04 (noble) AMI", () => {
+  test("c5n sizes on Canonical's Ubuntu 24.04 (noble) AMI; the sink on Ubuntu 24.04 too", () => {
     expect(run.mocks.one("aws:ec2/instance:Instance").inputs["instanceType"]).toBe("c5n.2xlarge");
     const ami = run.mocks.calls.find((c) => c.token === "aws:ec2/getAmi:getAmi")?.inputs as { owners: string[]; filters: { name: string; values: string[] }[] };
     expect(ami.owners).toEqual(["099720109477"]);
     expect(ami.filters.find((f) => f.name === "name")?.values).toEqual(["ubuntu/images/hvm-ssd*/ubuntu-noble-24.04-amd64-server-*"]);
+    // The sink boots the same release: Canonical's 24.04 offer on Azure (one offer, sku `server`).
+    const vm = run.mocks.one("azure-native:compute:VirtualMachine").inputs;
+    expect((vm["storageProfile"] as Obj)["imageReference"]).toEqual({ publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" });
   });
 });
 
