@@ -10,6 +10,7 @@ import { aggregate, type ReportRow } from "../../scripts/report/build-report";
 import { ratioCell, summaryCells } from "../../scripts/report/report-table";
 import { renderMarkdown } from "../../scripts/report/markdown";
 import { renderCsv } from "../../scripts/report/csv";
+import { compareReports } from "../../scripts/report/compare";
 import { readManifest } from "../../scripts/results/results-dir";
 import type { RunManifest } from "../../scripts/results/run-manifest";
 import type { TrialProfile, TrialRecord } from "../../scripts/results/trial-record";
@@ -129,5 +130,12 @@ describe("the report says what it compared and what it did not", () => {
   it("trials of two profiles in one run are flagged as not comparable with each other", () => {
     const recs = [...records(C5_2XL, MINIMAL).slice(0, 1), ...records(C5_2XL, P2023).slice(1)];
     expect(aggregate(manifestWith(C5_2XL), recs, []).warnings).toContain("the trials ran under 2 lab profiles (minimal, kumomta-2023-07); their figures are not comparable");
+  });
+
+  it("--compare of a minimal run and a kumomta-2025 run names the profile among what differs", () => {
+    const a = aggregate(manifestWith(C5N_2XL), records(C5N_2XL, MINIMAL), []);
+    const b = aggregate(manifestWith(C5N_2XL), records(C5N_2XL, P2025), []);
+    const c = compareReports([{ dir: "a", report: a }, { dir: "b", report: b }]);
+    expect(c.differences).toContainEqual({ what: "lab profile", values: ["minimal", "kumomta-2025"] });
   });
 });
