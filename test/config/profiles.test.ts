@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { resolveStackConfig } from "../../infra/config";
-import { LabConfigError, type ResolvedLabConfig } from "../../lab-config/resolve";
+import { readYamlFile } from "../../lab-config/load";
+import { LabConfigError, resolveLabConfig, type ResolvedLabConfig } from "../../lab-config/resolve";
 import { resolveWorkload } from "../../lab-config/workloads";
 
 const DEFAULTS = path.resolve(__dirname, "../../lab-config/lab.yaml");
@@ -15,7 +15,8 @@ const OPERATOR = { "kumolab:operatorCidr": "198.18.0.7/32" };
 const tmp = mkdtempSync(path.join(os.tmpdir(), "kumolab-profiles-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const resolve = (overrides: Record<string, string> = {}, defaults = DEFAULTS): ResolvedLabConfig => resolveStackConfig({ ...OPERATOR, ...overrides }, "test", defaults);
+// No Pulumi import (infra/config.ts): the same resolver, so that `npm run mutate` can run this file.
+const resolve = (overrides: Record<string, string> = {}, defaults = DEFAULTS): ResolvedLabConfig => resolveLabConfig(readYamlFile(defaults), { ...OPERATOR, ...overrides }, "lab-config/lab.yaml", "stack test");
 
 function issuesOf(overrides: Record<string, string>): string[] {
   try {
