@@ -119,6 +119,7 @@ describe("the report says what it compared and what it did not", () => {
   it("no 'Against the published figures' line when no figure is comparable; the profile and its stated differences in the run facts", () => {
     const report = aggregate(manifestWith(C5_2XL), records(C5_2XL, MINIMAL), []);
     expect(report.headline.join("\n")).not.toContain("Against the published figures");
+    expect(report.headline).toContain("Not compared with the published figures (the setups differ): 8 vCPU, 4.034 MMH — spool volume 3,000 IOPS vs 7,200, no DKIM (profile kumomta-2023-07 reproduces it).");
     const md = renderMarkdown(report);
     expect(md).toContain("- lab profile: minimal: the lab.yaml setup (spool on the root gp3 volume at its baseline 3,000 IOPS / 125 MB/s, minimal policy)\n");
     const p2023 = renderMarkdown(aggregate(manifestWith(C5_2XL, "dkim-sha256"), records(C5_2XL, P2023, { workload: RSA }), []));
