@@ -16,6 +16,7 @@ export default defineConfig({
       "test/infra/policy-pack.test.ts",
       "test/infra/policy-pack-gaps.test.ts",
       "test/config/schema-invariants.test.ts",
+      "test/config/profiles.test.ts",
       "test/trial-parser/rust-duration.test.ts",
       "test/trial-parser/series-summary.test.ts",
       "test/trial-parser/traffic-gen-output.test.ts",

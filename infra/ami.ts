@@ -10,6 +10,7 @@ import type { CpuArch, OsImage } from "../lab-config/schema";
 export const CANONICAL_OWNER_ID = "099720109477";
 
 const UBUNTU_CODENAMES: Record<OsImage, { codename: string; version: string }> = {
+  "ubuntu-24.04": { codename: "noble", version: "24.04" },
   "ubuntu-22.04": { codename: "jammy", version: "22.04" },
   "ubuntu-20.04": { codename: "focal", version: "20.04" },
 };

@@ -18,6 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { OsImage, SenderSize } from "../lab-config/schema";
 import type { AwsNetwork } from "./aws-network";
 import { senderEgressRules, senderIngressRules } from "./firewall-rules";
+import { SPOOL_DEVICE_NAME } from "./spool-volume";
 import { awsTags, type Tags } from "./tags";
 
 export interface AwsSenderArgs {
@@ -33,6 +34,8 @@ export interface AwsSenderArgs {
   loginPublicKey: pulumi.Input<string>;
   /** The rendered cloud-config (holds the host private key): must stay secret. */
   cloudInit: pulumi.Output<string>;
+  /** The spool volume (infra/spool-volume.ts) to attach to the instance; default: none (spool on the root volume). */
+  spoolVolume?: aws.ebs.Volume;
   tags: pulumi.Input<Tags>;
 }
 
@@ -48,6 +51,8 @@ export class AwsSender extends pulumi.ComponentResource {
   readonly networkInterface: aws.ec2.NetworkInterface;
   readonly instance: aws.ec2.Instance;
   readonly eipAssociation: aws.ec2.EipAssociation;
+  /** The spool volume's attachment; undefined without a spool volume. */
+  readonly spoolAttachment: aws.ec2.VolumeAttachment | undefined;
   /** The user data handed to the instance, base64 and secret (kept for tests and audits). */
   readonly userDataBase64: pulumi.Output<string>;
 
@@ -117,10 +122,16 @@ export class AwsSender extends pulumi.ComponentResource {
         dependsOn: [this.eipAssociation],
       },
     );
+    // The boot script waits for this device (infra/cloud-init.ts, mount_spool). A replaced instance gets
+    // a new attachment; the volume detaches first (the old instance is deleted before its replacement).
+    this.spoolAttachment =
+      args.spoolVolume === undefined
+        ? undefined
+        : new aws.ec2.VolumeAttachment(`${name}-spool-attachment`, { instanceId: this.instance.id, volumeId: args.spoolVolume.id, deviceName: SPOOL_DEVICE_NAME }, { parent: this, deleteBeforeReplace: true });
     this.registerOutputs({});
   }
 
   get resources(): pulumi.CustomResource[] {
-    return [this.securityGroup, this.keyPair, this.networkInterface, this.eipAssociation, this.instance];
+    return [this.securityGroup, this.keyPair, this.networkInterface, this.eipAssociation, this.instance, ...(this.spoolAttachment ? [this.spoolAttachment] : [])];
   }
 }

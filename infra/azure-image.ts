@@ -10,6 +10,9 @@ export interface AzureImageReference {
 
 export function azureImageReference(os: OsImage): AzureImageReference {
   switch (os) {
+    // Canonical's 24.04 offer is named differently from the earlier ones (one offer, sku `server` = gen2).
+    case "ubuntu-24.04":
+      return { publisher: "Canonical", offer: "ubuntu-24_04-lts", sku: "server", version: "latest" };
     case "ubuntu-22.04":
       return { publisher: "Canonical", offer: "0001-com-ubuntu-server-jammy", sku: "22_04-lts-gen2", version: "latest" };
     case "ubuntu-20.04":

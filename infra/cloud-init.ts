@@ -20,6 +20,11 @@ export interface CloudInitInput {
   loginPublicKey: string;
   /** This host's generated SSH host key (OpenSSH format). */
   hostKey: { privateOpenssh: string; publicOpenssh: string };
+  /**
+   * The EBS volume id of the sender's spool volume (`aws.spoolVolume`), e.g. `vol-0123456789abcdef0`:
+   * the boot script formats it and mounts it at the spool path. Default: none (spool on the root volume).
+   */
+  spoolVolumeId?: string;
 }
 
 /** Open files per process: far above 20,000 sockets plus spool and log files. */
@@ -58,10 +63,30 @@ export const BOOT_LOG_FILE = "/var/log/kumolab-boot.log";
 export const APT_LOCK_CONF = "/etc/apt/apt.conf.d/90-kumolab-lock-timeout";
 export const APT_LOCK_TIMEOUT_SECONDS = 600;
 export const KUMOMTA_APT_LIST = "/etc/apt/sources.list.d/kumomta.list";
+/** kumod's spool (KumoMTA's assets/build-deb.sh creates it; the lab's policy spools there: scripts/provision/policies.ts). */
+export const KUMOMTA_SPOOL_DIR = "/var/spool/kumomta";
+/** kumomta.service starts only with the spool volume mounted (systemd.unit(5): RequiresMountsFor=). */
+export const KUMOMTA_SPOOL_MOUNT_OVERRIDE = "/etc/systemd/system/kumomta.service.d/90-kumolab-spool-mount.conf";
+/** How long the boot script waits for the spool volume's device: it is attached after the instance starts. */
+export const SPOOL_DEVICE_WAIT = { tries: 90, delaySeconds: 2 } as const;
 
-/** KumoMTA's apt repository for an Ubuntu release (shared/reference/kumomta-facts.md, "Install"). */
+/**
+ * Where Ubuntu's udev names an EBS volume on a Nitro instance (every size kumolab uses): the NVMe
+ * model "Amazon Elastic Block Store" and the serial, which is the volume id without its dash.
+ * The attachment's device name (/dev/sdf) is not visible on Nitro, so the id is what identifies it.
+ */
+export function spoolDevicePath(volumeId: string): string {
+  if (!/^vol-[0-9a-f]{8,17}$/.test(volumeId)) throw new Error(`'${volumeId}' is not an EBS volume id (vol-0123456789abcdef0)`);
+  return `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}`;
+}
+
+/**
+ * KumoMTA's apt repository for an Ubuntu release (shared/reference/kumomta-facts.md, "Install").
+ * KumoMTA builds no Ubuntu 24.04 package (.github/workflows/kumomta.yml: ubuntu 20.04 and 22.04
+ * only; docs/userguide/installation/linux.md), so 24.04 — the 2025 round's OS — gets the 22.04 one.
+ */
 export function kumomtaRepo(os: OsImage): { keyUrl: string; listUrl: string } {
-  const release = os === "ubuntu-22.04" ? "22" : "20";
+  const release = os === "ubuntu-20.04" ? "20" : "22";
   return {
     keyUrl: `https://openrepo.kumomta.com/kumomta-ubuntu-${release}/public.gpg`,
     listUrl: `https://openrepo.kumomta.com/files/kumomta-ubuntu${release}.list`,
@@ -148,7 +173,7 @@ export const APT_LOCK_WAIT = { tries: 120, delaySeconds: 5 } as const;
  * holds the apt lock at first boot), so the script waits for both before the first download;
  * nftables is installed, not assumed, and loaded before KumoMTA is installed.
  */
-export function bootSteps(input: Pick<CloudInitInput, "os" | "kumomta">): BootStep[] {
+export function bootSteps(input: Pick<CloudInitInput, "os" | "kumomta" | "spoolVolumeId">): BootStep[] {
   const repo = kumomtaRepo(input.os);
   const install = kumomtaInstallCommands(input.os, input.kumomta);
   const [update, basics, ...rest] = install;
@@ -169,6 +194,11 @@ export function bootSteps(input: Pick<CloudInitInput, "os" | "kumomta">): BootSt
     { name: "apply KumoMTA's sysctl tuning", argv: ["sysctl", "--system"] },
     { name: "load the kumomta.service limits", argv: ["systemctl", "daemon-reload"] },
     ...rest.map((argv) => ({ name: `install KumoMTA: ${argv.slice(0, 2).join(" ")}${argv[0] === "curl" ? ` ${argv.at(-1) ?? ""}` : ""}`, argv })),
+    // After the package (its preinst creates the kumod user and skips an existing spool directory's
+    // ownership), before kumod ever starts (the package enables kumomta.service but does not start it).
+    ...(input.spoolVolumeId === undefined
+      ? []
+      : [{ name: "format and mount the spool volume", argv: ["mount_spool", spoolDevicePath(input.spoolVolumeId), KUMOMTA_SPOOL_DIR, "/etc/fstab"] }]),
     { name: "reload systemd units", argv: ["systemctl", "daemon-reload"] },
     { name: "check kumod runs", argv: ["/opt/kumomta/sbin/kumod", "--version"] },
   ];
@@ -197,6 +227,11 @@ export function bootScript(steps: BootStep[], files: { status: string; log: stri
     "# retry TRIES DELAY CMD...: bounded; the last failure's exit code is the step's.",
     'retry() { local tries="$1" delay="$2" i=1; shift 2; until "$@"; do if [ "$i" -ge "$tries" ]; then echo "gave up after $tries tries: $*"; return 1; fi; i=$((i + 1)); sleep "$delay"; done; }',
     "apt_unlocked() { ! fuser /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock >/dev/null 2>&1; }",
+    "# mount_spool DEVICE DIR FSTAB: a fresh ext4 on the spool volume (a new instance starts with an empty",
+    "# spool, as on the root volume), in FSTAB by UUID (nofail: a missing volume must not strand the boot",
+    "# in emergency mode; kumomta.service requires the mount instead), owned by kumod as the package's own.",
+    "# Lazy init off: ext4 would otherwise zero its inode tables in the background during the first trials.",
+    `mount_spool() { local dev="$1" dir="$2" fstab="$3" uuid; retry ${SPOOL_DEVICE_WAIT.tries} ${SPOOL_DEVICE_WAIT.delaySeconds} test -e "$dev"; mkfs.ext4 -q -F -L kumolab-spool -E lazy_itable_init=0,lazy_journal_init=0 "$dev"; uuid="$(blkid -s UUID -o value "$dev")"; [ -n "$uuid" ] || { echo "no filesystem UUID on $dev after mkfs"; return 1; }; mkdir -p "$dir"; grep -v " $dir ext4 " "$fstab" > "$fstab.kumolab" || true; echo "UUID=$uuid $dir ext4 defaults,noatime,nofail 0 2" >> "$fstab.kumolab"; mv "$fstab.kumolab" "$fstab"; mount "$dir"; chown kumod:kumod "$dir"; chmod 2770 "$dir"; }`,
     ...steps.map((st) => `run ${shellQuote(st.name)} ${st.argv.map(shellQuote).join(" ")}`),
     "current='done'",
     "status ok 0",
@@ -269,6 +304,9 @@ export function cloudInitDocument(input: CloudInitInput): Record<string, unknown
     { path: EXPIRE_SERVICE, content: expireUnits().service, permissions: "0644", owner: "root:root" },
     { path: EXPIRE_TIMER, content: expireUnits().timer, permissions: "0644", owner: "root:root" },
     { path: BOOT_SCRIPT, content: bootScript([ARM_EXPIRY_STEP, ...bootSteps(input)]), permissions: "0755", owner: "root:root" },
+    ...(input.spoolVolumeId === undefined
+      ? []
+      : [{ path: KUMOMTA_SPOOL_MOUNT_OVERRIDE, content: ["[Unit]", `RequiresMountsFor=${KUMOMTA_SPOOL_DIR}`, ""].join("\n"), permissions: "0644", owner: "root:root" }]),
   ];
   return {
     hostname: `kumolab-${input.role}`,

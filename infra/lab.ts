@@ -16,6 +16,7 @@ import { AzureNetwork } from "./azure-network";
 import { AzureSink } from "./azure-sink";
 import { renderCloudInit, type LabRole } from "./cloud-init";
 import { LabClock } from "./lab-clock";
+import { SenderSpoolVolume } from "./spool-volume";
 import { LabSshKeys, type SshKeyPair } from "./ssh-keys";
 import { labTags } from "./tags";
 
@@ -62,6 +63,8 @@ export interface Lab {
   sender: AwsSender;
   azureNetwork: AzureNetwork;
   sink: AzureSink;
+  /** The sender's spool volume when the config has one (`aws.spoolVolume`, set by the published profiles). */
+  spoolVolume: SenderSpoolVolume | undefined;
   /** Every custom resource the lab declares. */
   resources: pulumi.CustomResource[];
 }
@@ -88,10 +91,15 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
   );
   const azureNetwork = new AzureNetwork("sink-net", { location: config.azure.location, tags }, t);
 
-  const cloudInit = (role: LabRole, hostKey: SshKeyPair): pulumi.Output<string> =>
+  const spoolVolume =
+    config.aws.spoolVolume === null
+      ? undefined
+      : new SenderSpoolVolume("sender-spool", { volume: config.aws.spoolVolume, availabilityZone: awsNetwork.subnet.availabilityZone, tags }, { provider: awsProvider, ...t });
+
+  const cloudInit = (role: LabRole, hostKey: SshKeyPair, spoolVolumeId?: pulumi.Output<string>): pulumi.Output<string> =>
     pulumi.secret(
-      pulumi.all([keys.login.publicKeyOpenssh, hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh]).apply(([loginPublicKey, privateOpenssh, publicOpenssh]) =>
-        renderCloudInit({ role, os: config.os, kumomta: config.kumomta, sshUser: config.ssh.user, loginPublicKey, hostKey: { privateOpenssh, publicOpenssh } }),
+      pulumi.all([keys.login.publicKeyOpenssh, hostKey.privateKeyOpenssh, hostKey.publicKeyOpenssh, spoolVolumeId ?? pulumi.output(undefined)]).apply(([loginPublicKey, privateOpenssh, publicOpenssh, volumeId]) =>
+        renderCloudInit({ role, os: config.os, kumomta: config.kumomta, sshUser: config.ssh.user, loginPublicKey, hostKey: { privateOpenssh, publicOpenssh }, ...(volumeId !== undefined ? { spoolVolumeId: volumeId } : {}) }),
       ),
     );
 
@@ -107,7 +115,8 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
       sinkPublicIp: azureNetwork.sinkPublicIp.ipAddress.apply((ip) => requireIp(ip, "the sink's public IP")),
       sinkPort: config.sink.smtpPort,
       loginPublicKey: keys.login.publicKeyOpenssh,
-      cloudInit: cloudInit("sender", keys.senderHost),
+      cloudInit: cloudInit("sender", keys.senderHost, spoolVolume?.volume.id),
+      ...(spoolVolume !== undefined ? { spoolVolume: spoolVolume.volume } : {}),
       tags,
     },
     { provider: awsProvider, ...t },
@@ -165,7 +174,8 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
     sender,
     azureNetwork,
     sink,
-    resources: [...keys.resources, clock.record, awsProvider, ...awsNetwork.resources, ...sender.resources, ...azureNetwork.resources, ...sink.resources],
+    spoolVolume,
+    resources: [...keys.resources, clock.record, awsProvider, ...awsNetwork.resources, ...(spoolVolume ? [spoolVolume.volume] : []), ...sender.resources, ...azureNetwork.resources, ...sink.resources],
   };
 }
 

@@ -4,12 +4,13 @@
  * Pure: callers bring the parsed defaults and the overrides (see ./load.ts and infra/config.ts).
  */
 import { z } from "zod";
+import { DEFAULT_PROFILE, PROFILE_KEY, profileByName } from "./profiles";
 import { labConfigSchema, type LabConfig } from "./schema";
 
 export const CONFIG_NAMESPACE = "kumolab";
 
 /** Where a resolved value came from. */
-export type ValueSource = { kind: "default"; file: string } | { kind: "override"; origin: string; key: string };
+export type ValueSource = { kind: "default"; file: string } | { kind: "profile"; profile: string } | { kind: "override"; origin: string; key: string };
 
 export interface ResolvedLabConfig {
   config: LabConfig;
@@ -97,7 +98,8 @@ export function formatConfigIssues(error: z.ZodError, input: unknown): string[] 
 
 /**
  * Merge `overrides` (keys with or without the `kumolab:` prefix; dotted keys address nested values)
- * over `defaults` and validate.
+ * over `defaults` and validate. The profile (`profile:`, from the overrides or else the defaults;
+ * lab-config/profiles.ts) is a layer in between: its values replace the defaults', an override replaces both.
  * @param defaultsFile shown as the source of default values
  * @param overrideOrigin shown as the source of overrides, e.g. `stack dev`
  */
@@ -111,6 +113,22 @@ export function resolveLabConfig(
   const merged = structuredClone(defaults);
   const sources: Record<string, ValueSource> = {};
   for (const path of leafPaths(defaults)) sources[path.join(".")] = { kind: "default", file: defaultsFile };
+
+  const profileName = profileNameOf(defaults, overrides);
+  let profileLayer: Record<string, unknown>;
+  try {
+    profileLayer = profileByName(profileName).layer;
+  } catch (e) {
+    throw new LabConfigError([`${PROFILE_KEY} = ${JSON.stringify(profileName)}: ${(e as Error).message}`], `${defaultsFile} + ${overrideOrigin}`);
+  }
+  for (const leaf of leafPaths(profileLayer)) {
+    if (leaf.length === 0) continue; // an empty layer (minimal) sets nothing
+    const leafValue = leaf.reduce<unknown>((v, k) => (isObject(v) ? v[k] : undefined), profileLayer);
+    setPath(merged, leaf, structuredClone(leafValue));
+    const key = leaf.join(".");
+    for (const p of Object.keys(sources)) if (p === key || p.startsWith(`${key}.`)) delete sources[p];
+    sources[key] = { kind: "profile", profile: profileName };
+  }
 
   const badKeys: string[] = [];
   for (const [rawKey, rawValue] of Object.entries(overrides)) {
@@ -144,4 +162,14 @@ export function resolveLabConfig(
   const parsed = labConfigSchema.safeParse(merged);
   if (!parsed.success) throw new LabConfigError(formatConfigIssues(parsed.error, merged), `${defaultsFile} + ${overrideOrigin}`);
   return { config: parsed.data, sources };
+}
+
+/** The profile in force: a stack's `kumolab:profile` over the defaults' `profile:`, else `minimal`. */
+function profileNameOf(defaults: JsonObject, overrides: Record<string, unknown>): string {
+  for (const [rawKey, rawValue] of Object.entries(overrides)) {
+    const [ns, key] = rawKey.includes(":") ? (rawKey.split(/:(.*)/s) as [string, string]) : [CONFIG_NAMESPACE, rawKey];
+    if (ns === CONFIG_NAMESPACE && key === PROFILE_KEY) return String(parseOverrideValue(rawValue));
+  }
+  const own = defaults[PROFILE_KEY];
+  return own === undefined || own === null ? DEFAULT_PROFILE : String(own);
 }

@@ -12,6 +12,7 @@ import { parseOperatorCidr, wideOperatorCidrProblem } from "./cidr";
 import { packageVersionProblem } from "./kumomta-package";
 import { bodySizeSchema, concurrencySchema, egressTlsSchema, messageCountSchema, positiveInt } from "./schema-parts";
 import { DEFAULT_WORKLOADS, workloadsSchema } from "./workloads";
+import { DEFAULT_PROFILE, PROFILE_NAMES, spoolVolumeSchema, unknownProfileMessage } from "./profiles";
 
 // Moved to ./schema-parts.ts so that ./workloads.ts can use them without an import cycle.
 export { bodySizeSchema, egressTlsSchema, parseBodySize, positiveInt, type EgressTls } from "./schema-parts";
@@ -39,7 +40,7 @@ export const senderSizeSchema = z
   .strict();
 export type SenderSize = z.infer<typeof senderSizeSchema>;
 
-export const osImageSchema = z.enum(["ubuntu-22.04", "ubuntu-20.04"]);
+export const osImageSchema = z.enum(["ubuntu-24.04", "ubuntu-22.04", "ubuntu-20.04"]);
 export type OsImage = z.infer<typeof osImageSchema>;
 
 /**
@@ -90,12 +91,22 @@ export type KumomtaSettings = z.infer<typeof kumomtaSettingsSchema>;
 
 export const labConfigSchema = z
   .object({
+    /**
+     * The lab profile (lab-config/profiles.ts): `minimal` (default), or a published round's test
+     * bed, `kumomta-2025` or `kumomta-2023-07`, whose values sit between lab.yaml and the stack's overrides.
+     */
+    profile: z.enum(PROFILE_NAMES, { error: (iss) => unknownProfileMessage(String(iss.input)) }).default(DEFAULT_PROFILE),
     aws: z
       .object({
         /** AWS region of the sender, e.g. `us-west-2` (the July 2023 prices were us-west-2). */
         region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as us-west-2"),
         /** Root volume of the sender in GiB. */
         rootVolumeGiB: z.number().int().min(8).max(1024),
+        /**
+         * A separate gp3 volume for the sender's spool, e.g. `{ sizeGiB: 100, iops: 7200, throughputMBps: 225 }`
+         * (the published rounds); default null: the spool stays on the root volume (gp3 baseline 3,000 IOPS / 125 MB/s).
+         */
+        spoolVolume: spoolVolumeSchema.nullable().default(null),
       })
       .strict(),
     azure: z

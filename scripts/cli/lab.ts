@@ -61,7 +61,7 @@ program
           return;
         }
         const src = sources[prefix] ?? Object.entries(sources).find(([p]) => prefix.startsWith(`${p}.`))?.[1];
-        const from = !src ? "(schema default)" : src.kind === "default" ? src.file : `${src.origin} (${src.key})`;
+        const from = !src ? "(schema default)" : src.kind === "default" ? src.file : src.kind === "profile" ? `profile ${src.profile}` : `${src.origin} (${src.key})`;
         // A list of objects (sender.sizes, workloads.list) one item a line, not one 400-character line.
         if (Array.isArray(v) && v.some((x) => x !== null && typeof x === "object")) {
           lines.push(`${prefix} =    # ${from}`, ...v.map((x) => `  - ${JSON.stringify(x)}`));
@@ -152,7 +152,7 @@ program
         const outcome = await runPreparedTrial(
           lab,
           { sizeId, size: { id: sizeId, instanceType: label, vcpu: vcpu ?? 1, ramGiB: ramGiB ?? 1, arch: sizeDef?.arch ?? "x86_64" }, trial, trials: trial },
-          { runId: path.basename(resultsDir), resultsDir, cfg, progress, signal: new AbortController().signal },
+          { runId: path.basename(resultsDir), resultsDir, cfg, progress, signal: new AbortController().signal, source: o.stack ? "stack" : "inventory" },
         );
         if (outcome.status === "interrupted") throw new Error(`trial interrupted: ${outcome.detail}`);
         appendRecord(resultsDir, outcome.record);

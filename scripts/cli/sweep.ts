@@ -320,6 +320,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       sizes: sizes.map((s) => ({ id: s.id, label: s.instanceType, vcpu: s.vcpu, ramGiB: s.ramGiB, arch: s.arch, ...(s.hourlyUsd !== undefined ? { hourlyUsd: s.hourlyUsd } : {}) })),
       sink: { label: cfg.sink.vmSize, ...(cfg.sink.hourlyUsd !== undefined ? { hourlyUsd: cfg.sink.hourlyUsd } : {}) },
       trialsPerSize: trials,
+      profile: cfg.profile,
       workloads: { names: workloads, baseline: cfg.workloads.baseline },
       coolDownSeconds: coolDown,
       traffic: {
@@ -348,7 +349,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     driver,
     prepare: (hosts, o) => prepareLab(hosts, cfg, o),
     runTrial: async (lab, spec, o) => {
-      const outcome = await runPreparedTrial(lab, spec, { runId, resultsDir, cfg, ...o });
+      const outcome = await runPreparedTrial(lab, spec, { runId, resultsDir, cfg, source: driver.source, ...o });
       if (outcome.status === "interrupted") return { status: "interrupted", detail: outcome.detail };
       appendRecord(resultsDir, outcome.record);
       const r = outcome.record;

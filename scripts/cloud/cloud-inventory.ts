@@ -101,6 +101,7 @@ export function formatCloudLab(lab: CloudLab, now: Date = new Date()): string {
 /** The cloud type a Pulumi resource type is tagged as (for matching a pending create to what the cloud has). */
 export const CLOUD_TYPE_OF: Readonly<Record<string, string>> = {
   "aws:ec2/instance:Instance": "ec2:instance",
+  "aws:ebs/volume:Volume": "ec2:volume",
   "aws:ec2/securityGroup:SecurityGroup": "ec2:security-group",
   "aws:ec2/networkInterface:NetworkInterface": "ec2:network-interface",
   "aws:ec2/keyPair:KeyPair": "ec2:key-pair",
@@ -142,6 +143,8 @@ export function manualRemoval(r: TaggedResource): string {
   switch (r.cloudType) {
     case "ec2:instance":
       return `aws ec2 terminate-instances ${region} --instance-ids ${id}`;
+    case "ec2:volume":
+      return `aws ec2 delete-volume ${region} --volume-id ${id} (after the instance it is attached to is gone)`;
     case "ec2:security-group":
       return `aws ec2 delete-security-group ${region} --group-id ${id}`;
     case "ec2:network-interface":

@@ -9,6 +9,7 @@ import type { RunManifest } from "../results/run-manifest";
 import type { InvalidReason, LimitKind, TrialRecord } from "../results/trial-record";
 import { LIMIT_SHARE, sizeVerdictOf } from "../trial/limit-verdict";
 import { matchBaseline, type BaselineMatch } from "./published-baseline";
+import { comparePublished, setupOfRecord, type PublishedComparison } from "./setup-match";
 import { ci95, mean, sampleStdev, welchTest, type ConfidenceInterval, type WelchTest } from "./statistics";
 import { PUBLISHED_WORKLOAD } from "../../lab-config/workloads";
 import { computeSweepCost, type SweepCost } from "./sweep-cost";
@@ -105,10 +106,15 @@ export interface ReportRow {
   limitText: string;
   /** Share of the link the sender's busier direction used (mean over valid trials), when the link speed is known. */
   linkShare: number | null;
+  /** The published figure for this shape: the first whose setup matches ours, else the closest (./published-baseline.ts). */
   published: BaselineMatch | null;
   otherPublished: BaselineMatch[];
-  /** Our mean ÷ the published MMH. */
+  /** Whether `published`'s stated setup matches the one our trials recorded, and what differs (./setup-match.ts); null without a published figure. */
+  publishedComparison: PublishedComparison | null;
+  /** Our mean ÷ the published MMH; null unless the setups match (publishedComparison.comparable). */
   ratioToPublished: number | null;
+  /** The lab profile(s) the size's trials recorded (lab-config/profiles.ts); empty for trials from before profiles. */
+  profiles: string[];
   hourlyUsd: number | null;
   /** The sender's hourly price ÷ its measured MMH: USD per million messages at this size. */
   costPerMillionUsd: number | null;
@@ -376,7 +382,13 @@ export function aggregate(manifest: RunManifest, allRecords: readonly TrialRecor
       flags.unshift("no-valid-trials");
       details.unshift(`no-valid-trials: none of ${own.length} trials is valid; no rate is reported`);
     }
-    const [published, ...otherPublished] = matchBaseline(size.vcpu, size.ramGiB);
+    // Held against a published figure only where the setups match: the first comparable match, else the closest (which says what differs).
+    const ours = own[0] === undefined ? null : setupOfRecord(valid[0] ?? own[0], size.label);
+    const matches = matchBaseline(size.vcpu, size.ramGiB).map((m) => ({ m, c: ours === null ? null : comparePublished(ours, m) }));
+    const chosen = matches.find((x) => x.c?.comparable === true) ?? matches[0];
+    const published = chosen?.m;
+    const otherPublished = matches.filter((x) => x !== chosen).map((x) => x.m);
+    const publishedComparison = chosen?.c ?? null;
     const hourlyUsd = size.hourlyUsd ?? null;
     const net = defined(valid.map((r) => r.resources?.sender.netTxBytesPerSec.mean));
     return {
@@ -407,7 +419,9 @@ export function aggregate(manifest: RunManifest, allRecords: readonly TrialRecor
       ...limitsOf(valid),
       published: published ?? null,
       otherPublished,
-      ratioToPublished: published && mmh !== null ? mmh / published.mmh : null,
+      publishedComparison,
+      ratioToPublished: published && publishedComparison?.comparable === true && mmh !== null ? mmh / published.mmh : null,
+      profiles: [...new Set(own.map((r) => r.context.profile?.name).filter((x): x is string => x !== undefined))],
       hourlyUsd,
       costPerMillionUsd: hourlyUsd !== null && mmh !== null && mmh > 0 ? hourlyUsd / mmh : null,
       windowCostUsd: cost.sizes.find((c) => c.sizeId === size.id)?.usd ?? null,
@@ -424,6 +438,8 @@ export function aggregate(manifest: RunManifest, allRecords: readonly TrialRecor
     settings: tally(inRun.map((r) => kumomtaSettingsText(r) ?? "not recorded (an older kumolab wrote these trials)")),
     versions: tally(inRun.map((r) => (r.context.kumodVersion.sender === r.context.kumodVersion.sink ? r.context.kumodVersion.sender : `sender ${r.context.kumodVersion.sender}, sink ${r.context.kumodVersion.sink}`))),
   };
+  const profiles = new Set(inRun.map((r) => r.context.profile?.name ?? "not recorded"));
+  if (profiles.size > 1) warnings.push(`the trials ran under ${profiles.size} lab profiles (${[...profiles].join(", ")}); their figures are not comparable`);
   if (kumomta.settings.length > 1) warnings.push(`the trials ran with ${kumomta.settings.length} different KumoMTA settings (see "KumoMTA"); their figures are not comparable`);
   const sizeOf = new Map(manifest.sizes.map((s, i) => [s.id, { ...s, index: i }]));
   const trials = inRun
@@ -440,6 +456,11 @@ export function aggregate(manifest: RunManifest, allRecords: readonly TrialRecor
   const said = headline({ ...partial, rows: view.rows, trials: view.trials, excluded: view.excluded });
   const about = `Figures for the ${which === wl.baseline ? "baseline " : ""}workload '${which}'${which === wl.baseline ? "" : ` (the baseline '${wl.baseline}' was not run)`}; the Workloads section compares the others with it.`;
   return { ...partial, workloads, headline: [about, ...said, ...workloadHeadline(workloads)] };
+}
+
+/** Every lab profile the run's trials recorded, in row order (empty: trials from before profiles). */
+export function runProfiles(report: Pick<Report, "rows">): string[] {
+  return [...new Set(report.rows.flatMap((r) => r.profiles))];
 }
 
 /** Reads and validates a results folder and aggregates it. */

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { writeTextAtomic } from "../results/durable-file";
-import { baselineView, buildReport, type Report, type ReportRow } from "./build-report";
+import { baselineView, buildReport, runProfiles, type Report, type ReportRow } from "./build-report";
 import { DASH } from "./format";
 import { PAGE_STYLE, esc } from "./html";
 import type { Tally } from "./run-facts";
@@ -64,6 +64,8 @@ function settingsOf(r: Report): Array<[string, string]> {
     ["KumoMTA version (sink)", tallyText(f.kumodVersions.sink)],
     ["egress TLS", tallyText(f.tls)],
     ["KumoMTA settings", tallyText(r.kumomta.settings)],
+    // Another profile is another test bed (spool disk, OS, DKIM): lab-config/profiles.ts.
+    ["lab profile", runProfiles(r).join(", ") || "not recorded"],
     ["sink", f.sink.text],
     ["sender region", tallyText(f.regions.sender)],
     ["sink region", tallyText(f.regions.sink)],

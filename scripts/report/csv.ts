@@ -3,7 +3,7 @@ import type { Report } from "./build-report";
 
 const HEADERS = [
   "sizeId", "label", "vcpu", "ramGiB", "arch", "trialsValid", "trialsTotal", "mmh", "msgsPerSec", "stdevMmh", "ci95Low", "ci95High",
-  "endToEndMmh", "p99LatencySeconds", "senderCpuPct", "sinkCpuPct", "networkMBps", "flags", "publishedMmh", "publishedSource", "ratioToPublished",
+  "endToEndMmh", "p99LatencySeconds", "senderCpuPct", "sinkCpuPct", "networkMBps", "flags", "publishedMmh", "publishedSource", "ratioToPublished", "publishedNotComparable",
   "hourlyUsd", "costPerMillionUsd", "windowCostUsd",
 ] as const;
 
@@ -23,6 +23,8 @@ export function renderCsv(report: Report): string {
         r.sizeId, ...(withWorkload ? [r.workload ?? null] : []), r.label, r.vcpu, r.ramGiB, r.arch, r.trialsValid, r.trialsTotal, r.mmh, r.msgsPerSec, r.stdevMmh, r.ci95Mmh?.low ?? null, r.ci95Mmh?.high ?? null,
         r.endToEndMmh, r.p99LatencySeconds, r.senderCpuPct, r.sinkCpuPct, r.networkMBps, r.flags.join(" "), r.published?.mmh ?? null,
         r.published === null ? null : `${r.published.source}${r.published.instanceType ? ` ${r.published.instanceType}` : ""}`, r.ratioToPublished,
+        // What differs from the published figure's stated setup (then there is no ratio); empty when comparable.
+        r.publishedComparison === null || r.publishedComparison.comparable ? null : r.publishedComparison.differences.join("; "),
         r.hourlyUsd, r.costPerMillionUsd, r.windowCostUsd,
       ].map(cell).join(","),
     );

@@ -88,6 +88,11 @@ export function headline(report: HeadlineInput): string[] {
   if (compared.length > 0) {
     out.push(`Against the published figures: ${compared.map((r) => `${(r.ratioToPublished ?? 0).toFixed(2)}× at ${r.vcpu} vCPU (${mmh(r.mmh)} vs ${r.published?.mmh ?? ""})`).join(", ")}.`);
   }
+  // A published figure for the shape whose stated setup differs from ours: say so, never a ratio (./setup-match.ts).
+  const notComparable = measured.filter((r) => r.published !== null && r.publishedComparison !== null && !r.publishedComparison.comparable);
+  if (notComparable.length > 0) {
+    out.push(`Not compared with the published figures (the setups differ): ${notComparable.map((r) => `${r.vcpu} vCPU, ${r.published?.mmh ?? ""} MMH — ${r.publishedComparison?.differences.join(", ") ?? ""} (profile ${r.publishedComparison?.profile ?? ""} reproduces it)`).join("; ")}.`);
+  }
 
   const limited = measured.filter((r) => r.figureFlags.length > 0);
   if (limited.length > 0) out.push(`Figures to read with care (a valid trial was flagged): ${limited.map((r) => `${r.label} — ${r.figureFlags.join(", ")}`).join("; ")}.`);

@@ -4,10 +4,12 @@
  * into cards on a phone, the column definitions, flags, the run's facts and its cost.
  */
 import type { Report, ReportRow } from "./build-report";
+import { runProfiles } from "./build-report";
 import type { ReportCharts } from "./chart";
 import { ERROR_BARS } from "./chart";
 import { duration, usd } from "./format";
 import { PUBLISHED_PAGES } from "./published-baseline";
+import { profileFacts } from "./setup-match";
 import { COLUMN_DEFINITIONS, SUMMARY_HEADERS, TRIAL_HEADERS, WORKLOAD_HEADERS, WORKLOAD_METHOD, summaryCells, trialCells, workloadCells } from "./report-table";
 import { COST_METHOD } from "./sweep-cost";
 import type { Tally } from "./run-facts";
@@ -114,6 +116,7 @@ function facts(report: Report): string {
     ],
     ["dates", esc(`run created ${f.dates.created}; trials from ${f.dates.firstTrialStart ?? "—"} to ${f.dates.lastTrialEnd ?? "—"}`)],
     ["lab", esc(`${report.labId} (${report.source})`)],
+    ["lab profile", profileFacts(runProfiles(report)).map(esc).join("<br>")],
     ["published figures", Object.values(PUBLISHED_PAGES).map((p) => `${esc(p.title)} — <a href="${esc(p.url)}">${esc(p.url)}</a>`).join("<br>")],
   ];
   return `<dl class="defs facts">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join("")}</dl>`;

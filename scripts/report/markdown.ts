@@ -6,6 +6,8 @@ import { BASELINE_MATCH_RULE } from "./published-baseline";
 import { COST_METHOD } from "./sweep-cost";
 import { COLUMN_DEFINITIONS, SUMMARY_HEADERS, TABLE_HEADERS, TRIAL_HEADERS, WORKLOAD_HEADERS, WORKLOAD_METHOD, summaryCells, tableRows, trialCells, workloadCells } from "./report-table";
 import { PUBLISHED_PAGES } from "./published-baseline";
+import { profileFacts } from "./setup-match";
+import { runProfiles } from "./build-report";
 
 const esc = (s: string): string => s.replace(/\|/g, "\\|");
 
@@ -59,6 +61,7 @@ export function renderMarkdown(report: Report): string {
     `- sink: ${f.sink.text}`,
     `- kernels: sender ${t(f.kernels.sender)}; sink ${t(f.kernels.sink)}`,
     `- dates: run created ${f.dates.created}; trials ${f.dates.firstTrialStart ?? "—"} to ${f.dates.lastTrialEnd ?? "—"}`,
+    ...profileFacts(runProfiles(report)).map((x) => `- lab profile: ${x}`),
     ...Object.values(PUBLISHED_PAGES).map((p) => `- published: ${p.title} — ${p.url}`),
     "",
   );

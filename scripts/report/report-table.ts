@@ -2,7 +2,8 @@
 import type { Report, ReportRow, TrialRow, WorkloadDifference } from "./build-report";
 import { differenceVerdict } from "./build-report";
 import { LIMIT_SHARE } from "./build-report";
-import { BASELINE_MATCH_RULE } from "./published-baseline";
+import { BASELINE_MATCH_RULE, type BaselineSource } from "./published-baseline";
+import { notComparableText } from "./setup-match";
 import { DASH, fixed, seconds, usd } from "./format";
 
 export const TABLE_HEADERS = [
@@ -24,10 +25,19 @@ export const TABLE_HEADERS = [
   "$ per M msgs",
 ] as const;
 
+const SOURCE_SHORT: Readonly<Record<BaselineSource, string>> = { "performance-testing-page": "perf page", "july-2023-blog": "July 2023", "performance-update-2025": "2025 update" };
+
 function publishedCell(r: ReportRow): string {
   if (r.published === null) return DASH;
-  const where = r.published.source === "performance-testing-page" ? "perf page" : `July 2023 ${r.published.instanceType ?? ""}`.trim();
+  const where = `${SOURCE_SHORT[r.published.source]} ${r.published.instanceType ?? ""}`.trim();
   return `${r.published.mmh} (${where}, ${r.published.vcpu}/${r.published.ramGiB})`;
+}
+
+/** Ours ÷ published where the setups match; otherwise what differs, never a ratio. */
+export function ratioCell(r: ReportRow): string {
+  if (r.ratioToPublished !== null) return `${r.ratioToPublished.toFixed(2)}×`;
+  if (r.publishedComparison !== null && !r.publishedComparison.comparable) return notComparableText(r.publishedComparison);
+  return DASH;
 }
 
 export function tableCells(r: ReportRow): string[] {
@@ -46,7 +56,7 @@ export function tableCells(r: ReportRow): string[] {
     fixed(r.networkMBps, 1),
     r.flags.length === 0 ? "" : r.flags.join(", "),
     publishedCell(r),
-    r.ratioToPublished === null ? DASH : `${r.ratioToPublished.toFixed(2)}×`,
+    ratioCell(r),
     usd(r.costPerMillionUsd, 3),
   ];
 }
@@ -65,7 +75,9 @@ export function summaryCells(r: ReportRow): string[] {
     r.mmh === null ? DASH : r.mmh.toFixed(2),
     r.ci95Mmh === null ? (r.mmh === null ? DASH : "one trial: none") : `${r.ci95Mmh.low.toFixed(2)}–${r.ci95Mmh.high.toFixed(2)}`,
     r.msgsPerSec === null ? DASH : Math.round(r.msgsPerSec).toLocaleString("en-US"),
-    r.published === null ? DASH : `${r.published.mmh}${r.ratioToPublished === null ? "" : ` (ours ${r.ratioToPublished.toFixed(2)}×)`}`,
+    r.published === null
+      ? DASH
+      : `${r.published.mmh}${r.ratioToPublished !== null ? ` (ours ${r.ratioToPublished.toFixed(2)}×)` : r.publishedComparison !== null && !r.publishedComparison.comparable ? ` (${notComparableText(r.publishedComparison)})` : ""}`,
     r.mmh === null ? DASH : r.limitedBy.length === 0 ? "not determined" : r.limitText,
     usd(r.costPerMillionUsd, 3),
     "",
@@ -102,7 +114,7 @@ export const COLUMN_DEFINITIONS: ReadonlyArray<readonly [string, string]> = [
   ["network (MB/s)", "the sender's transmit rate, MB = 10^6 bytes."],
   ["cool-down", "the wait before the trial: until the sender's queue was empty, both hosts' CPU below 15 % and few TIME_WAIT sockets left towards the sink (settled), at most the configured cool-down (not settled); — before a size's first trial or after a plain sleep."],
   ["limited by", `every resource at or above ${LIMIT_SHARE * 100} % of its capacity over the valid trials — sender CPU, sink CPU, or the network against the link speed (when known); "not determined" when none is. Trials that carry a verdict add the spool disk (utilisation), dropped packets and KumoMTA's configuration ceiling (connection_limit ÷ mean time per message, when kumod had every connection open and the rate reached ${LIMIT_SHARE * 100} % of it; max_ready delays; memory limit): the size takes the verdict most of its valid trials share.`],
-  ["published", `the published figure for the same machine shape (${BASELINE_MATCH_RULE}), and ours ÷ it.`],
+  ["published", `the published figure for the same machine shape (${BASELINE_MATCH_RULE}), and ours ÷ it — only where the setup its source states (OS, spool disk, spool kind, DKIM, messages, body, instance) matches what our trials recorded; otherwise "not comparable:" with what differs and the profile that reproduces it.`],
   ["$ per M msgs", "the sender's hourly price ÷ its mean rate: compute cost per million messages (the sink and data transfer are in the cost section)."],
   ["flags", "a red flag limits the figure: a valid trial hit it (e.g. the network near the link speed), so the mean may not be the sender's limit. A grey flag means only an excluded trial hit it: a trial was left out, and the mean is clean of it."],
 ];

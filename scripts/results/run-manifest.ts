@@ -39,6 +39,8 @@ export const runManifestSchema = z
       .object({ label: z.string().min(1), vcpu: z.number().int().positive().optional(), ramGiB: z.number().positive().optional(), hourlyUsd: z.number().nonnegative().optional() })
       .strict(),
     trialsPerSize: z.number().int().positive(),
+    /** The lab profile the sweep ran under (lab-config/profiles.ts), e.g. `kumomta-2025`; absent in runs from before profiles. */
+    profile: z.string().min(1).optional(),
     /** Workloads run at each size, in order (lab-config/workloads.ts); absent = published only; `baseline` for the report's differences. */
     workloads: z.object({ names: z.array(z.string().min(1)).min(1), baseline: z.string().min(1) }).strict().optional(),
     coolDownSeconds: z.number().int().nonnegative(),

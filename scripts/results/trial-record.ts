@@ -238,6 +238,26 @@ export type CoolDown = z.infer<typeof coolDownSchema>;
 
 const hostFactsSchema = z.object({ vcpu: z.number().int().positive(), memGiB: z.number().positive(), kernel: z.string() }).strict();
 
+/** The lab profile a trial ran under (lab-config/profiles.ts) and the test bed kumolab built for it. */
+export const trialProfileSchema = z
+  .object({
+    /** The profile's name, e.g. `kumomta-2025`. */
+    name: z.string().min(1),
+    /**
+     * What kumolab built: the OS image and the sender's spool volume (null: the spool on the root
+     * volume at gp3's baseline). null on hosts kumolab did not build (an inventory): their OS and disks are the operator's.
+     */
+    built: z
+      .object({
+        os: z.string().min(1),
+        spoolVolume: z.object({ sizeGiB: z.number().int().positive(), iops: z.number().int().positive(), throughputMBps: z.number().int().positive() }).strict().nullable(),
+      })
+      .strict()
+      .nullable(),
+  })
+  .strict();
+export type TrialProfile = z.infer<typeof trialProfileSchema>;
+
 export const trialContextSchema = z
   .object({
     kumodVersion: z.object({ sender: z.string(), sink: z.string() }).strict(),
@@ -251,6 +271,8 @@ export const trialContextSchema = z
     port25Proof: z.record(z.string(), z.unknown()).nullable(),
     /** KumoMTA settings in force. Absent only in records written before kumolab recorded them. */
     kumomta: kumomtaInForceSchema.optional(),
+    /** The lab profile and what kumolab built for it; absent in records written before profiles. */
+    profile: trialProfileSchema.optional(),
   })
   .strict();
 

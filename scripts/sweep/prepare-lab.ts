@@ -2,6 +2,7 @@
  * The sweep's bridge between a lab's hosts and its trials: one SSH session per host, provisioning
  * (idempotent: after a resize only what changed is redone), and each trial run over those sessions.
  */
+import { profileRecord } from "../../lab-config/profiles";
 import type { KumomtaSettings, LabConfig } from "../../lab-config/schema";
 import type { LabHosts } from "../hosts/lab-hosts";
 import type { ProgressSink } from "../progress/events";
@@ -64,7 +65,16 @@ export async function useWorkload(lab: ProvisionedLab, name: string, cfg: LabCon
 export async function runPreparedTrial(
   lab: ProvisionedLab,
   spec: TrialSpec,
-  opts: { runId: string; resultsDir: string; cfg: LabConfig; progress: ProgressSink; signal: AbortSignal; drainTimeoutSeconds?: number },
+  opts: {
+    runId: string;
+    resultsDir: string;
+    cfg: LabConfig;
+    progress: ProgressSink;
+    signal: AbortSignal;
+    drainTimeoutSeconds?: number;
+    /** Where the hosts came from: a stack kumolab built (its profile's OS and spool volume are on them) or an inventory. Default: inventory (nothing claimed). */
+    source?: "stack" | "inventory";
+  },
 ): Promise<TrialOutcome> {
   // A connection lost in an earlier trial is opened again (bounded by the SSH connect deadline).
   await Promise.all([lab.sessions.sender.connect(), lab.sessions.sink.connect()]);
@@ -84,6 +94,7 @@ export async function runPreparedTrial(
     endpoints: { submissionTarget: SENDER_SUBMISSION_ADDRESS, senderMetricsUrl: SENDER_METRICS_URL, sinkMetricsUrl: SINK_METRICS_URL },
     port25Proof: lab.proof,
     kumomta: lab.kumomta,
+    profile: profileRecord(opts.cfg, opts.source === "stack"),
     ...(spec.coolDown ? { coolDown: spec.coolDown } : {}),
     ...(opts.drainTimeoutSeconds !== undefined ? { drainTimeoutSeconds: opts.drainTimeoutSeconds } : {}),
     progress: opts.progress,

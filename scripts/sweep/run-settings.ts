@@ -37,7 +37,7 @@ export function configForRun(today: LabConfig, manifest: RunManifest): LabConfig
     const t = manifest.traffic;
     return { ...today, traffic: { ...today.traffic, concurrency: t.concurrency, messageCount: t.messageCount, bodySize: t.bodySizeBytes } };
   }
-  const merged = { ...today, traffic: s.traffic, kumomta: s.kumomta, workloads: s.workloads, sink: { ...today.sink, smtpPort: s.sinkSmtpPort } };
+  const merged = { ...today, traffic: s.traffic, kumomta: s.kumomta, workloads: s.workloads, sink: { ...today.sink, smtpPort: s.sinkSmtpPort }, profile: manifest.profile ?? today.profile };
   const parsed = labConfigSchema.safeParse(merged);
   if (!parsed.success) throw new Error(`run.json's settings are not a valid lab config any more (${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}); start a new sweep`);
   return parsed.data;
@@ -55,6 +55,8 @@ function flatten(v: unknown, prefix: string, out: Map<string, string>): Map<stri
 /** What the run needs of a config: the traffic, KumoMTA, the sink port and each of its workloads as resolved. */
 function relevant(cfg: LabConfig, workloads: string[]): Record<string, unknown> {
   return {
+    // A resume under another profile would build another test bed (lab-config/profiles.ts).
+    profile: cfg.profile,
     traffic: cfg.traffic,
     kumomta: cfg.kumomta,
     "sink.smtpPort": cfg.sink.smtpPort,

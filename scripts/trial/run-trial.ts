@@ -27,7 +27,7 @@ import { PUBLISHED_WORKLOAD, type ResolvedWorkload } from "../../lab-config/work
 import { ProgressLineReader, parseTrafficGenOutput, type TrafficGenSummary } from "./traffic-gen-output";
 import { shellQuote } from "../ssh/shell-quote";
 import { validityOf } from "./validity";
-import type { CoolDown, EndToEnd, KumodCounterDeltas, TrialRecord } from "../results/trial-record";
+import type { CoolDown, EndToEnd, KumodCounterDeltas, TrialProfile, TrialRecord } from "../results/trial-record";
 import { TRIAL_RECORD_SCHEMA_VERSION } from "../results/trial-record";
 
 
@@ -59,6 +59,8 @@ export interface TrialInput {
   port25Proof: Record<string, unknown> | null;
   /** The KumoMTA settings the hosts were provisioned with (recorded with the trial). */
   kumomta: KumomtaSettings;
+  /** The lab profile and what kumolab built for it (lab-config/profiles.ts, profileRecord); recorded with the trial. Default: not recorded. */
+  profile?: TrialProfile;
   /** The cool-down that ran before the trial (scripts/sweep/settle.ts), recorded with it. */
   coolDown?: CoolDown;
   /** Longest wait for the sender's queue to drain after traffic-gen ends. Default: max(30 s, the run's own length). */
@@ -458,6 +460,7 @@ function buildRecord(
         connectionLimit: input.kumomta.connectionLimit,
         logFilter: input.kumomta.logFilter,
       },
+      ...(input.profile ? { profile: input.profile } : {}),
     },
     files: {
       trafficGenStdout: x.rel("traffic-gen.stdout"),

@@ -16,12 +16,12 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), "kumolab-boot-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 let n = 0;
-function runBoot(steps: { name: string; argv: string[] }[]): { code: number | null; status: string; log: string; dir: string } {
+function runBoot(steps: { name: string; argv: string[] }[], env?: NodeJS.ProcessEnv): { code: number | null; status: string; log: string; dir: string } {
   const dir = mkdtempSync(path.join(tmp, `run${n++}-`));
   const files = { status: path.join(dir, "state", "boot-status"), log: path.join(dir, "boot.log") };
   const script = path.join(dir, "boot.sh");
   writeFileSync(script, bootScript(steps, files), { mode: 0o755 });
-  const r = spawnSync("bash", [script], { timeout: 20_000, encoding: "utf8", cwd: dir });
+  const r = spawnSync("bash", [script], { timeout: 20_000, encoding: "utf8", cwd: dir, ...(env ? { env } : {}) });
   return { code: r.status, status: readFileSync(files.status, "utf8"), log: existsSync(files.log) ? readFileSync(files.log, "utf8") : "", dir };
 }
 
@@ -75,6 +75,52 @@ describe("the boot script", () => {
     expect(files.find((w) => w.path === BOOT_SCRIPT)).toMatchObject({ permissions: "0755" });
     // apt.conf(5): "DPkg::Lock::Timeout" — seconds to wait for the dpkg lock.
     expect(files.find((w) => w.path === "/etc/apt/apt.conf.d/90-kumolab-lock-timeout")?.content).toBe('DPkg::Lock::Timeout "600";\n');
+  });
+});
+
+describe("the spool volume (profiles kumomta-2025, kumomta-2023-07)", () => {
+  const VOLUME = "vol-0a1b2c3d4e5f67890";
+  const steps = bootSteps({ os: "ubuntu-24.04", kumomta: { channel: "stable", version: null }, spoolVolumeId: VOLUME });
+
+  test("mounted after the KumoMTA package is installed (its preinst makes the kumod user) and before kumod is checked", () => {
+    const argv = steps.map((s) => s.argv.join(" "));
+    const mount = argv.indexOf("mount_spool /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol0a1b2c3d4e5f67890 /var/spool/kumomta /etc/fstab");
+    expect(mount).toBeGreaterThan(argv.indexOf("apt-get install -y -q kumomta"));
+    expect(mount).toBeLessThan(argv.indexOf("/opt/kumomta/sbin/kumod --version"));
+    // Ubuntu 24.04 installs KumoMTA's 22.04 package: KumoMTA builds none for 24.04 (.github/workflows/kumomta.yml).
+    expect(argv[0]).toContain("https://openrepo.kumomta.com/kumomta-ubuntu-22/public.gpg");
+    const f = path.join(tmp, "spool.sh");
+    writeFileSync(f, bootScript(steps));
+    execFileSync("bash", ["-n", f], { timeout: 10_000 });
+  });
+
+  test("the step formats the device, adds it to fstab by UUID beside the root, mounts it and gives it to kumod", () => {
+    const dir = mkdtempSync(path.join(tmp, "spool-"));
+    const bin = path.join(dir, "bin");
+    const calls = path.join(dir, "calls");
+    execFileSync("mkdir", ["-p", bin]);
+    // Stand-ins for the commands that touch a real disk or user: each logs its arguments.
+    for (const cmd of ["mkfs.ext4", "mount", "chown"]) writeFileSync(path.join(bin, cmd), `#!/bin/sh\necho "${cmd} $*" >> ${calls}\n`, { mode: 0o755 });
+    writeFileSync(path.join(bin, "blkid"), "#!/bin/sh\necho 5f0c1d2e-0000-4000-8000-000000000001\n", { mode: 0o755 });
+    const device = path.join(dir, "nvme1n1");
+    writeFileSync(device, "");
+    const fstab = path.join(dir, "fstab");
+    writeFileSync(fstab, "LABEL=cloudimg-rootfs\t/\text4\tdiscard,errors=remount-ro\t0 1\n");
+    const spoolDir = path.join(dir, "var-spool-kumomta");
+    const step = steps.find((s) => s.argv[0] === "mount_spool");
+    if (!step) throw new Error("no mount_spool step");
+    const r = runBoot([{ name: step.name, argv: ["mount_spool", device, spoolDir, fstab] }], { ...process.env, PATH: `${bin}:${process.env["PATH"] ?? ""}` });
+    expect(r.code).toBe(0);
+    expect(kv(r.status)).toMatchObject({ state: "ok" });
+    expect(readFileSync(calls, "utf8")).toBe(
+      [`mkfs.ext4 -q -F -L kumolab-spool -E lazy_itable_init=0,lazy_journal_init=0 ${device}`, `mount ${spoolDir}`, `chown kumod:kumod ${spoolDir}`, ""].join("\n"),
+    );
+    expect(readFileSync(fstab, "utf8")).toBe(`LABEL=cloudimg-rootfs\t/\text4\tdiscard,errors=remount-ro\t0 1\nUUID=5f0c1d2e-0000-4000-8000-000000000001 ${spoolDir} ext4 defaults,noatime,nofail 0 2\n`);
+    expect(existsSync(spoolDir)).toBe(true);
+  });
+
+  test("a volume id that is not one is refused before anything is rendered", () => {
+    expect(() => bootSteps({ os: "ubuntu-24.04", kumomta: { channel: "stable", version: null }, spoolVolumeId: "sender-spool-id" })).toThrow("'sender-spool-id' is not an EBS volume id (vol-0123456789abcdef0)");
   });
 });
 

@@ -56,6 +56,9 @@ describe.skipIf(skip)("npm run smoke on the namespace lab", () => {
     const { records } = readRecords(dir);
     expect(records.map((r) => `${r.sizeId}#${r.trial}:${r.status}`)).toEqual(["ns-1cpu#1:ok"]);
     expect(readManifest(dir).traffic).toMatchObject({ messageCount: 3000 });
+    // The record and run.json name the lab profile (lab-config/profiles.ts): lab.yaml's default.
+    expect(readManifest(dir).profile).toBe("minimal");
+    expect(records[0]?.context.profile?.name).toBe("minimal");
     expect(existsSync(path.join(dir, "report.md"))).toBe(true);
     expect(readFileSync(path.join(dir, "report.md"), "utf8")).toMatch(/\| CPU \| RAM \| RATE/);
     const kinds = readTimeline(dir).events.map((e) => e.kind);
