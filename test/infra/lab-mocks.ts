@@ -40,6 +40,8 @@ export interface RecordedCall {
 
 export const MOCK_SENDER_EIP = "198.18.10.10";
 export const MOCK_SINK_IP = "198.19.20.20";
+/** The standby sender slot's Elastic IP (prefetch: `sender-net-sender-b-eip`). */
+export const MOCK_STANDBY_EIP = "198.18.10.11";
 export const MOCK_SENDER_PRIVATE_IP = "10.42.1.10";
 export const MOCK_SINK_PRIVATE_IP = "10.43.1.4";
 export const MOCK_CREATED_AT = "2026-03-01T12:00:00Z";
@@ -64,7 +66,7 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
     case "tls:index/selfSignedCert:SelfSignedCert":
       return { validityStartTime: MOCK_CREATED_AT, certPem: "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n" };
     case "aws:ec2/eip:Eip":
-      return { publicIp: MOCK_SENDER_EIP, allocationId: `eipalloc-${name}` };
+      return { publicIp: name.endsWith("sender-b-eip") ? MOCK_STANDBY_EIP : MOCK_SENDER_EIP, allocationId: `eipalloc-${name}` };
     case "aws:ec2/instance:Instance":
       return { privateIp: MOCK_SENDER_PRIVATE_IP, arn: `arn:aws:ec2:::instance/${name}` };
     case "aws:ec2/keyPair:KeyPair":
