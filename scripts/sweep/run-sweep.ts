@@ -44,7 +44,7 @@ export type TrialOutcome = {
   verdict?: string;
 };
 
-export type TimelineKind = "lab-up-start" | "lab-up-done" | "size-start" | "size-done" | "lab-destroy-start" | "lab-destroyed" | "interrupted";
+export type TimelineKind = "lab-up-start" | "lab-up-done" | "size-start" | "size-done" | "lab-destroy-start" | "lab-destroyed" | "interrupted" | "standby-start";
 
 /** A standby sender being built and provisioned in the background for the next size. */
 interface StandbyTask<L> {
@@ -241,7 +241,11 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
       // The next size's sender boots and is provisioned while this size is measured; after the
       // last swap the idle former sender is removed instead.
       const next = toRun[index + 1];
-      if (prefetch && next !== undefined && !signal.aborted) standby = startStandby(next, todo.find((t) => t.sizeId === next.id)?.workload ?? PUBLISHED_WORKLOAD);
+      if (prefetch && next !== undefined && !signal.aborted) {
+        // The standby's VM costs from its build on: the report's cost starts its size's window here.
+        await deps.timeline("standby-start", next.id);
+        standby = startStandby(next, todo.find((t) => t.sizeId === next.id)?.workload ?? PUBLISHED_WORKLOAD);
+      }
       else if (prefetch && next === undefined && index > 0 && retiring === undefined) {
         const dropStandby = deps.driver.dropStandby;
         retiring = dropStandby

@@ -74,7 +74,7 @@ describe.skipIf(skip)("prefetch on the namespace lab", () => {
     expect(trial1Verdict, out).toBeGreaterThan(-1);
     expect(swapped, out).toBeGreaterThan(trial1Verdict);
     expect(ready, out).toBeLessThan(swapped);
-    expect(readTimeline(results).events.map((e) => e.kind)).toEqual(["lab-up-start", "lab-up-done", "size-done", "size-start", "size-done", "lab-destroy-start", "lab-destroyed"]);
+    expect(readTimeline(results).events.map((e) => e.kind)).toEqual(["lab-up-start", "lab-up-done", "standby-start", "size-done", "size-start", "size-done", "lab-destroy-start", "lab-destroyed"]);
 
     // Nothing left: no namespace of ours, no cpuset of ours.
     expect(ownNamespaces()).toEqual([]);
