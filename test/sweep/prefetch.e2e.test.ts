@@ -74,6 +74,12 @@ describe.skipIf(skip)("prefetch on the namespace lab", () => {
     expect(trial1Verdict, out).toBeGreaterThan(-1);
     expect(swapped, out).toBeGreaterThan(trial1Verdict);
     expect(ready, out).toBeLessThan(swapped);
+    // The sink was left alone while the standby was provisioned (its trials were running): no sink
+    // step between the standby's start and its readiness, and its kumod started once for the sweep.
+    const preparing = out.indexOf("prefetch: preparing size ns-2cpu");
+    expect(preparing, out).toBeGreaterThan(-1);
+    expect(out.slice(preparing, ready)).not.toMatch(/\[sink \(/);
+    expect(out.match(/\[sink \([^)]*\)\] start kumod ✓.*\(changed\)/g)?.length, out).toBe(1);
     expect(readTimeline(results).events.map((e) => e.kind)).toEqual(["lab-up-start", "lab-up-done", "standby-start", "size-done", "size-start", "size-done", "lab-destroy-start", "lab-destroyed"]);
 
     // Nothing left: no namespace of ours, no cpuset of ours.
