@@ -200,6 +200,8 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
       if (signal.aborted) break;
 
       let lab: L | undefined;
+      /** This size's sender came from the standby slot: the other slot now holds the idle former sender. */
+      let swapped = false;
       if (standby !== undefined && standby.size.id === size.id) {
         // The size before is done: its sender is idle. Wait for the standby (it may still be booting).
         const task = standby;
@@ -222,6 +224,7 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
             await lab.close();
             throw new Error(`prefetch: the lab swapped in sender ${hosts.sender.name}, but the standby prepared was ${lab.hosts.sender.name}; run 'npm run down' and start again`);
           }
+          swapped = true;
           progress({ type: "log", level: "info", message: `prefetch: size ${size.id} runs on ${hosts.sender.name}${result.change === "created" ? "" : ` (${result.change})`}; the former sender is now the standby` });
         } else {
           // The standby's VM may be half-built: remove it, then resize the sender in place as without prefetch.
@@ -245,8 +248,7 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
         // The standby's VM costs from its build on: the report's cost starts its size's window here.
         await deps.timeline("standby-start", next.id);
         standby = startStandby(next, todo.find((t) => t.sizeId === next.id)?.workload ?? PUBLISHED_WORKLOAD);
-      }
-      else if (prefetch && next === undefined && index > 0 && retiring === undefined) {
+      } else if (prefetch && next === undefined && swapped) {
         const dropStandby = deps.driver.dropStandby;
         retiring = dropStandby
           ? dropStandby({ progress, signal: opts.pulumiSignal }).catch((e: unknown) => {
