@@ -30,9 +30,9 @@ import { awsTags, type Tags } from "./tags";
 export interface StandbySlotArgs {
   /** The slot's size; null = no instance (its interface and address stay). Example: the `c4-r16` size. */
   size: SenderSize | null;
-  /** The AMI for `size`'s architecture (unused when `size` is null). */
+  /** The AMI for `size`'s architecture (unused when `size` is null); required, no default. Example: `lookupAmi(os, "x86_64", provider)`. */
   amiId: pulumi.Input<string>;
-  /** The slot's Elastic IP (AwsNetwork.standbyEip). */
+  /** The slot's Elastic IP; required, no default. Example: `AwsNetwork.standbyEip`. */
   eip: aws.ec2.Eip;
 }
 
@@ -46,9 +46,9 @@ export interface SenderSlot {
 
 export interface AwsSenderArgs {
   network: AwsNetwork;
-  /** Slot `a`'s size; null = no instance in slot `a` (prefetch, after slot `b` took over). */
+  /** Slot `a`'s size; null = no instance in slot `a` (prefetch, after slot `b` took over). Required. Example: the `c2-r4` size. */
   size: SenderSize | null;
-  /** Prefetch: slot `b`. Default: none (a one-sender lab). */
+  /** Prefetch: slot `b`. Default: none (a one-sender lab). Example: `{ size: c4r16, amiId, eip: network.standbyEip }`. */
   standby?: StandbySlotArgs;
   /** The OS the AMI is of: a change replaces the instance (the AMI id itself is ignored: a newer build of the same OS must not). */
   os: OsImage;

@@ -82,7 +82,7 @@ export interface PolicyInputs {
   sinkAddress: string;
   /** The sender as the sink sees it. */
   senderAddress: string;
-  /** Other senders the sink also admits (prefetch: the standby slot), as the sink sees them. Default none. */
+  /** Other senders the sink also admits (prefetch: the standby slot), as the sink sees them. Default none. Example: `['198.18.7.9']`. */
   otherSenderAddresses?: string[];
 }
 
