@@ -30,6 +30,7 @@ export default defineConfig({
       "test/sweep-units/estimate-plan.test.ts",
       "test/sweep-units/estimate-figures.test.ts",
       "test/sweep-units/run-sweep.test.ts",
+      "test/sweep-units/run-sweep-prefetch.test.ts",
       "test/report/statistics.test.ts",
       "test/report/welch.test.ts",
       "test/ssh/shell-quote.test.ts",

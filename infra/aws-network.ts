@@ -18,6 +18,12 @@ export interface AwsNetworkArgs {
    * where a size is not offered). Example: `us-west-2b`.
    */
   availabilityZone?: string;
+  /**
+   * Prefetch: also allocate the standby sender slot's Elastic IP (slot `b`), so the sink's firewall
+   * and policy admit it from the first `up` and never change during a sweep. Default false.
+   * Example: true.
+   */
+  standbyEip?: boolean;
 }
 
 export class AwsNetwork extends pulumi.ComponentResource {
@@ -29,6 +35,8 @@ export class AwsNetwork extends pulumi.ComponentResource {
   readonly routeTableAssociation: aws.ec2.RouteTableAssociation;
   /** The sender's public address; associated with the instance in ./aws-sender.ts. */
   readonly senderEip: aws.ec2.Eip;
+  /** Slot `b`'s public address (prefetch); absent on a one-sender lab. */
+  readonly standbyEip: aws.ec2.Eip | undefined;
 
   constructor(name: string, args: AwsNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("kumolab:aws:Network", name, {}, opts);
@@ -58,11 +66,12 @@ export class AwsNetwork extends pulumi.ComponentResource {
     );
     this.routeTableAssociation = new aws.ec2.RouteTableAssociation(`${name}-rta`, { subnetId: this.subnet.id, routeTableId: this.routeTable.id }, child);
     this.senderEip = new aws.ec2.Eip(`${name}-sender-eip`, { domain: "vpc", tags: tags("sender-eip") }, { parent: this, dependsOn: [this.internetGateway] });
+    this.standbyEip = args.standbyEip === true ? new aws.ec2.Eip(`${name}-sender-b-eip`, { domain: "vpc", tags: tags("sender-b-eip") }, { parent: this, dependsOn: [this.internetGateway] }) : undefined;
     this.registerOutputs({});
   }
 
   /** Every resource, for tests and for dependsOn. */
   get resources(): pulumi.CustomResource[] {
-    return [this.vpc, this.subnet, this.internetGateway, this.routeTable, this.defaultRoute, this.routeTableAssociation, this.senderEip];
+    return [this.vpc, this.subnet, this.internetGateway, this.routeTable, this.defaultRoute, this.routeTableAssociation, this.senderEip, ...(this.standbyEip ? [this.standbyEip] : [])];
   }
 }

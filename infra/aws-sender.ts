@@ -12,6 +12,12 @@
  * own switch, @pulumi/aws ec2/instance.d.ts) and `replaceOnChanges` on the `os` tag. The interface
  * can carry only one instance, so the old one goes first (`deleteBeforeReplace`); the interface and
  * its address stay. A size change is still an in-place `instanceType` update.
+ *
+ * Prefetch (README "Prefetch"): a second slot `b` beside slot `a` — its own interface and Elastic
+ * IP, the same subnet, security group, key pair and cloud-init (so the same host key, boot script
+ * and port-25 block). A slot whose size is null has no instance; its interface and address stay, so
+ * the sink's firewall never changes during a sweep. Slot `a` keeps the resource names a one-sender
+ * lab always had.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -21,9 +27,36 @@ import { senderEgressRules, senderIngressRules } from "./firewall-rules";
 import { SPOOL_DEVICE_NAME } from "./spool-volume";
 import { awsTags, type Tags } from "./tags";
 
+/** The second sender slot (prefetch). */
+export interface StandbySlotArgs {
+  /** The slot's size; null = no instance (its interface and address stay). Example: the `c4-r16` size. */
+  size: SenderSize | null;
+  /** The AMI for `size`'s architecture (unused when `size` is null); required, no default. Example: `lookupAmi(os, "x86_64", provider)`. */
+  amiId: pulumi.Input<string>;
+  /** The slot's Elastic IP; required, no default. Example: `AwsNetwork.standbyEip`. */
+  eip: aws.ec2.Eip;
+  /** The slot's cloud-config; default: slot `a`'s. Differs only when each slot mounts its own spool volume. */
+  cloudInit?: pulumi.Output<string>;
+  /** The slot's own spool volume (one EBS volume attaches to one instance); default: none. */
+  spoolVolume?: aws.ebs.Volume;
+}
+
+/** One slot's resources. */
+export interface SenderSlot {
+  networkInterface: aws.ec2.NetworkInterface;
+  eipAssociation: aws.ec2.EipAssociation;
+  /** Absent while the slot holds no VM. */
+  instance: aws.ec2.Instance | undefined;
+  /** The spool volume's attachment; absent without a spool volume or a VM. */
+  spoolAttachment: aws.ec2.VolumeAttachment | undefined;
+}
+
 export interface AwsSenderArgs {
   network: AwsNetwork;
-  size: SenderSize;
+  /** Slot `a`'s size; null = no instance in slot `a` (prefetch, after slot `b` took over). Required. Example: the `c2-r4` size. */
+  size: SenderSize | null;
+  /** Prefetch: slot `b`. Default: none (a one-sender lab). Example: `{ size: c4r16, amiId, eip: network.standbyEip }`. */
+  standby?: StandbySlotArgs;
   /** The OS the AMI is of: a change replaces the instance (the AMI id itself is ignored: a newer build of the same OS must not). */
   os: OsImage;
   amiId: pulumi.Input<string>;
@@ -34,7 +67,7 @@ export interface AwsSenderArgs {
   loginPublicKey: pulumi.Input<string>;
   /** The rendered cloud-config (holds the host private key): must stay secret. */
   cloudInit: pulumi.Output<string>;
-  /** The spool volume (infra/spool-volume.ts) to attach to the instance; default: none (spool on the root volume). */
+  /** Slot `a`'s spool volume (infra/spool-volume.ts); default: none (spool on the root volume). */
   spoolVolume?: aws.ebs.Volume;
   tags: pulumi.Input<Tags>;
 }
@@ -47,12 +80,15 @@ export const SENDER_REPLACE_ON_CHANGES: string[] = [`tags.${OS_TAG}`];
 export class AwsSender extends pulumi.ComponentResource {
   readonly securityGroup: aws.ec2.SecurityGroup;
   readonly keyPair: aws.ec2.KeyPair;
-  /** The sender's network interface: the Elastic IP is on it before the instance boots. */
+  /** Slot `a`'s network interface: the Elastic IP is on it before the instance boots. */
   readonly networkInterface: aws.ec2.NetworkInterface;
-  readonly instance: aws.ec2.Instance;
+  /** Slot `a`'s instance; absent when slot `a` holds no VM. */
+  readonly instance: aws.ec2.Instance | undefined;
   readonly eipAssociation: aws.ec2.EipAssociation;
-  /** The spool volume's attachment; undefined without a spool volume. */
+  /** Slot `a`'s spool volume attachment; undefined without a spool volume or a VM. */
   readonly spoolAttachment: aws.ec2.VolumeAttachment | undefined;
+  /** Slot `b` (prefetch); absent on a one-sender lab. */
+  readonly standby: SenderSlot | undefined;
   /** The user data handed to the instance, base64 and secret (kept for tests and audits). */
   readonly userDataBase64: pulumi.Output<string>;
 
@@ -78,37 +114,57 @@ export class AwsSender extends pulumi.ComponentResource {
     );
     this.keyPair = new aws.ec2.KeyPair(`${name}-login`, { publicKey: args.loginPublicKey, tags: tags("login") }, child);
 
-    // Secret in, secret out: @pulumi/aws v7 keeps user data as given in state, and it holds the host key.
-    this.userDataBase64 = pulumi.secret(args.cloudInit.apply((text) => Buffer.from(text, "utf8").toString("base64")));
-    this.networkInterface = new aws.ec2.NetworkInterface(
+    this.userDataBase64 = userData(args.cloudInit);
+    const slotA = this.slot(name, "", { eip: args.network.senderEip, size: args.size, amiId: args.amiId, userDataBase64: this.userDataBase64, spoolVolume: args.spoolVolume }, args);
+    this.networkInterface = slotA.networkInterface;
+    this.eipAssociation = slotA.eipAssociation;
+    this.instance = slotA.instance;
+    this.spoolAttachment = slotA.spoolAttachment;
+    const b = args.standby;
+    this.standby = b
+      ? this.slot(`${name}-b`, " (slot b)", { eip: b.eip, size: b.size, amiId: b.amiId, userDataBase64: b.cloudInit ? userData(b.cloudInit) : this.userDataBase64, spoolVolume: b.spoolVolume }, args)
+      : undefined;
+    this.registerOutputs({});
+  }
+
+  /** One slot: its interface wearing its Elastic IP, and the instance booted on it when `size` is set. */
+  private slot(
+    name: string,
+    label: string,
+    { eip, size, amiId, userDataBase64, spoolVolume }: { eip: aws.ec2.Eip; size: SenderSize | null; amiId: pulumi.Input<string>; userDataBase64: pulumi.Output<string>; spoolVolume: aws.ebs.Volume | undefined },
+    args: AwsSenderArgs,
+  ): SenderSlot {
+    const tags = (role: string) => pulumi.output(args.tags).apply((t) => awsTags(t, role));
+    const roleSuffix = label === "" ? "" : "-b";
+    const networkInterface = new aws.ec2.NetworkInterface(
       `${name}-eni`,
-      { subnetId: args.network.subnet.id, securityGroups: [this.securityGroup.id], description: "kumolab sender", tags: tags("sender-eni") },
-      child,
+      { subnetId: args.network.subnet.id, securityGroups: [this.securityGroup.id], description: `kumolab sender${label}`, tags: tags(`sender${roleSuffix}-eni`) },
+      { parent: this },
     );
-    this.eipAssociation = new aws.ec2.EipAssociation(
+    const eipAssociation = new aws.ec2.EipAssociation(
       `${name}-eip-assoc`,
-      { allocationId: args.network.senderEip.allocationId, networkInterfaceId: this.networkInterface.id },
+      { allocationId: eip.allocationId, networkInterfaceId: networkInterface.id },
       // The route to the internet must exist before the address is used.
       { parent: this, dependsOn: [args.network.defaultRoute, args.network.routeTableAssociation] },
     );
-
+    if (size === null) return { networkInterface, eipAssociation, instance: undefined, spoolAttachment: undefined };
     // The name carries the architecture: a size of another architecture needs another AMI, so it is
     // a new instance; within an architecture, a size change is an in-place instanceType update.
-    this.instance = new aws.ec2.Instance(
-      `${name}-instance-${args.size.arch}`,
+    const instance = new aws.ec2.Instance(
+      `${name}-instance-${size.arch}`,
       {
-        ami: args.amiId,
-        instanceType: args.size.instanceType,
-        primaryNetworkInterface: { networkInterfaceId: this.networkInterface.id },
+        ami: amiId,
+        instanceType: size.instanceType,
+        primaryNetworkInterface: { networkInterfaceId: networkInterface.id },
         keyName: this.keyPair.keyName,
-        userDataBase64: this.userDataBase64,
+        userDataBase64,
         userDataReplaceOnChange: true,
         metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", instanceMetadataTags: "enabled" },
         // Self-termination (infra/cloud-init.ts, EXPIRE_SCRIPT): the OS powers off at expiresAt, and AWS then
         // terminates the instance (root volume deleted with it) instead of keeping a stopped one.
         instanceInitiatedShutdownBehavior: "terminate",
-        rootBlockDevice: { volumeSize: args.rootVolumeGiB, volumeType: "gp3", encrypted: true, deleteOnTermination: true, tags: tags("sender-root") },
-        tags: pulumi.output(args.tags).apply((t) => ({ ...awsTags(t, "sender"), [OS_TAG]: args.os })),
+        rootBlockDevice: { volumeSize: args.rootVolumeGiB, volumeType: "gp3", encrypted: true, deleteOnTermination: true, tags: tags(`sender${roleSuffix}-root`) },
+        tags: pulumi.output(args.tags).apply((t) => ({ ...awsTags(t, `sender${roleSuffix}`), [OS_TAG]: args.os })),
       },
       {
         parent: this,
@@ -119,19 +175,29 @@ export class AwsSender extends pulumi.ComponentResource {
         replaceOnChanges: SENDER_REPLACE_ON_CHANGES,
         deleteBeforeReplace: true,
         // Booted on the interface that already wears the public address.
-        dependsOn: [this.eipAssociation],
+        dependsOn: [eipAssociation],
       },
     );
     // The boot script waits for this device (infra/cloud-init.ts, mount_spool). A replaced instance gets
     // a new attachment; the volume detaches first (the old instance is deleted before its replacement).
-    this.spoolAttachment =
-      args.spoolVolume === undefined
+    const spoolAttachment =
+      spoolVolume === undefined
         ? undefined
-        : new aws.ec2.VolumeAttachment(`${name}-spool-attachment`, { instanceId: this.instance.id, volumeId: args.spoolVolume.id, deviceName: SPOOL_DEVICE_NAME }, { parent: this, deleteBeforeReplace: true });
-    this.registerOutputs({});
+        : new aws.ec2.VolumeAttachment(`${name}-spool-attachment`, { instanceId: instance.id, volumeId: spoolVolume.id, deviceName: SPOOL_DEVICE_NAME }, { parent: this, deleteBeforeReplace: true });
+    return { networkInterface, eipAssociation, instance, spoolAttachment };
   }
 
   get resources(): pulumi.CustomResource[] {
-    return [this.securityGroup, this.keyPair, this.networkInterface, this.eipAssociation, this.instance, ...(this.spoolAttachment ? [this.spoolAttachment] : [])];
+    const slots = [this, ...(this.standby ? [this.standby] : [])];
+    return [
+      this.securityGroup,
+      this.keyPair,
+      ...slots.flatMap((s) => [s.networkInterface, s.eipAssociation, ...(s.instance ? [s.instance] : []), ...(s.spoolAttachment ? [s.spoolAttachment] : [])]),
+    ];
   }
+}
+
+/** Secret in, secret out: @pulumi/aws v7 keeps user data as given in state, and it holds the host key. */
+function userData(cloudInit: pulumi.Output<string>): pulumi.Output<string> {
+  return pulumi.secret(cloudInit.apply((text) => Buffer.from(text, "utf8").toString("base64")));
 }

@@ -21,6 +21,8 @@ export interface AzureSinkArgs {
   os: OsImage;
   operatorCidr: string;
   senderPublicIp: pulumi.Input<string>;
+  /** Prefetch: the standby sender slot's address, admitted like the sender's. Default: none. Example: the slot-b Elastic IP. */
+  standbySenderPublicIp?: pulumi.Input<string>;
   sinkPort: number;
   sshUser: string;
   loginPublicKey: pulumi.Input<string>;
@@ -67,7 +69,12 @@ export class AzureSink extends pulumi.ComponentResource {
         resourceGroupName,
         location,
         // A known list with only the sender's address unknown at preview (the policy pack judges every rule).
-        securityRules: sinkSecurityRules(args.operatorCidr, pulumi.output(args.senderPublicIp), args.sinkPort),
+        securityRules: sinkSecurityRules(
+          args.operatorCidr,
+          pulumi.output(args.senderPublicIp),
+          args.sinkPort,
+          args.standbySenderPublicIp !== undefined ? pulumi.output(args.standbySenderPublicIp) : undefined,
+        ),
         tags,
       },
       child,

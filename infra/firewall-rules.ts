@@ -93,9 +93,27 @@ export const SMTP_DENY_PRIORITY = 100;
  * deny of TCP 25/465/587 (Azure's default AllowInternetOutBound would otherwise let them out).
  * Everything else inbound falls to Azure's DenyAllInBound.
  */
-export function sinkSecurityRules(operatorCidr: string, senderPublicIp: string, sinkPort: number): NsgRule[];
-export function sinkSecurityRules(operatorCidr: string, senderPublicIp: pulumi.Output<string>, sinkPort: number): NsgRule<pulumi.Input<string>>[];
-export function sinkSecurityRules(operatorCidr: string, senderPublicIp: string | pulumi.Output<string>, sinkPort: number): NsgRule<pulumi.Input<string>>[] {
+export function sinkSecurityRules(operatorCidr: string, senderPublicIp: string, sinkPort: number, standbySenderPublicIp?: string): NsgRule[];
+export function sinkSecurityRules(operatorCidr: string, senderPublicIp: pulumi.Output<string>, sinkPort: number, standbySenderPublicIp?: pulumi.Output<string>): NsgRule<pulumi.Input<string>>[];
+export function sinkSecurityRules(operatorCidr: string, senderPublicIp: string | pulumi.Output<string>, sinkPort: number, standbySenderPublicIp?: string | pulumi.Output<string>): NsgRule<pulumi.Input<string>>[] {
+  // Prefetch: the standby slot's address is admitted the same way, from the first `up` (README "Prefetch").
+  const standby: NsgRule<pulumi.Input<string>>[] =
+    standbySenderPublicIp === undefined
+      ? []
+      : [
+          {
+            name: "smtp-from-standby-sender",
+            description: "The sink port from the lab's standby sender slot only",
+            priority: 211,
+            direction: "Inbound",
+            access: "Allow",
+            protocol: "Tcp",
+            sourceAddressPrefix: standbySenderPublicIp,
+            sourcePortRange: "*",
+            destinationAddressPrefix: "*",
+            destinationPortRange: String(sinkPort),
+          },
+        ];
   return [
     {
       name: "deny-smtp-out",
@@ -133,5 +151,6 @@ export function sinkSecurityRules(operatorCidr: string, senderPublicIp: string |
       destinationAddressPrefix: "*",
       destinationPortRange: String(sinkPort),
     },
+    ...standby,
   ];
 }

@@ -43,10 +43,22 @@ export interface VmOutputs {
   hostPublicKey: pulumi.Output<string>;
 }
 
+/** Prefetch: the slot that is not the active sender (lab-config/stack-outputs.ts, standbySlotSchema). */
+export interface StandbyOutputs {
+  slot: "a" | "b";
+  publicIp: pulumi.Output<string>;
+  sizeId: string | null;
+  vm: VmOutputs | null;
+}
+
 /** The stack outputs (lab-config/stack-outputs.ts, stackOutputsSchema), key for key. */
 export interface LabOutputs {
   labId: string;
   senderSizeId: string;
+  /** Prefetch only: the active slot. */
+  senderSlot?: "a" | "b";
+  /** Prefetch only: the other slot. */
+  standby?: StandbyOutputs;
   sshUser: string;
   sshPrivateKey: pulumi.Output<string>;
   sinkPort: number;
@@ -72,6 +84,11 @@ export interface Lab {
 export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
   if (opts.operatorCidr === "auto") throw new Error("createLab needs the resolved operator CIDR; resolve 'auto' first (infra/operator-cidr.ts)");
   const size = senderSizeById(config, config.sender.size);
+  // Prefetch (README "Prefetch"): two slots, `sender.size` being the active one's size.
+  const twoSlots = config.sender.slots === 2;
+  const active = twoSlots ? config.sender.activeSlot : "a";
+  const standbySize = twoSlots && config.sender.standbySize !== null ? senderSizeById(config, config.sender.standbySize) : null;
+  const slotSize = { a: active === "a" ? size : standbySize, b: active === "b" ? size : standbySize };
   const sinkSize = AZURE_VM_SIZES[config.sink.vmSize];
   if (!sinkSize) throw new Error(`unknown Azure VM size '${config.sink.vmSize}' (lab-config/azure-sizes.ts)`);
 
@@ -86,7 +103,7 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
   const awsProvider = new aws.Provider("aws", { region: config.aws.region }, t);
   const awsNetwork = new AwsNetwork(
     "sender-net",
-    { tags, ...(opts.availabilityZone !== undefined ? { availabilityZone: opts.availabilityZone } : {}) },
+    { tags, standbyEip: twoSlots, ...(opts.availabilityZone !== undefined ? { availabilityZone: opts.availabilityZone } : {}) },
     { provider: awsProvider, ...t },
   );
   const azureNetwork = new AzureNetwork("sink-net", { location: config.azure.location, tags }, t);
@@ -95,6 +112,11 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
     config.aws.spoolVolume === null
       ? undefined
       : new SenderSpoolVolume("sender-spool", { volume: config.aws.spoolVolume, availabilityZone: awsNetwork.subnet.availabilityZone, tags }, { provider: awsProvider, ...t });
+  // Prefetch: an EBS volume attaches to one instance, so slot b has its own (and its own user data naming it).
+  const spoolVolumeB =
+    config.aws.spoolVolume === null || !twoSlots
+      ? undefined
+      : new SenderSpoolVolume("sender-spool-b", { volume: config.aws.spoolVolume, availabilityZone: awsNetwork.subnet.availabilityZone, tags }, { provider: awsProvider, ...t });
 
   const cloudInit = (role: LabRole, hostKey: SshKeyPair, spoolVolumeId?: pulumi.Output<string>): pulumi.Output<string> =>
     pulumi.secret(
@@ -107,9 +129,19 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
     "sender",
     {
       network: awsNetwork,
-      size,
+      size: slotSize.a,
       os: config.os,
-      amiId: lookupAmi(config.os, size.arch, awsProvider),
+      amiId: lookupAmi(config.os, (slotSize.a ?? size).arch, awsProvider),
+      ...(awsNetwork.standbyEip
+        ? {
+            standby: {
+              size: slotSize.b,
+              amiId: lookupAmi(config.os, (slotSize.b ?? size).arch, awsProvider),
+              eip: awsNetwork.standbyEip,
+              ...(spoolVolumeB !== undefined ? { spoolVolume: spoolVolumeB.volume, cloudInit: cloudInit("sender", keys.senderHost, spoolVolumeB.volume.id) } : {}),
+            },
+          }
+        : {}),
       rootVolumeGiB: config.aws.rootVolumeGiB,
       operatorCidr: opts.operatorCidr,
       sinkPublicIp: azureNetwork.sinkPublicIp.ipAddress.apply((ip) => requireIp(ip, "the sink's public IP")),
@@ -122,6 +154,7 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
     { provider: awsProvider, ...t },
   );
   const senderPublicIp = awsNetwork.senderEip.publicIp.apply((ip) => requireIp(ip, "the sender's Elastic IP"));
+  const slotBPublicIp = awsNetwork.standbyEip?.publicIp.apply((ip) => requireIp(ip, "the standby sender slot's Elastic IP"));
   const sink = new AzureSink("sink", {
     network: azureNetwork,
     location: config.azure.location,
@@ -130,6 +163,7 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
     os: config.os,
     operatorCidr: opts.operatorCidr,
     senderPublicIp,
+    ...(slotBPublicIp !== undefined ? { standbySenderPublicIp: slotBPublicIp } : {}),
     sinkPort: config.sink.smtpPort,
     sshUser: config.ssh.user,
     loginPublicKey: keys.login.publicKeyOpenssh,
@@ -138,23 +172,33 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
     ttlHours: config.lab.ttlHours,
   }, t);
 
+  // Each slot's address, read after its association (a consumer never gets an address not on the VM yet).
+  const slotIp = {
+    a: pulumi.all([senderPublicIp, sender.eipAssociation.id]).apply(([ip]) => ip),
+    b: sender.standby && slotBPublicIp ? pulumi.all([slotBPublicIp, sender.standby.eipAssociation.id]).apply(([ip]) => ip) : undefined,
+  };
+  const slotInstance = { a: sender.instance, b: sender.standby?.instance };
+  const vmOf = (slot: "a" | "b"): VmOutputs | null => {
+    const s = slotSize[slot];
+    const instance = slotInstance[slot];
+    const publicIp = slotIp[slot];
+    if (s === null || instance === undefined || publicIp === undefined) return null;
+    return { publicIp, privateIp: instance.privateIp, size: s.instanceType, vcpu: s.vcpu, ramGiB: s.ramGiB, region: config.aws.region, hostPublicKey: keys.senderHost.publicKeyOpenssh };
+  };
+  const activeVm = vmOf(active);
+  if (activeVm === null) throw new Error(`sender slot ${active} (the active one) has no VM; check kumolab:sender.activeSlot and sender.size`);
+  const other = active === "a" ? "b" : "a";
+  const otherIp = slotIp[other];
+
   const outputs: LabOutputs = {
     labId: opts.labId,
     senderSizeId: size.id,
+    ...(twoSlots && otherIp !== undefined ? { senderSlot: active, standby: { slot: other, publicIp: otherIp, sizeId: standbySize?.id ?? null, vm: vmOf(other) } } : {}),
     sshUser: config.ssh.user,
     sshPrivateKey: pulumi.secret(keys.login.privateKeyOpenssh),
     sinkPort: config.sink.smtpPort,
     expiresAt: tags.apply((t) => t["expiresAt"] ?? ""),
-    sender: {
-      // Read after the association, so a consumer never gets an address that is not on the VM yet.
-      publicIp: pulumi.all([senderPublicIp, sender.eipAssociation.id]).apply(([ip]) => ip),
-      privateIp: sender.instance.privateIp,
-      size: size.instanceType,
-      vcpu: size.vcpu,
-      ramGiB: size.ramGiB,
-      region: config.aws.region,
-      hostPublicKey: keys.senderHost.publicKeyOpenssh,
-    },
+    sender: activeVm,
     sink: {
       publicIp: pulumi.all([azureNetwork.sinkPublicIp.ipAddress, sink.vm.id]).apply(([ip]) => requireIp(ip, "the sink's public IP")),
       privateIp: sink.privateIp,
@@ -175,7 +219,7 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
     azureNetwork,
     sink,
     spoolVolume,
-    resources: [...keys.resources, clock.record, awsProvider, ...awsNetwork.resources, ...(spoolVolume ? [spoolVolume.volume] : []), ...sender.resources, ...azureNetwork.resources, ...sink.resources],
+    resources: [...keys.resources, clock.record, awsProvider, ...awsNetwork.resources, ...(spoolVolume ? [spoolVolume.volume] : []), ...(spoolVolumeB ? [spoolVolumeB.volume] : []), ...sender.resources, ...azureNetwork.resources, ...sink.resources],
   };
 }
 

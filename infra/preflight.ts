@@ -20,6 +20,11 @@ export interface PreflightInput {
   sizes: ReadonlyArray<{ id: string; instanceType: string; vcpu: number }>;
   sinkLocation: string;
   sinkVmSize: string;
+  /**
+   * Sender slots (prefetch): with 2, two senders run at once (the standby boots while the active one
+   * is measured), so the quota must hold the two largest sizes together. Default 1. Example: 2.
+   */
+  senderSlots?: 1 | 2;
 }
 
 export interface InstanceTypeOffering {
@@ -85,8 +90,16 @@ export function decidePreflight(input: PreflightInput, facts: PreflightFacts): P
     );
   }
 
-  const largest = [...input.sizes].sort((a, b) => b.vcpu - a.vcpu)[0];
+  const bySizeDesc = [...input.sizes].sort((a, b) => b.vcpu - a.vcpu);
+  const largest = bySizeDesc[0];
+  const second = input.senderSlots === 2 ? bySizeDesc[1] : undefined;
   if (typeof facts.vcpuQuota === "number") {
+    if (largest !== undefined && second !== undefined && largest.vcpu + second.vcpu > facts.vcpuQuota && largest.vcpu <= facts.vcpuQuota) {
+      problems.push(
+        `the account's on-demand standard vCPU quota in ${input.region} is ${facts.vcpuQuota}, but with prefetch sizes ${second.id} and ${largest.id} run at once and need ${largest.vcpu + second.vcpu}; ` +
+          `request an increase of quota ${EC2_STANDARD_VCPU_QUOTA_CODE} (Service Quotas → Amazon EC2), or sweep with --no-prefetch (one sender at a time)`,
+      );
+    }
     if (largest !== undefined && largest.vcpu > facts.vcpuQuota) {
       problems.push(
         `the account's on-demand standard vCPU quota in ${input.region} is ${facts.vcpuQuota}, but size ${largest.id} (${largest.instanceType}) needs ${largest.vcpu}; ` +

@@ -24,7 +24,7 @@ export async function runProgram(lookups: PreflightLookups): Promise<LabOutputs>
   const { config } = readStackConfig();
   const operatorCidr = operatorCidrForProgram(config, pulumi.getStack());
   const preflight = await runPreflight(
-    { region: config.aws.region, sizes: config.sender.sizes, sinkLocation: config.azure.location, sinkVmSize: config.sink.vmSize },
+    { region: config.aws.region, sizes: config.sender.sizes, sinkLocation: config.azure.location, sinkVmSize: config.sink.vmSize, senderSlots: config.sender.slots },
     lookups,
   );
   for (const w of preflight.warnings) void pulumi.log.warn(`preflight: ${w}`);

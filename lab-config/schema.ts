@@ -135,9 +135,19 @@ export const labConfigSchema = z
     operatorIpLookupUrl: z.url({ protocol: /^https$/, error: "must be an https:// URL (a plain-http answer could be forged on the way, and the lab would admit the forger)" }),
     sender: z
       .object({
-        /** The size a plain `pulumi up` builds: an id from `sizes`. */
+        /** The size a plain `pulumi up` builds: an id from `sizes`. With prefetch, the active slot's size. */
         size: z.string(),
         sizes: z.array(senderSizeSchema).min(1),
+        /**
+         * Prefetch (set by the sweep; README "Prefetch"): the sender slots the lab holds. 2 adds a
+         * standby slot beside the active one, with its own address the sink admits from the start.
+         * Default 1. Example: 2.
+         */
+        slots: z.union([z.literal(1), z.literal(2)]).default(1),
+        /** The slot that is the active sender (`size` is its size). Default `a`. Example: `b` after a swap. */
+        activeSlot: z.enum(["a", "b"]).default("a"),
+        /** The standby slot's size id, or null for no standby VM (its address stays). Default null. Example: `c4-r16`. */
+        standbySize: z.string().nullable().default(null),
       })
       .strict(),
     sink: z
@@ -224,6 +234,13 @@ export const labConfigSchema = z
         path: ["sender", "size"],
         message: `unknown size id '${cfg.sender.size}'; allowed: ${ids.join(", ")}`,
       });
+    }
+    const standby = cfg.sender.standbySize;
+    if (standby !== null && !ids.includes(standby)) {
+      ctx.addIssue({ code: "custom", path: ["sender", "standbySize"], message: `unknown size id '${standby}'; allowed: ${ids.join(", ")}, or null` });
+    }
+    if (cfg.sender.slots === 1 && (standby !== null || cfg.sender.activeSlot !== "a")) {
+      ctx.addIssue({ code: "custom", path: ["sender", "slots"], message: "a standby sender (standbySize) or activeSlot b needs slots: 2" });
     }
     const sinkSize = AZURE_VM_SIZES[cfg.sink.vmSize];
     if (!sinkSize) {

@@ -22,11 +22,27 @@ export const vmOutputSchema = z
   .strict();
 export type VmOutput = z.infer<typeof vmOutputSchema>;
 
+/** Prefetch: the sender slot that is not active — its address (the sink admits it) and its VM, if it has one. */
+export const standbySlotSchema = z
+  .object({
+    slot: z.enum(["a", "b"]),
+    publicIp: z.string().min(1),
+    /** The size id the slot's VM has; null while it has none. */
+    sizeId: z.string().min(1).nullable(),
+    vm: vmOutputSchema.nullable(),
+  })
+  .strict();
+export type StandbySlotOutput = z.infer<typeof standbySlotSchema>;
+
 export const stackOutputsSchema = z
   .object({
     labId: z.string().min(1),
     /** The sender size id (from lab-config sender.sizes) this stack was last built with. */
     senderSizeId: z.string().min(1),
+    /** Prefetch only (two sender slots): the active slot, which `sender` describes. */
+    senderSlot: z.enum(["a", "b"]).optional(),
+    /** Prefetch only: the other slot. */
+    standby: standbySlotSchema.optional(),
     sshUser: z.string().min(1),
     /** OpenSSH private key for both VMs (a Pulumi secret). */
     sshPrivateKey: z.string().includes("PRIVATE KEY"),

@@ -4,8 +4,8 @@
 -- real listener to miss (the proof passes only if the sender cannot reach it).
 local kumo = require 'kumo'
 
--- Who may relay through the sink: the sender, and the sink itself (for local checks).
-local RELAY_HOSTS = { '127.0.0.1', '::1', '{{SENDER_CIDR}}' }
+-- Who may relay through the sink: the sender (with prefetch, both sender slots), and the sink itself (for local checks).
+local RELAY_HOSTS = { '127.0.0.1', '::1', {{SENDER_CIDRS}} }
 
 kumo.on('init', function()
   -- Spools must be defined even though nothing is ever spooled: every message goes to 'null'.

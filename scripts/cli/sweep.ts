@@ -35,7 +35,7 @@ import { trafficGenArgs } from "../trial/traffic-gen-args";
 import { installInterrupts } from "../sweep/interrupts";
 import { formatPlan, makePlan, type PlanLab } from "../sweep/plan";
 import { ttlForPlan } from "../sweep/lab-ttl";
-import { prepareLab, runPreparedTrial, settleLab, useWorkload, type ProvisionedLab } from "../sweep/prepare-lab";
+import { prepareLab, prepareStandbyLab, runPreparedTrial, settleLab, useWorkload, type ProvisionedLab } from "../sweep/prepare-lab";
 import { PUBLISHED_WORKLOAD, selectWorkloads } from "../../lab-config/workloads";
 import { checkBodyFiles } from "../provision/body-file";
 import { runSweep, trialKey, type SweepDeps } from "../sweep/run-sweep";
@@ -58,6 +58,12 @@ export interface SweepCliOptions {
   policyPack: boolean;
   /** `--dry-run`: print the plan and its estimate, open and create nothing (no Pulumi CLI, credentials or stack needed). */
   dryRun?: boolean;
+  /**
+   * false with `--no-prefetch`: each size resizes the one sender in place. Default true: with more
+   * than one size, the next size's sender is prepared on a standby slot while the current size is
+   * measured (README "Prefetch"). After the plan, the CLI sets it to whether prefetch is used.
+   */
+  prefetch: boolean;
   /** `--accept-config-change`: resume although today's config differs from run.json (run.json's settings are used; recorded). */
   acceptConfigChange?: boolean;
 }
@@ -105,6 +111,7 @@ async function makeDriver(cfg: LabConfig, opts: SweepCliOptions): Promise<LabDri
     inventory: new PulumiCloudInventory([cfg.aws.region]),
     // `auto`: looked up once and stored in the stack's config before the first up (never at every up).
     ...(cfg.operatorCidr === "auto" ? { lookupOperatorCidr: () => resolveOperatorCidr(cfg, fetchTextOverHttp) } : {}),
+    senderSlots: opts.prefetch ? 2 : 1,
   });
 }
 
@@ -124,6 +131,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     .option("--keep", "keep the lab at the end", false)
     .option("--yes", "don't ask for confirmation", false)
     .option("--fail-fast", "stop at the first failed trial", false)
+    .option("--no-prefetch", "resize the one sender in place between sizes (default with more than one size: the next size's sender boots on a standby while the current size is measured)")
     .option("--no-policy-pack", "run `pulumi up` without kumolab's guard rails (policy-pack/); only for debugging the pack itself")
     .option("--dry-run", "print the plan, its estimate and assumptions, then stop: nothing is opened or created (no Pulumi CLI, credentials or stack needed)", false)
     .option("--accept-config-change", "with --resume: go on although today's lab config differs from the run's (run.json's settings are used; recorded in run.json)", false)
@@ -273,7 +281,8 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
 
   // An inventory's driver only reads its file; a stack is opened — and created, if new — only after
   // "Go ahead?", so that a 'no' leaves nothing behind.
-  const openDriver = (): Promise<LabDriver> => (hooks.makeDriver ?? makeDriver)(cfg, opts);
+  // Prefetch needs a second sender only when there is a next size to prepare.
+  const openDriver = (): Promise<LabDriver> => (hooks.makeDriver ?? makeDriver)(cfg, { ...opts, prefetch: opts.prefetch !== false && sizes.length > 1 });
   const early = opts.inventory ? await openDriver() : undefined;
   if (early?.fixedSize && !manifest) {
     // An inventory's hosts are one size: that size is the sweep's only one.
@@ -355,6 +364,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       const r = outcome.record;
       return { status: r.status, valid: r.status === "ok" && r.valid, verdict: trialVerdictLine(r), detail: r.failure ? `${r.failure.step}: ${r.failure.message}` : r.valid ? "valid" : `invalid: ${r.invalidReasons.map((x: { code: string }) => x.code).join(", ")}` };
     },
+    prepareStandby: (hosts, o) => prepareStandbyLab(hosts, cfg, o),
     useWorkload: (lab, name, o) => useWorkload(lab, name, cfg, o),
     settle: (lab, o) => settleLab(lab, o),
     recordedTrials: async () => {
@@ -366,7 +376,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
 
   const plannedTrialSeconds = (spec: { sizeId: string; workload?: string }): number | undefined =>
     plan.estimate.cells.find((c) => c.sizeId === spec.sizeId && c.workload === (spec.workload ?? PUBLISHED_WORKLOAD))?.trialSeconds;
-  const result = await runSweep(deps, { sizes, trials, workloads, coolDownSeconds: coolDown, plannedTrialSeconds, keep: opts.keep, failFast: opts.failFast, progress, signal: interrupts.signal, pulumiSignal: interrupts.pulumiSignal });
+  const result = await runSweep(deps, { sizes, trials, workloads, coolDownSeconds: coolDown, plannedTrialSeconds, keep: opts.keep, failFast: opts.failFast, prefetch: opts.prefetch !== false, progress, signal: interrupts.signal, pulumiSignal: interrupts.pulumiSignal });
   interrupts.dispose();
 
   const { records } = readRecords(resultsDir);

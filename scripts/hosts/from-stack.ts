@@ -16,15 +16,20 @@ export class StackOutputsError extends Error {
   }
 }
 
-export function hostsFromStackOutputs(outputs: unknown): LabHosts {
+/**
+ * `which`: the active sender (default), or — prefetch — the standby slot's VM as the sender, as
+ * the lab will be once it is swapped in.
+ */
+export function hostsFromStackOutputs(outputs: unknown, which: "active" | "standby" = "active"): LabHosts {
   const parsed = stackOutputsSchema.safeParse(outputs);
   if (!parsed.success) {
     // Key paths and messages only: values may be secrets (the SSH private key).
     throw new StackOutputsError(parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join(".") : "(root)"}: ${i.message}`));
   }
   const o = parsed.data;
+  if ((o.senderSlot === undefined) !== (o.standby === undefined)) throw new StackOutputsError(["senderSlot and standby: a lab with two sender slots has both, a lab with one neither"]);
   const credentials = { kind: "private-key" as const, privateKey: o.sshPrivateKey };
-  const host = (role: Role, vm: VmOutput): LabHost => ({
+  const host = (role: Role, vm: VmOutput, slot?: string): LabHost => ({
     role,
     name: `${role} (${vm.publicIp})`,
     address: vm.publicIp,
@@ -33,15 +38,30 @@ export function hostsFromStackOutputs(outputs: unknown): LabHosts {
     hostKey: { kind: "pinned", publicKey: vm.hostPublicKey },
     credentials,
     size: { label: vm.size, vcpu: vm.vcpu, ramGiB: vm.ramGiB, region: vm.region },
+    ...(slot !== undefined ? { slot } : {}),
   });
+  if (which === "standby") {
+    if (o.standby?.vm == null) throw new Error(`stack outputs: sender slot ${o.standby?.slot ?? "b"} (the standby) has no VM; set kumolab:sender.standbySize and run 'pulumi up'`);
+    return {
+      labId: o.labId,
+      sender: host("sender", o.standby.vm, o.standby.slot),
+      sink: host("sink", o.sink),
+      sinkAddressFromSender: o.sink.publicIp,
+      senderAddressFromSink: o.standby.vm.publicIp,
+      alsoAdmitFromSink: [o.sender.publicIp],
+      sinkPort: o.sinkPort,
+      cloudFirewalls: [...CLOUD_FIREWALLS],
+    };
+  }
   return {
     labId: o.labId,
-    sender: host("sender", o.sender),
+    sender: host("sender", o.sender, o.senderSlot),
     sink: host("sink", o.sink),
     // AWS → Azure crosses the internet: the sender reaches the sink's public address, and the
     // sink sees the sender's public address.
     sinkAddressFromSender: o.sink.publicIp,
     senderAddressFromSink: o.sender.publicIp,
+    ...(o.standby !== undefined ? { alsoAdmitFromSink: [o.standby.publicIp] } : {}),
     sinkPort: o.sinkPort,
     cloudFirewalls: [...CLOUD_FIREWALLS],
   };

@@ -31,6 +31,8 @@ export interface LabHost {
   credentials: SshCredentials;
   /** What the lab knows of its size (instance type / VM size, vCPU, RAM, region); optional for inventories. */
   size?: { label: string; vcpu?: number; ramGiB?: number; region?: string };
+  /** Senders only: the lab's sender slot this host fills (prefetch: `a` or `b`). Absent: a one-sender lab. Example: `b`. */
+  slot?: string;
 }
 
 export interface LabHosts {
@@ -46,6 +48,11 @@ export interface LabHosts {
    * `sender.address` is used if it is an IP literal.
    */
   senderAddressFromSink?: string;
+  /**
+   * Other senders the sink also admits (prefetch: the standby slot's address as the sink sees it),
+   * so that provisioning either sender renders the same sink policy. Default: none. Example: `['198.18.4.12']`.
+   */
+  alsoAdmitFromSink?: string[];
   /** The network layers between the hosts that also block port 25 (for the port-25 proof's error). */
   cloudFirewalls: string[];
 }

@@ -34,6 +34,26 @@ export interface LabDriver {
   recover(opts: { progress: ProgressSink }): Promise<void>;
   /** Destroys everything this lab created. Never throws for a failed destroy: the outcome says what remains. */
   teardown(opts: { progress: ProgressSink }): Promise<TeardownOutcome>;
+  /**
+   * Prefetch (README "Prefetch"): builds — or resizes — the lab's standby sender slot at `size`
+   * while the active sender is measured, beside it in the same network (same firewall, boot script,
+   * port-25 block; the sink admits both). Resolves with the lab's hosts as they will be once the
+   * standby is swapped in (`sender` = the standby). Must not touch the active sender or the sink.
+   * Absent: the lab has one sender slot (the sweep resizes it in place).
+   */
+  prepareStandby?(size: SenderSize, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<LabReady>;
+  /**
+   * Makes the standby prepared by `prepareStandby` the active sender; the old active becomes the
+   * standby slot (resized by the next `prepareStandby`, removed by `dropStandby`). Returns the new
+   * active's hosts. Changes nothing in the clouds.
+   */
+  swapStandby?(opts: { progress: ProgressSink }): Promise<LabHosts>;
+  /**
+   * Removes the standby slot's VM (its address stays, so the sink's firewall and policy do not
+   * change): after the last size's swap, or after a failed `prepareStandby` before the sweep
+   * resizes in place. Absent with `prepareStandby`.
+   */
+  dropStandby?(opts: { progress: ProgressSink; signal: AbortSignal }): Promise<void>;
   /** Raise the lab's TTL to `hours` before its next build (labs that expire on their own). Absent: the lab has no TTL. */
   extendTtl?(hours: number): void;
 }

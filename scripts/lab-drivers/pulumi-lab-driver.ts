@@ -68,6 +68,10 @@ export type StackApi = Pick<Stack, "name" | "setConfig" | "up" | "outputs" | "ca
 export const SIZE_CONFIG_KEY = "kumolab:sender.size";
 export const OPERATOR_CIDR_CONFIG_KEY = "kumolab:operatorCidr";
 export const TTL_CONFIG_KEY = "kumolab:lab.ttlHours";
+/** Prefetch's keys (lab-config/schema.ts, `sender.*`): how many slots, which is active, the standby's size. */
+export const SLOTS_CONFIG_KEY = "kumolab:sender.slots";
+export const ACTIVE_SLOT_CONFIG_KEY = "kumolab:sender.activeSlot";
+export const STANDBY_SIZE_CONFIG_KEY = "kumolab:sender.standbySize";
 
 /** kumolab's CrossGuard pack (policy-pack/): passed to every `up` unless explicitly turned off. */
 export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policy-pack");
@@ -89,6 +93,12 @@ export interface PulumiLabDriverOptions {
    * recorded (pending creates) and removes it. Absent: pending creates are listed, not looked up.
    */
   inventory?: CloudInventory;
+  /**
+   * Sender slots of the lab: 2 gives it a standby slot for prefetch (README "Prefetch"), stored in
+   * the stack's config before the first `up`, and the driver then offers prepareStandby /
+   * swapStandby / dropStandby. Default 1 (the sender is resized in place). Example: 2.
+   */
+  senderSlots?: 1 | 2;
 }
 
 /** Opens (creating if needed) the stack in the local program, on the chosen backend. */
@@ -119,6 +129,17 @@ export class PulumiLabDriver implements LabDriver {
   private readonly recoveryProblems: string[] = [];
   /** Resources recovery knows exist (or may exist) outside the state: each with its cloud id, and how to remove it. */
   private readonly orphans: Array<{ what: string; howToRemove: string }> = [];
+  readonly prepareStandby?: LabDriver["prepareStandby"];
+  readonly swapStandby?: LabDriver["swapStandby"];
+  readonly dropStandby?: LabDriver["dropStandby"];
+  /** Prefetch state, as stored in the stack's config: the active slot, its size and the standby's. */
+  private slots: { stored: boolean; active: "a" | "b"; activeSizeId: string | undefined; standbySizeId: string | null; standbyHosts: LabHosts | undefined } = {
+    stored: false,
+    active: "a",
+    activeSizeId: undefined,
+    standbySizeId: null,
+    standbyHosts: undefined,
+  };
 
   constructor(
     private readonly stack: StackApi,
@@ -127,6 +148,73 @@ export class PulumiLabDriver implements LabDriver {
   ) {
     this.policyPacks = [...(options.policyPacks ?? [POLICY_PACK_DIR])];
     this.description = `stack ${stack.name} (${backend})${this.policyPacks.length === 0 ? ", guard rails OFF (no policy pack)" : ""}`;
+    if (options.senderSlots === 2) {
+      this.prepareStandby = (size, opts) => this.buildStandby(size, opts);
+      this.swapStandby = (opts) => this.swap(opts);
+      this.dropStandby = (opts) => this.removeStandby(opts);
+    }
+  }
+
+  /** Two slots: stored once before the first `up`; the slot state is read from the stack's last outputs (a resumed lab may be on slot b). */
+  private async storeSlots(before: Record<string, unknown>): Promise<void> {
+    if (this.options.senderSlots !== 2 || this.slots.stored) return;
+    const slot = before["senderSlot"];
+    const standby = before["standby"] as { sizeId?: unknown } | undefined;
+    if (slot === "a" || slot === "b") this.slots.active = slot;
+    this.slots.standbySizeId = typeof standby?.sizeId === "string" ? standby.sizeId : null;
+    await this.stack.setConfig(SLOTS_CONFIG_KEY, { value: "2" });
+    this.slots.stored = true;
+  }
+
+  private async up(progress: ProgressSink, signal: AbortSignal): Promise<Record<string, unknown>> {
+    this.touched = true;
+    const result = await this.stack.up({
+      ...(this.policyPacks.length > 0 ? { policyPacks: this.policyPacks } : {}),
+      signal,
+      onEvent: (e) => {
+        const p = progressFromEngineEvent(e);
+        if (p) progress(p);
+      },
+    });
+    return plainOutputs(result.outputs);
+  }
+
+  /** The standby slot built or resized at `size` (one `up`; the active sender and the sink do not change). */
+  private async buildStandby(size: SenderSize, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<LabReady> {
+    const previous = this.slots.standbySizeId;
+    await this.stack.setConfig(STANDBY_SIZE_CONFIG_KEY, { value: size.id });
+    this.slots.standbySizeId = size.id;
+    const outputs = await this.up(opts.progress, opts.signal);
+    const hosts = hostsFromStackOutputs(outputs, "standby");
+    this.slots.standbyHosts = hosts;
+    return { hosts, change: previous === null ? "created" : previous === size.id ? "unchanged" : "resized" };
+  }
+
+  /**
+   * The standby becomes the active sender: only the stack's config changes (which slot is active, and
+   * the two sizes trade keys), so no resource changes and no `up` is needed; the next `up` (the next
+   * standby, or its removal) finds the same slot sizes.
+   */
+  private async swap(opts: { progress: ProgressSink }): Promise<LabHosts> {
+    const hosts = this.slots.standbyHosts;
+    const standbySize = this.slots.standbySizeId;
+    const activeSize = this.slots.activeSizeId;
+    if (hosts === undefined || standbySize === null || activeSize === undefined) throw new Error(`stack ${this.stack.name}: no standby sender was prepared, so there is nothing to swap in`);
+    const next = this.slots.active === "a" ? "b" : "a";
+    await this.stack.setConfig(ACTIVE_SLOT_CONFIG_KEY, { value: next });
+    await this.stack.setConfig(SIZE_CONFIG_KEY, { value: standbySize });
+    await this.stack.setConfig(STANDBY_SIZE_CONFIG_KEY, { value: activeSize });
+    this.slots = { ...this.slots, active: next, activeSizeId: standbySize, standbySizeId: activeSize, standbyHosts: undefined };
+    opts.progress({ type: "log", level: "info", message: `stack ${this.stack.name}: sender slot ${next} (${standbySize}) is now the active sender; slot ${next === "a" ? "b" : "a"} (${activeSize}) the standby` });
+    return hosts;
+  }
+
+  /** The standby slot's VM removed (its address and interface stay: the sink's firewall does not change). */
+  private async removeStandby(opts: { progress: ProgressSink; signal: AbortSignal }): Promise<void> {
+    await this.stack.setConfig(STANDBY_SIZE_CONFIG_KEY, { value: "null" });
+    this.slots.standbySizeId = null;
+    this.slots.standbyHosts = undefined;
+    await this.up(opts.progress, opts.signal);
   }
 
   /** `auto` → the looked-up /32, stored once in the stack's config (visible in `pulumi config`; changed only on request). */
@@ -171,17 +259,10 @@ export class PulumiLabDriver implements LabDriver {
     const previousSize = typeof before["senderSizeId"] === "string" ? before["senderSizeId"] : undefined;
     await this.storeOperatorCidr(opts.progress);
     await this.storeTtl(opts.progress);
+    await this.storeSlots(before);
     await this.stack.setConfig(SIZE_CONFIG_KEY, { value: size.id });
-    this.touched = true;
-    const result = await this.stack.up({
-      ...(this.policyPacks.length > 0 ? { policyPacks: this.policyPacks } : {}),
-      signal: opts.signal,
-      onEvent: (e) => {
-        const p = progressFromEngineEvent(e);
-        if (p) opts.progress(p);
-      },
-    });
-    const hosts = hostsFromStackOutputs(plainOutputs(result.outputs));
+    this.slots.activeSizeId = size.id;
+    const hosts = hostsFromStackOutputs(await this.up(opts.progress, opts.signal));
     const change = previousSize === undefined ? "created" : previousSize === size.id ? "unchanged" : "resized";
     return { hosts, change };
   }

@@ -82,6 +82,8 @@ export interface PolicyInputs {
   sinkAddress: string;
   /** The sender as the sink sees it. */
   senderAddress: string;
+  /** Other senders the sink also admits (prefetch: the standby slot), as the sink sees them. Default none. Example: `['198.18.7.9']`. */
+  otherSenderAddresses?: string[];
 }
 
 export function policyInputs(hosts: LabHosts): PolicyInputs {
@@ -90,6 +92,9 @@ export function policyInputs(hosts: LabHosts): PolicyInputs {
     sinkPort: hosts.sinkPort,
     sinkAddress: checkIp(hosts.sinkAddressFromSender, "the sink's address as the sender reaches it (sinkAddressFromSender)"),
     senderAddress: checkIp(senderAddress, "the sender's address as the sink sees it (senderAddressFromSink / addressSeenBySink)"),
+    ...(hosts.alsoAdmitFromSink && hosts.alsoAdmitFromSink.length > 0
+      ? { otherSenderAddresses: hosts.alsoAdmitFromSink.map((a) => checkIp(a, "a standby sender's address as the sink sees it (alsoAdmitFromSink)")) }
+      : {}),
   };
 }
 
@@ -103,12 +108,23 @@ export function renderSinkPolicy(p: PolicyInputs, dir = POLICY_TEMPLATE_DIR, sin
     readTemplate("sink.lua", dir),
     {
       SINK_PORT: checkPort(p.sinkPort, "sinkPort"),
-      SENDER_CIDR: hostCidr(checkIp(p.senderAddress, "sender address")),
       HTTP_LISTEN: SINK_HTTP_LISTEN,
     },
     "sink.lua",
-    { SINK_ANSWER: sinkReceptionLua(sink) },
+    { SINK_ANSWER: sinkReceptionLua(sink), SENDER_CIDRS: senderCidrsLua(p) },
   );
+}
+
+/**
+ * The senders the sink relays for, as Lua string literals. Sorted and deduplicated: with prefetch
+ * the active and standby senders trade places at a swap, and the same sink.lua then means no
+ * restart of the sink's kumod between sizes.
+ */
+function senderCidrsLua(p: PolicyInputs): string {
+  const all = [p.senderAddress, ...(p.otherSenderAddresses ?? [])].map((a) => hostCidr(checkIp(a, "sender address")));
+  const unique = [...new Set(all)].sort();
+  for (const c of unique) if (!SAFE_VALUE.test(c)) throw new Error(`sink.lua: sender CIDR has characters not allowed in a policy value: ${JSON.stringify(c)}`);
+  return unique.map((c) => `'${c}'`).join(", ");
 }
 
 /** The sender's delivery settings from the lab config (`kumomta.*`). */

@@ -221,3 +221,26 @@ export async function provisionLab(hosts: LabHosts, opts: ProvisionOptions = {})
     }
   }
 }
+
+/**
+ * Prefetch: provisions the lab's standby sender only (README "Prefetch") — port-25 table, policy,
+ * kumod, its banner, and the port-25 proof from it — while the active sender is measured. The sink
+ * is left exactly as it is (no policy push, no restart): it is serving trials, and it already
+ * admits the standby (`LabHosts.alsoAdmitFromSink`). `session` is the standby's; the caller owns it.
+ */
+export async function provisionStandbySender(hosts: LabHosts, session: SshSession, opts: Omit<ProvisionOptions, "sessions" | "restartSenderWithSink"> = {}): Promise<{ sender: HostProvisionResult; proof: Port25Proof }> {
+  const progress = opts.progress ?? silentProgress;
+  const sender = await provisionHost(session, hosts, "sender", {
+    progress,
+    kumomta: opts.kumomta ?? loadLabConfig().config.kumomta,
+    cloudInitTimeoutMs: opts.cloudInitTimeoutMs ?? 600_000,
+    smtpReadyTimeoutMs: opts.smtpReadyTimeoutMs ?? 60_000,
+    workload: opts.workload,
+  });
+  const proof = await hostStep(progress, session.name, "port-25 proof", {}, async () => {
+    const p = await provePort25Closed(session, hosts);
+    const [p25, pSink] = p.probes;
+    return { changed: false, detail: `port 25 ${p25?.outcome} (${p25?.durationMs} ms), port ${pSink?.port} ${pSink?.outcome}`, value: p };
+  });
+  return { sender, proof };
+}

@@ -36,7 +36,7 @@ export interface SweepCost {
 }
 
 export const COST_METHOD =
-  "sink hourly price × the whole lab window (first lab-up-start to last lab-destroyed) + each sender size's hourly price × its window (size-start to size-done); " +
+  "sink hourly price × the whole lab window (first lab-up-start to last lab-destroyed) + each sender size's hourly price × its window (size-start — with prefetch, standby-start — to size-done); " +
   "windows missing from the timeline fall back to the first trial start and last trial end";
 
 const ms = (iso: string): number => Date.parse(iso);
@@ -76,8 +76,10 @@ function labWindow(timeline: readonly TimelineEvent[], records: readonly TrialRe
 function sizeWindow(sizeId: string, timeline: readonly TimelineEvent[], records: readonly TrialRecord[], notes: string[]): CostWindow {
   const events = sorted(timeline);
   const startIdx = events.map((e) => e.kind === "size-start" && e.sizeId === sizeId).lastIndexOf(true);
-  const start = events[startIdx];
-  if (start) {
+  // Prefetch: the size's sender was built on the standby slot while the size before was measured.
+  const standby = events.slice(0, Math.max(0, startIdx)).filter((e) => e.kind === "standby-start" && e.sizeId === sizeId).at(-1);
+  const start = standby ?? events[startIdx];
+  if (startIdx >= 0 && start) {
     const end = events.slice(startIdx + 1).find((e) => (e.kind === "size-done" && e.sizeId === sizeId) || ["size-start", "lab-destroy-start", "lab-destroyed", "interrupted"].includes(e.kind));
     if (end) return windowOf(start.at, end.at, "timeline");
   }

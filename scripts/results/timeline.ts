@@ -1,7 +1,8 @@
 /** Timeline events, `<results dir>/timeline.jsonl`: when the lab and each size existed (the cost is computed from these windows). */
 import { z } from "zod";
 
-export const timelineKindSchema = z.enum(["lab-up-start", "lab-up-done", "size-start", "size-done", "lab-destroy-start", "lab-destroyed", "interrupted"]);
+/** `standby-start`: prefetch began building the size's sender on the standby slot (it costs from then, before its size-start). */
+export const timelineKindSchema = z.enum(["lab-up-start", "lab-up-done", "size-start", "size-done", "lab-destroy-start", "lab-destroyed", "interrupted", "standby-start"]);
 export type TimelineKind = z.infer<typeof timelineKindSchema>;
 
 export const timelineEventSchema = z
@@ -13,6 +14,6 @@ export const timelineEventSchema = z
   })
   .strict()
   .superRefine((e, ctx) => {
-    if ((e.kind === "size-start" || e.kind === "size-done") && e.sizeId === undefined) ctx.addIssue({ code: "custom", path: ["sizeId"], message: `${e.kind} needs a sizeId` });
+    if ((e.kind === "size-start" || e.kind === "size-done" || e.kind === "standby-start") && e.sizeId === undefined) ctx.addIssue({ code: "custom", path: ["sizeId"], message: `${e.kind} needs a sizeId` });
   });
 export type TimelineEvent = z.infer<typeof timelineEventSchema>;

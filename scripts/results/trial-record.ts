@@ -267,6 +267,11 @@ export const trialContextSchema = z
       .object({ id: z.string(), label: z.string(), vcpu: z.number().int().positive().optional(), ramGiB: z.number().positive().optional(), region: z.string().optional() })
       .strict(),
     sinkSize: z.object({ label: z.string(), region: z.string().optional() }).strict(),
+    /**
+     * The sender host that measured the trial: its address and, with prefetch, the lab's sender slot
+     * (`a`/`b`) — consecutive sizes run on different hosts. Absent in older records.
+     */
+    senderHost: z.object({ address: z.string().min(1), slot: z.string().min(1).optional() }).strict().optional(),
     /** The port-25 proof from provisioning (its shape belongs to the provisioning step); null when absent. */
     port25Proof: z.record(z.string(), z.unknown()).nullable(),
     /** KumoMTA settings in force. Absent only in records written before kumolab recorded them. */

@@ -8,7 +8,7 @@ import type { LabHosts } from "../hosts/lab-hosts";
 import type { ProgressSink } from "../progress/events";
 import { SENDER_METRICS_URL, SENDER_SUBMISSION_ADDRESS, SINK_METRICS_URL } from "../provision/lab-endpoints";
 import type { Port25Proof } from "../provision/port25-proof";
-import { openLabSessions, provisionLab, type LabSessions } from "../provision/provision-lab";
+import { openLabSessions, provisionLab, provisionStandbySender, type LabSessions } from "../provision/provision-lab";
 import type { SshSessionOptions } from "../ssh/session";
 import { runTrial, type TrialOutcome } from "../trial/run-trial";
 import type { PreparedLab, TrialSpec } from "./run-sweep";
@@ -47,6 +47,44 @@ export async function prepareLab(hosts: LabHosts, cfg: LabConfig, opts: { progre
       },
     };
   } catch (e) {
+    sessions.sender.close();
+    sessions.sink.close();
+    throw e;
+  }
+}
+
+/**
+ * Prefetch: provisions the standby sender (`hosts.sender`) with `workload`'s sender policy while
+ * the active sender is measured. The sink is only connected to, never changed (it is serving
+ * trials). The lab's `workload` is left unset, so the first `useWorkload` after the swap runs a
+ * whole provisioning pass (both hosts; a no-op where nothing differs): the sink may have moved to
+ * another workload since.
+ */
+export async function prepareStandbyLab(hosts: LabHosts, cfg: LabConfig, opts: { workload: string; progress: ProgressSink; signal: AbortSignal }): Promise<ProvisionedLab> {
+  const ssh = sshOptions(cfg, opts.progress);
+  const sessions = await openLabSessions(hosts, ssh);
+  // An interrupt must not wait for a boot's cloud-init (up to 10 min): closing the connections ends every step at once.
+  const onAbort = (): void => {
+    sessions.sender.close();
+    sessions.sink.close();
+  };
+  opts.signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    if (opts.signal.aborted) throw new Error("interrupted before the standby sender was provisioned");
+    const result = await provisionStandbySender(hosts, sessions.sender, { progress: opts.progress, ssh, kumomta: cfg.kumomta, workload: resolveWorkload(cfg, opts.workload) });
+    opts.signal.removeEventListener("abort", onAbort);
+    return {
+      hosts,
+      sessions,
+      proof: result.proof,
+      kumomta: cfg.kumomta,
+      close: async () => {
+        sessions.sender.close();
+        sessions.sink.close();
+      },
+    };
+  } catch (e) {
+    opts.signal.removeEventListener("abort", onAbort);
     sessions.sender.close();
     sessions.sink.close();
     throw e;

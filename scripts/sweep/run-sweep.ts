@@ -7,7 +7,7 @@
  */
 import type { SenderSize } from "../../lab-config/schema";
 import type { LabHosts } from "../hosts/lab-hosts";
-import type { LabDriver, TeardownOutcome } from "../lab-drivers/lab-driver";
+import type { LabDriver, LabReady, TeardownOutcome } from "../lab-drivers/lab-driver";
 import type { ProgressSink } from "../progress/events";
 import { abortableSleep } from "./interrupts";
 import { coolDownText, unsettledBy, type CoolDown } from "./settle";
@@ -44,12 +44,37 @@ export type TrialOutcome = {
   verdict?: string;
 };
 
-export type TimelineKind = "lab-up-start" | "lab-up-done" | "size-start" | "size-done" | "lab-destroy-start" | "lab-destroyed" | "interrupted";
+export type TimelineKind = "lab-up-start" | "lab-up-done" | "size-start" | "size-done" | "lab-destroy-start" | "lab-destroyed" | "interrupted" | "standby-start";
+
+/** A standby sender being built and provisioned in the background for the next size. */
+interface StandbyTask<L> {
+  size: SenderSize;
+  /** Aborts the standby's work when the sweep stops on an error (an interrupt reaches it through the sweep's own signals). */
+  stop: AbortController;
+  /** Settles once nothing of it runs any more; never rejects. */
+  done: Promise<{ ok: true; lab: L; change: LabReady["change"] } | { ok: false; error: Error; stage: "build" | "provision" }>;
+}
+
+/** The sizes with trials left, in order: what prefetch prepares next. */
+export function sizesToRun(sizes: SenderSize[], todo: TrialSpec[]): SenderSize[] {
+  return uniqueSizes(sizes).filter((s) => todo.some((t) => t.sizeId === s.id));
+}
+
+/** Whether the sweep prefetches: asked for, supported by the lab and the deps, and more than one size to measure. */
+export function usesPrefetch(asked: boolean, driver: Pick<LabDriver, "prepareStandby" | "swapStandby" | "dropStandby">, canProvisionStandby: boolean, sizesLeft: number): boolean {
+  return asked && driver.prepareStandby !== undefined && driver.swapStandby !== undefined && driver.dropStandby !== undefined && canProvisionStandby && sizesLeft > 1;
+}
 
 export interface SweepDeps<L extends PreparedLab = PreparedLab> {
   driver: LabDriver;
   /** Connect to the lab's hosts and provision them (idempotent: a re-run changes only what differs). */
   prepare(hosts: LabHosts, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<L>;
+  /**
+   * Prefetch: provisions the standby sender (`hosts.sender`, from LabDriver.prepareStandby) for
+   * `workload` while the active sender's trials run, without touching the sink (busy with those
+   * trials). The lab it returns becomes the active one at the swap. Absent: no prefetch.
+   */
+  prepareStandby?(hosts: LabHosts, opts: { workload: string; progress: ProgressSink; signal: AbortSignal }): Promise<L>;
   /** Pushes a workload's policies before its trials (idempotent); absent = one workload only. */
   useWorkload?(lab: L, workload: string, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<void>;
   /** Runs one trial and writes its record (failed trials included). */
@@ -72,6 +97,12 @@ export interface SweepOptions {
   plannedTrialSeconds?: (spec: TrialSpec) => number | undefined;
   keep: boolean;
   failFast: boolean;
+  /**
+   * Prepare each next size's sender on the lab's standby slot while the current size is measured,
+   * then swap it in (README "Prefetch"). Used only when the driver and deps support it and more
+   * than one size is left. Default: false (the CLI turns it on unless `--no-prefetch`).
+   */
+  prefetch?: boolean;
   progress: ProgressSink;
   /** Workloads to run at each size, in order (default: published only). */
   workloads?: string[];
@@ -130,19 +161,102 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
   const started = Date.now();
   let trialSecondsSum = 0;
 
+  const toRun = sizesToRun(sizes, todo);
+  const prefetch = usesPrefetch(opts.prefetch ?? false, deps.driver, deps.prepareStandby !== undefined, toRun.length);
+  if ((opts.prefetch ?? false) && toRun.length > 1 && !prefetch) progress({ type: "log", level: "info", message: `prefetch: off — ${deps.driver.description} has one sender slot; each size resizes the sender in place` });
+  let standby: StandbyTask<L> | undefined;
+  /** The standby slot holds a VM nobody will use (after the last swap): removed in the background. */
+  let retiring: Promise<void> | undefined;
+
+  /** Builds (or resizes) the standby slot at `size` and provisions it, in the background. */
+  const startStandby = (size: SenderSize, workload: string): StandbyTask<L> => {
+    const stop = new AbortController();
+    const driver = deps.driver;
+    const prepareStandby = deps.prepareStandby;
+    const done = (async (): Promise<Awaited<StandbyTask<L>["done"]>> => {
+      progress({ type: "log", level: "info", message: `prefetch: preparing size ${size.id} on the standby sender while the current size is measured` });
+      let ready: LabReady;
+      try {
+        if (!driver.prepareStandby) throw new Error("the lab driver cannot prepare a standby");
+        ready = await driver.prepareStandby(size, { progress, signal: AbortSignal.any([opts.pulumiSignal, stop.signal]) });
+      } catch (e) {
+        return { ok: false, error: e as Error, stage: "build" };
+      }
+      try {
+        if (!prepareStandby) throw new Error("the sweep cannot provision a standby");
+        const lab = await prepareStandby(ready.hosts, { workload, progress, signal: AbortSignal.any([signal, stop.signal]) });
+        progress({ type: "log", level: "info", message: `prefetch: standby sender ${ready.hosts.sender.name} ready at size ${size.id}` });
+        return { ok: true, lab, change: ready.change };
+      } catch (e) {
+        return { ok: false, error: e as Error, stage: "provision" };
+      }
+    })();
+    return { size, stop, done };
+  };
+
   try {
-    for (const size of sizes) {
+    for (const [index, size] of toRun.entries()) {
       const specs = todo.filter((t) => t.sizeId === size.id);
-      if (specs.length === 0) continue;
       if (signal.aborted) break;
 
-      await deps.timeline(labBuilt ? "size-start" : "lab-up-start", size.id);
-      const ready = await deps.driver.ensureLab(size, { progress, signal: opts.pulumiSignal });
-      labBuilt = true;
-      await deps.timeline(ready.change === "created" ? "lab-up-done" : "size-start", size.id, ready.change);
-      if (signal.aborted) break;
-
-      const lab = await deps.prepare(ready.hosts, { progress, signal });
+      let lab: L | undefined;
+      /** This size's sender came from the standby slot: the other slot now holds the idle former sender. */
+      let swapped = false;
+      if (standby !== undefined && standby.size.id === size.id) {
+        // The size before is done: its sender is idle. Wait for the standby (it may still be booting).
+        const task = standby;
+        progress({ type: "log", level: "info", message: `prefetch: waiting for the standby sender at size ${size.id}` });
+        const result = await task.done;
+        standby = undefined;
+        if (signal.aborted) {
+          if (result.ok) await result.lab.close();
+          break;
+        }
+        if (result.ok) {
+          await deps.timeline("size-start", size.id, "swapped in the standby sender");
+          lab = result.lab;
+          if (!deps.driver.swapStandby) throw new Error("the lab driver cannot swap its standby in");
+          const hosts = await deps.driver.swapStandby({ progress }).catch(async (e: unknown) => {
+            await result.lab.close();
+            throw e;
+          });
+          if (hosts.sender.address !== lab.hosts.sender.address) {
+            await lab.close();
+            throw new Error(`prefetch: the lab swapped in sender ${hosts.sender.name}, but the standby prepared was ${lab.hosts.sender.name}; run 'npm run down' and start again`);
+          }
+          swapped = true;
+          progress({ type: "log", level: "info", message: `prefetch: size ${size.id} runs on ${hosts.sender.name}${result.change === "created" ? "" : ` (${result.change})`}; the former sender is now the standby` });
+        } else {
+          // The standby's VM may be half-built: remove it, then resize the sender in place as without prefetch.
+          progress({ type: "log", level: "warn", message: `prefetch: the standby sender for size ${size.id} failed to ${result.stage === "build" ? "build" : "provision"} (${firstLine(result.error)}); removing it and resizing the active sender in place instead` });
+          await deps.driver.dropStandby?.({ progress, signal: opts.pulumiSignal });
+          if (signal.aborted) break;
+        }
+      }
+      if (lab === undefined) {
+        await deps.timeline(labBuilt ? "size-start" : "lab-up-start", size.id);
+        const ready = await deps.driver.ensureLab(size, { progress, signal: opts.pulumiSignal });
+        labBuilt = true;
+        await deps.timeline(ready.change === "created" ? "lab-up-done" : "size-start", size.id, ready.change);
+        if (signal.aborted) break;
+        lab = await deps.prepare(ready.hosts, { progress, signal });
+      }
+      // The next size's sender boots and is provisioned while this size is measured; after the
+      // last swap the idle former sender is removed instead.
+      const next = toRun[index + 1];
+      if (prefetch && next !== undefined && !signal.aborted) {
+        // The standby's VM costs from its build on: the report's cost starts its size's window here.
+        await deps.timeline("standby-start", next.id);
+        standby = startStandby(next, todo.find((t) => t.sizeId === next.id)?.workload ?? PUBLISHED_WORKLOAD);
+      } else if (prefetch && next === undefined && swapped) {
+        const dropStandby = deps.driver.dropStandby;
+        retiring = dropStandby
+          ? dropStandby({ progress, signal: opts.pulumiSignal }).catch((e: unknown) => {
+              // Not fatal: the teardown at the end destroys it with the rest of the lab.
+              progress({ type: "log", level: "warn", message: `prefetch: removing the idle standby sender failed (${firstLine(e)}); the teardown removes it` });
+            })
+          : undefined;
+      }
       let current: string | undefined;
       try {
         for (const [k, spec] of specs.entries()) {
@@ -205,6 +319,17 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
     error = signal.aborted ? undefined : (e as Error);
     if (!signal.aborted) progress({ type: "log", level: "warn", message: `sweep stopped: ${(e as Error).message}` });
   }
+  // Nothing of a background operation may still run when the lab is recovered and destroyed.
+  if (standby !== undefined) {
+    const task = standby;
+    standby = undefined;
+    // An interrupt reached it already (the sweep's signals); an error or an early end did not.
+    if (!signal.aborted) task.stop.abort(new Error("the sweep stopped"));
+    progress({ type: "log", level: "info", message: `prefetch: stopping the standby sender's preparation (size ${task.size.id}) before the teardown` });
+    const result = await task.done;
+    if (result.ok) await result.lab.close();
+  }
+  if (retiring !== undefined) await retiring;
 
   const interrupted = signal.aborted;
   if (interrupted) await deps.timeline("interrupted", undefined, signal.reason instanceof Error ? signal.reason.message : "interrupted");
@@ -230,6 +355,10 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
   }
   progress({ type: "log", level: "info", message: `sweep finished in ${Math.round((Date.now() - started) / 1000)} s: ${ran - invalid} valid, ${invalid} invalid, ${failed} failed, ${skipped} already recorded${interrupted ? ", interrupted" : ""}${error ? ", stopped by an error" : ""}` });
   return { ran, invalid, failed, skipped, interrupted, error, teardown };
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
 }
 
 /** The ETA: measured trial time once one has run, else the plan's estimate (said so); none without either. */

@@ -451,6 +451,7 @@ function buildRecord(
       hosts: sender && sink ? { sender, sink } : null,
       senderSize: input.sizeLabel,
       sinkSize: { label: input.hosts.sink.size?.label ?? "unknown", ...(input.hosts.sink.size?.region ? { region: input.hosts.sink.size.region } : {}) },
+      senderHost: { address: input.hosts.sender.address, ...(input.hosts.sender.slot !== undefined ? { slot: input.hosts.sender.slot } : {}) },
       port25Proof: input.port25Proof,
       kumomta: {
         egressTls: input.kumomta.egressTls,

@@ -40,6 +40,8 @@ export interface RecordedCall {
 
 export const MOCK_SENDER_EIP = "198.18.10.10";
 export const MOCK_SINK_IP = "198.19.20.20";
+/** The standby sender slot's Elastic IP (prefetch: `sender-net-sender-b-eip`). */
+export const MOCK_STANDBY_EIP = "198.18.10.11";
 export const MOCK_SENDER_PRIVATE_IP = "10.42.1.10";
 export const MOCK_SINK_PRIVATE_IP = "10.43.1.4";
 export const MOCK_CREATED_AT = "2026-03-01T12:00:00Z";
@@ -47,6 +49,8 @@ export const MOCK_ZONES = ["us-west-2a", "us-west-2b"] as const;
 export const MOCK_VCPU_QUOTA = 64;
 /** The spool volume's id as EC2 gives it (vol- and 17 hex digits): the boot script finds its device by it. */
 export const MOCK_SPOOL_VOLUME_ID = "vol-0a1b2c3d4e5f67890";
+/** Prefetch's slot b has its own spool volume (an EBS volume attaches to one instance). */
+export const MOCK_SPOOL_VOLUME_ID_B = "vol-0b0b0b0b0b0b0b0b0";
 export const MOCK_AMI = { x86_64: "ami-0123456789abcdef0", arm64: "ami-0fedcba9876543210" } as const;
 
 /** A fake but well-formed OpenSSH ed25519 key pair, distinct per key name. */
@@ -66,7 +70,7 @@ function computed(type: string, name: string, inputs: Record<string, unknown>): 
     case "tls:index/selfSignedCert:SelfSignedCert":
       return { validityStartTime: MOCK_CREATED_AT, certPem: "-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----\n" };
     case "aws:ec2/eip:Eip":
-      return { publicIp: MOCK_SENDER_EIP, allocationId: `eipalloc-${name}` };
+      return { publicIp: name.endsWith("sender-b-eip") ? MOCK_STANDBY_EIP : MOCK_SENDER_EIP, allocationId: `eipalloc-${name}` };
     case "aws:ec2/instance:Instance":
       return { privateIp: MOCK_SENDER_PRIVATE_IP, arn: `arn:aws:ec2:::instance/${name}` };
     case "aws:ec2/subnet:Subnet":
@@ -99,7 +103,7 @@ export class LabMocks implements pulumi.runtime.Mocks {
     const secretPaths: string[] = [];
     const inputs = unwrapSecrets(args.inputs, "", secretPaths) as Record<string, unknown>;
     this.resources.push({ type: args.type, name: args.name, inputs, secretPaths, provider: args.provider });
-    return { id: args.type === "aws:ebs/volume:Volume" ? MOCK_SPOOL_VOLUME_ID : `${args.name}-id`, state: { ...inputs, ...computed(args.type, args.name, inputs) } };
+    return { id: args.type === "aws:ebs/volume:Volume" ? (args.name.startsWith("sender-spool-b") ? MOCK_SPOOL_VOLUME_ID_B : MOCK_SPOOL_VOLUME_ID) : `${args.name}-id`, state: { ...inputs, ...computed(args.type, args.name, inputs) } };
   }
 
   call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {

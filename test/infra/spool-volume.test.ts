@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, test } from "vitest";
 import YAML from "yaml";
 import { labConfig, runLab, type LabRun } from "./lab-fixture";
-import { MOCK_SPOOL_VOLUME_ID } from "./lab-mocks";
+import { MOCK_SPOOL_VOLUME_ID, MOCK_SPOOL_VOLUME_ID_B } from "./lab-mocks";
 import { verdict } from "./policy-harness";
 import { KUMOLAB_POLICIES } from "../../policy-pack/policies";
 
@@ -72,5 +72,30 @@ describe("minimal", () => {
     expect(run.mocks.ofType("aws:ebs/volume:Volume")).toEqual([]);
     expect(run.mocks.ofType("aws:ec2/volumeAttachment:VolumeAttachment")).toEqual([]);
     expect(senderCloudInit(run).bootScript).not.toContain("run 'format and mount the spool volume'");
+  });
+});
+
+describe("kumomta-2025 with prefetch's two sender slots", () => {
+  test("each slot has its own spool volume, attached to its own instance and named in its own boot script", async () => {
+    const run = await runLab(labConfig({ "kumolab:profile": "kumomta-2025", "kumolab:sender.slots": "2", "kumolab:sender.standbySize": "c16-r42" }));
+    expect(run.mocks.ofType("aws:ebs/volume:Volume").map((v) => v.inputs)).toEqual([
+      expect.objectContaining({ type: "gp3", size: 100, iops: 7200, throughput: 225 }),
+      expect.objectContaining({ type: "gp3", size: 100, iops: 7200, throughput: 225 }),
+    ]);
+    const attachments = run.mocks.ofType("aws:ec2/volumeAttachment:VolumeAttachment").map((a) => a.inputs);
+    expect(attachments).toEqual(
+      expect.arrayContaining([
+        { instanceId: "sender-instance-x86_64-id", volumeId: MOCK_SPOOL_VOLUME_ID, deviceName: "/dev/sdf" },
+        { instanceId: "sender-b-instance-x86_64-id", volumeId: MOCK_SPOOL_VOLUME_ID_B, deviceName: "/dev/sdf" },
+      ]),
+    );
+    expect(attachments).toHaveLength(2);
+    const bootOf = (name: string) => {
+      const inst = run.mocks.ofType("aws:ec2/instance:Instance").find((i) => i.name === name);
+      return Buffer.from((inst?.inputs["userDataBase64"] as string) ?? "", "base64").toString("utf8");
+    };
+    // udev's by-id name: the volume id without its dash.
+    expect(bootOf("sender-instance-x86_64")).toContain("nvme-Amazon_Elastic_Block_Store_vol0a1b2c3d4e5f67890");
+    expect(bootOf("sender-b-instance-x86_64")).toContain("nvme-Amazon_Elastic_Block_Store_vol0b0b0b0b0b0b0b0b0");
   });
 });

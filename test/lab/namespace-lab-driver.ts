@@ -3,6 +3,11 @@
  * cgroup-v1 cpuset: the sender's processes (sshd, kumod, everything started over SSH) are confined
  * to the first `vcpu` CPUs of this machine, so `nproc` on the sender reports the size's vCPUs.
  * Test-only: product code sees only the LabDriver interface.
+ *
+ * With two sender slots (prefetch) the lab has a second sender host, `senderb`, from the start (the
+ * sink admits both, as the cloud lab's NSG and sink.lua do); "building" or "resizing" the standby
+ * slot is confining that host's CPUs and recording the size, and a swap only changes which host is
+ * the sender.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -89,31 +94,96 @@ function reapStaleCpusets(): void {
   }
 }
 
+type Slot = "a" | "b";
+/** The namespace host of each sender slot (names: [a-z][a-z0-9]{0,9}). */
+const SLOT_HOST: Record<Slot, string> = { a: "sender", b: "senderb" };
+
+export interface NamespaceLabDriverOptions {
+  /** Sender slots: 2 adds the standby host `senderb` for prefetch. Default 1. Example: 2. */
+  senderSlots?: 1 | 2;
+}
+
 export class NamespaceLabDriver implements LabDriver {
   readonly source = "inventory" as const;
   readonly canResize = true;
-  readonly description = "namespace test lab (sender resized with a cpuset)";
+  readonly description: string;
+  readonly prepareStandby?: LabDriver["prepareStandby"];
+  readonly swapStandby?: LabDriver["swapStandby"];
+  readonly dropStandby?: LabDriver["dropStandby"];
   private lab: NamespaceLab | undefined;
-  private cpusetDir: string | undefined;
+  private readonly cpusetDirs = new Set<string>();
+  private active: Slot = "a";
+  /** The size each slot was last "built" at (undefined: no VM in it). */
+  private readonly slotSize: Record<Slot, string | undefined> = { a: undefined, b: undefined };
+
+  constructor(private readonly options: NamespaceLabDriverOptions = {}) {
+    const two = options.senderSlots === 2;
+    this.description = two ? "namespace test lab (two sender slots; sizes as cpusets)" : "namespace test lab (sender resized with a cpuset)";
+    if (two) {
+      this.prepareStandby = (size, opts) => this.buildStandby(size, opts);
+      this.swapStandby = async (opts) => {
+        const next = this.other();
+        if (this.slotSize[next] === undefined) throw new Error(`namespace lab: slot ${next} holds no sender to swap in`);
+        this.active = next;
+        opts.progress({ type: "log", level: "info", message: `namespace lab: slot ${next} (${SLOT_HOST[next]}) is now the sender` });
+        return this.hosts();
+      };
+      this.dropStandby = async (opts) => {
+        this.slotSize[this.other()] = undefined;
+        opts.progress({ type: "log", level: "info", message: `namespace lab: slot ${this.other()} emptied` });
+      };
+    }
+  }
+
+  private other(): Slot {
+    return this.active === "a" ? "b" : "a";
+  }
+
+  /** The lab's hosts with `slot` as the sender; with two slots the sink also admits the other one. */
+  private hosts(slot: Slot = this.active): LabHosts {
+    const lab = this.lab;
+    if (!lab) throw new Error("namespace lab: not created yet");
+    if (this.options.senderSlots !== 2) return labHostsOf(lab);
+    const handle = lab.hosts[SLOT_HOST[slot]] as LabHostHandle;
+    const other = lab.hosts[SLOT_HOST[slot === "a" ? "b" : "a"]] as LabHostHandle;
+    const base = labHostsOf(lab);
+    return {
+      ...base,
+      sender: { ...base.sender, name: `sender ${slot} (${handle.address})`, address: handle.address, port: handle.sshPort, hostKey: { kind: "pinned", publicKey: handle.hostPublicKey }, size: { label: `namespace host ${handle.netns}`, region: "local" }, slot },
+      alsoAdmitFromSink: [other.address],
+    };
+  }
+
+  private async buildStandby(size: SenderSize, opts: { progress: ProgressSink }): Promise<LabReady> {
+    if (!this.lab) throw new Error("namespace lab: build the lab (ensureLab) before its standby");
+    const slot = this.other();
+    const before = this.slotSize[slot];
+    this.cpusetDirs.add(confineHostCpus(this.lab.hosts[SLOT_HOST[slot]] as LabHostHandle, size.vcpu));
+    this.slotSize[slot] = size.id;
+    opts.progress({ type: "log", level: "info", message: `namespace lab: standby slot ${slot} (${SLOT_HOST[slot]}) confined to ${size.vcpu} CPU(s) for size ${size.id}` });
+    return { hosts: this.hosts(slot), change: before === undefined ? "created" : before === size.id ? "unchanged" : "resized" };
+  }
 
   async ensureLab(size: SenderSize, opts: { progress: ProgressSink }): Promise<LabReady> {
     let change: LabReady["change"] = "unchanged";
     if (!this.lab) {
-      opts.progress({ type: "log", level: "info", message: "namespace lab: creating sender and sink hosts" });
-      this.lab = await createNamespaceLab({ hosts: ["sender", "sink"] });
+      const names = this.options.senderSlots === 2 ? [SLOT_HOST.a, SLOT_HOST.b, "sink"] : ["sender", "sink"];
+      opts.progress({ type: "log", level: "info", message: `namespace lab: creating hosts ${names.join(", ")}` });
+      this.lab = await createNamespaceLab({ hosts: names });
       reapStaleCpusets(); // after create: it reaped the namespaces of labs whose owner died
       change = "created";
     } else {
       change = "resized";
     }
-    const sender = this.lab.hosts["sender"] as LabHostHandle;
-    this.cpusetDir = confineHostCpus(sender, size.vcpu);
+    const sender = this.lab.hosts[SLOT_HOST[this.active]] as LabHostHandle;
+    this.cpusetDirs.add(confineHostCpus(sender, size.vcpu));
+    this.slotSize[this.active] = size.id;
     opts.progress({ type: "log", level: "info", message: `namespace lab: sender confined to ${size.vcpu} CPU(s) for size ${size.id}` });
-    return { hosts: labHostsOf(this.lab), change };
+    return { hosts: this.hosts(), change };
   }
 
   async existingLab(): Promise<LabHosts | undefined> {
-    return this.lab ? labHostsOf(this.lab) : undefined;
+    return this.lab ? this.hosts() : undefined;
   }
 
   async recover(): Promise<void> {
@@ -126,8 +196,8 @@ export class NamespaceLabDriver implements LabDriver {
     // The lab first (its processes end), then its now-empty cpuset.
     await this.lab.destroy();
     this.lab = undefined;
-    if (this.cpusetDir) releaseCpuset(this.cpusetDir);
-    this.cpusetDir = undefined;
+    for (const dir of this.cpusetDirs) releaseCpuset(dir);
+    this.cpusetDirs.clear();
     opts.progress({ type: "log", level: "info", message: `namespace lab ${id} destroyed` });
     return { ok: true, detail: `namespace lab ${id} destroyed` };
   }
