@@ -92,8 +92,12 @@ function reapStaleCpusets(): void {
 export class NamespaceLabDriver implements LabDriver {
   readonly source = "inventory" as const;
   readonly canResize = true;
-  readonly description = "namespace test lab (sender resized with a cpuset)";
+  readonly description: string;
   private lab: NamespaceLab | undefined;
+  /** `label`: the sweep's lab (`lab2`) when it runs several, named in the description. */
+  constructor(label?: string) {
+    this.description = `namespace test lab${label !== undefined ? ` ${label}` : ""} (sender resized with a cpuset)`;
+  }
   private cpusetDir: string | undefined;
 
   async ensureLab(size: SenderSize, opts: { progress: ProgressSink }): Promise<LabReady> {
