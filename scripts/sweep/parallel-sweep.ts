@@ -114,17 +114,21 @@ export async function runParallelSweep<L extends PreparedLab>(labs: readonly Lab
     return { labs: [{ slot: only.slot, result }], total: combineLabResults([{ slot: only.slot, result }], opts.signal.aborted) };
   }
   const { progress } = opts;
-  const stopAll = new AbortController();
-  const signal = AbortSignal.any([opts.signal, stopAll.signal]);
+  // --fail-fast stops the *other* labs: the failing lab ends on its own error, which an abort of its
+  // own signal would turn into an interrupt (runSweep treats an aborted signal as one).
+  const stops = labs.map(() => new AbortController());
+  let stoppedBy: Error | undefined;
   progress({ type: "log", level: "info", message: `${labs.length} labs at once: ${labs.map((l) => `${l.slot.lab}${l.slot.stack !== undefined ? ` (stack ${l.slot.stack})` : ""}: ${l.slot.sizes.join(", ")}`).join("; ")}` });
   const outcomes = await Promise.all(
-    labs.map(async (l): Promise<LabOutcome> => {
+    labs.map(async (l, i): Promise<LabOutcome> => {
       const lp = labProgress(progress, l.slot.lab);
+      const signal = AbortSignal.any([opts.signal, (stops[i] as AbortController).signal]);
       const deps = opts.failFast
         ? reportingFailures(l.deps, (why) => {
-            if (stopAll.signal.aborted || opts.signal.aborted) return;
-            progress({ type: "log", level: "warn", message: `--fail-fast: ${l.slot.lab} failed (${why}); stopping every lab` });
-            stopAll.abort(new Error(`--fail-fast: ${l.slot.lab} failed (${why})`));
+            if (stoppedBy !== undefined || opts.signal.aborted) return;
+            stoppedBy = new Error(`--fail-fast: ${l.slot.lab} failed (${why})`);
+            progress({ type: "log", level: "warn", message: `--fail-fast: ${l.slot.lab} failed (${why}); stopping the other labs` });
+            stops.forEach((c, j) => j !== i && c.abort(stoppedBy));
           })
         : l.deps;
       try {
@@ -138,7 +142,7 @@ export async function runParallelSweep<L extends PreparedLab>(labs: readonly Lab
   );
   const total = combineLabResults(outcomes, opts.signal.aborted);
   // A lab stopped by --fail-fast was interrupted by the sweep, not the operator: the run failed.
-  if (stopAll.signal.aborted && !opts.signal.aborted && total.error === undefined) total.error = stopAll.signal.reason instanceof Error ? stopAll.signal.reason : new Error("--fail-fast");
+  if (stoppedBy !== undefined && !opts.signal.aborted && total.error === undefined) total.error = stoppedBy;
   progress({
     type: "log",
     level: "info",
