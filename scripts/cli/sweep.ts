@@ -447,7 +447,8 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
 
 /** The run's labs: run.json's for a resume, else the sizes dealt to `--parallel` labs (stacks named only on a cloud lab). */
 function slotsOf(opts: SweepCliOptions, manifest: RunManifest | undefined, sizes: readonly SenderSize[], stacks: boolean): LabSlot[] {
-  const base = stacks ? opts.stack : undefined;
+  // A run on an inventory (or the test lab) has no stacks, whatever the command line says now.
+  const base = stacks && (manifest === undefined || manifest.source === "stack") ? opts.stack : undefined;
   if (!manifest) return assignSizesToLabs(sizes, opts.parallel ?? 1, base);
   // One lab resumes on --stack, as before parallel labs; several on the stacks run.json names.
   if ((manifest.labs?.length ?? 1) === 1) return assignSizesToLabs(sizes, 1, base);
