@@ -381,7 +381,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
   const runId = manifest.runId;
 
   const interrupts = installInterrupts({
-    onFirst: (why) => progress({ type: "log", level: "warn", message: `${why}: stopping — results are kept, the lab is being torn down${opts.keep ? " (no: --keep)" : ""}. Press Ctrl-C again to exit at once.` }),
+    onFirst: (why) => progress({ type: "log", level: "warn", message: `${why}: stopping — results are kept, ${drivers.length > 1 ? `every lab (${drivers.length}) is` : "the lab is"} being torn down${opts.keep ? " (no: --keep)" : ""}. Press Ctrl-C again to exit at once.` }),
     onSecond: () =>
       process.stderr.write(
         drivers.length === 1
