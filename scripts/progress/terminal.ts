@@ -109,6 +109,8 @@ function labBars(stream: NodeJS.WriteStream): { rate: (e: Extract<ProgressEvent,
     log: (line) => (multi ? multi.log(`${line}\n`) : stream.write(`${line}\n`)),
     active: () => multi !== undefined,
     stop: () => {
+      // stop() does not write what log() buffered; one last redraw does.
+      multi?.update();
       multi?.stop();
       multi = undefined;
       bars.clear();
