@@ -202,6 +202,24 @@ describe("two labs at once", () => {
     expect(sweepExitCode(total, 0)).toBe(130);
   });
 
+  test("the labs are destroyed at the same time: each lab's destroy is under way before either ends", async () => {
+    const log: string[] = [];
+    const started = new Map<string, () => void>();
+    const both = ["lab1", "lab2"].map((lab) => new Promise<void>((r) => started.set(lab, r)));
+    const labs = [fakeLab("lab1", [C2], {}, log), fakeLab("lab2", [C4], {}, log)];
+    for (const l of labs) {
+      const own = l.deps.driver.teardown.bind(l.deps.driver);
+      l.deps.driver.teardown = async (o) => {
+        started.get(l.slot.lab)?.();
+        // One after the other, the first destroy would wait here for ever: bounded, it fails instead.
+        const other = await Promise.race([Promise.all(both).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5000))]);
+        return other ? own(o) : { ok: false, remaining: [`${l.slot.lab} waited alone`], howToRemove: "-" };
+      };
+    }
+    const { total } = await parallel(labs);
+    expect(total.teardown).toEqual({ ok: true, detail: "lab1: lab1 destroyed; lab2: lab2 destroyed" });
+  });
+
   test("one lab's destroy fails: the run's teardown fails, what remains is named by lab; exit 1 even after an interrupt", () => {
     const ok: SweepResult = { ran: 2, invalid: 0, failed: 0, skipped: 0, interrupted: true, teardown: { ok: true, detail: "stack dev-lab1 destroyed" } };
     const bad: SweepResult = { ran: 1, invalid: 1, failed: 1, skipped: 2, interrupted: true, teardown: { ok: false, remaining: ["aws:ec2/instance:Instance i-0abc"], howToRemove: "npm run down -- --stack dev-lab2" } };
