@@ -17,6 +17,7 @@ import { carryStackConfig, labProjectFile, labStackConfig } from "../../scripts/
 import type { ProgressEvent } from "../../scripts/progress/events";
 import { formatProgressEvent } from "../../scripts/progress/terminal";
 import { computeSweepCost } from "../../scripts/report/sweep-cost";
+import { appendTimelineEvent, readTimeline } from "../../scripts/results/results-dir";
 import type { RunManifest } from "../../scripts/results/run-manifest";
 import type { TimelineEvent } from "../../scripts/results/timeline";
 import { assignSizesToLabs, baseStackOf, labsForResume, labStackName } from "../../scripts/sweep/lab-slots";
@@ -236,6 +237,27 @@ describe("two labs at once", () => {
 });
 
 describe("what else knows about several labs", () => {
+  test("two labs writing one timeline at once: every event reads back, each lab's in its order, no torn line", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "kumolab-two-writers-"));
+    try {
+      const writer = async (lab: string) => {
+        for (let i = 0; i < 40; i++) {
+          appendTimelineEvent(dir, { at: new Date(Date.UTC(2026, 10, 30, 10, 0, i)).toISOString(), kind: "size-start", sizeId: `s${i}`, lab });
+          // Each lab yields between writes, as a lab's awaits do between its steps.
+          await new Promise((r) => setImmediate(r));
+        }
+      };
+      await Promise.all([writer("lab1"), writer("lab2")]);
+      const { events, torn } = readTimeline(dir);
+      expect(torn).toBeNull();
+      for (const lab of ["lab1", "lab2"]) expect(events.filter((e) => e.lab === lab).map((e) => e.sizeId)).toEqual(Array.from({ length: 40 }, (_, i) => `s${i}`));
+      // Interleaved, not one lab after the other: the writes really were concurrent.
+      expect(events.slice(0, 2).map((e) => e.lab)).toEqual(["lab1", "lab2"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("progress lines carry their lab; without one they read as before", () => {
     expect(formatProgressEvent({ type: "sweep", sizeId: "c4-r16", trial: 1, trials: 2, done: 0, total: 2, lab: "lab2" })).toBe("[lab2] sweep c4-r16 trial 1/2 — 0/2 done, ETA after the first trial");
     expect(formatProgressEvent({ type: "step-done", host: "sink (198.18.0.20)", step: "start kumod", ms: 31, changed: false, lab: "lab1" })).toBe("[lab1] [sink (198.18.0.20)] start kumod ✓ 31 ms (unchanged)");
