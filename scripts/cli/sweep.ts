@@ -4,6 +4,7 @@
  *   npm run sweep [-- --sizes c2-r4,c4-r16] [--trials 2] [--yes] [--keep] [--fail-fast]
  *   npm run sweep -- --resume results/<run>
  *   npm run sweep -- --inventory lab-config/hosts.yaml
+ *   npm run sweep -- --parallel 2  (two labs at once, each its own stack: <stack>-lab1, <stack>-lab2)
  *   npm run sweep -- --dry-run     (= npm run plan: the plan and its estimate, offline; nothing opened or created)
  * Exit codes (./exit-codes.ts): 0 every size has a valid figure, 3 the sweep ran but some size has
  * none, 1 failed, 2 config or command line, 130 interrupted.
@@ -38,7 +39,10 @@ import { ttlForPlan } from "../sweep/lab-ttl";
 import { prepareLab, prepareStandbyLab, runPreparedTrial, settleLab, useWorkload, type ProvisionedLab } from "../sweep/prepare-lab";
 import { PUBLISHED_WORKLOAD, selectWorkloads } from "../../lab-config/workloads";
 import { checkBodyFiles } from "../provision/body-file";
-import { runSweep, trialKey, type SweepDeps } from "../sweep/run-sweep";
+import { trialKey, type SweepDeps } from "../sweep/run-sweep";
+import { runParallelSweep, sweepExitCode, type LabRun } from "../sweep/parallel-sweep";
+import { assignSizesToLabs, baseStackOf, labLabel, labsForResume, type LabSlot } from "../sweep/lab-slots";
+import { carryStackConfig, ensureLabWorkspace } from "../lab-drivers/lab-workspace";
 
 export interface SweepCliOptions {
   workloads?: string[];
@@ -66,11 +70,17 @@ export interface SweepCliOptions {
   prefetch: boolean;
   /** `--accept-config-change`: resume although today's config differs from run.json (run.json's settings are used; recorded). */
   acceptConfigChange?: boolean;
+  /**
+   * `--parallel <n>`: up to n labs at once, one size per lab at a time (scripts/sweep/lab-slots.ts).
+   * Default 1: one lab on `--stack`, exactly the sweep without the option. E.g. 2 → stacks dev-lab1, dev-lab2.
+   */
+  parallel?: number;
 }
 
 /** Lets the tests run the real CLI over the namespace lab; product code always passes nothing. */
 export interface SweepCliHooks {
-  makeDriver?: (cfg: LabConfig, opts: SweepCliOptions) => Promise<LabDriver>;
+  /** Called once per lab (`slot`: which lab, its stack and sizes); each call must return a lab of its own. */
+  makeDriver?: (cfg: LabConfig, opts: SweepCliOptions, slot: LabSlot) => Promise<LabDriver>;
 }
 
 const positive = (v: string): number => {
@@ -98,21 +108,41 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-async function makeDriver(cfg: LabConfig, opts: SweepCliOptions): Promise<LabDriver> {
-  if (opts.inventory) return InventoryLabDriver.fromFile(opts.inventory);
-  const url = backendUrl(opts.backend);
-  // Loaded here, not at the top: the Automation API takes seconds to import and --dry-run never needs it.
-  const { openStack, PulumiLabDriver } = await import("../lab-drivers/pulumi-lab-driver");
-  if (!opts.policyPack) process.stderr.write("--no-policy-pack: every `pulumi up` of this sweep runs WITHOUT kumolab's guard rails (policy-pack/)\n");
-  const { PulumiCloudInventory } = await import("../cloud/pulumi-cloud-inventory");
-  return new PulumiLabDriver(await openStack(opts.stack, url), url, {
-    ...(opts.policyPack ? {} : { policyPacks: [] }),
-    // Recovery after an interrupt looks pending creates up by the lab's tags (as down and gc do).
-    inventory: new PulumiCloudInventory([cfg.aws.region]),
-    // `auto`: looked up once and stored in the stack's config before the first up (never at every up).
-    ...(cfg.operatorCidr === "auto" ? { lookupOperatorCidr: () => resolveOperatorCidr(cfg, fetchTextOverHttp) } : {}),
-    senderSlots: opts.prefetch ? 2 : 1,
-  });
+/** One look-up of the operator's address for every lab of the run (each stores it in its own stack's config). */
+function onceOnly(f: () => Promise<string>): () => Promise<string> {
+  let p: Promise<string> | undefined;
+  return () => (p ??= f());
+}
+
+function driverMaker(): (cfg: LabConfig, opts: SweepCliOptions, slot: LabSlot) => Promise<LabDriver> {
+  let lookup: (() => Promise<string>) | undefined;
+  return async (cfg, opts, slot) => {
+    if (opts.inventory) return InventoryLabDriver.fromFile(opts.inventory);
+    const url = backendUrl(opts.backend);
+    // Loaded here, not at the top: the Automation API takes seconds to import and --dry-run never needs it.
+    const { openStack, PulumiLabDriver } = await import("../lab-drivers/pulumi-lab-driver");
+    if (!opts.policyPack && slot.lab === labLabel(0)) process.stderr.write("--no-policy-pack: every `pulumi up` of this sweep runs WITHOUT kumolab's guard rails (policy-pack/)\n");
+    const { PulumiCloudInventory } = await import("../cloud/pulumi-cloud-inventory");
+    const stack = slot.stack ?? opts.stack;
+    let opened: Awaited<ReturnType<typeof openStack>>;
+    if (stack === opts.stack) opened = await openStack(stack, url);
+    else {
+      // A lab of a parallel sweep: its own workspace (labs open at once), the base stack's settings carried over.
+      opened = await openStack(stack, url, { workDir: ensureLabWorkspace(stack) });
+      const base = baseStackOf(stack);
+      const skipped = carryStackConfig(base, stack);
+      if (skipped.length > 0) process.stderr.write(`stack ${stack}: encrypted settings of stack ${base} cannot be carried over (${skipped.join(", ")}); set them with 'npx pulumi config set --secret <key> <value> --stack ${stack}'\n`);
+    }
+    if (cfg.operatorCidr === "auto") lookup ??= onceOnly(() => resolveOperatorCidr(cfg, fetchTextOverHttp));
+    return new PulumiLabDriver(opened, url, {
+      ...(opts.policyPack ? {} : { policyPacks: [] }),
+      // Recovery after an interrupt looks pending creates up by the lab's tags (as down and gc do).
+      inventory: new PulumiCloudInventory([cfg.aws.region]),
+      // `auto`: looked up once and stored in the stack's config before the first up (never at every up).
+      ...(lookup !== undefined ? { lookupOperatorCidr: lookup } : {}),
+      senderSlots: opts.prefetch ? 2 : 1,
+    });
+  };
 }
 
 export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Promise<number> {
@@ -135,6 +165,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     .option("--no-policy-pack", "run `pulumi up` without kumolab's guard rails (policy-pack/); only for debugging the pack itself")
     .option("--dry-run", "print the plan, its estimate and assumptions, then stop: nothing is opened or created (no Pulumi CLI, credentials or stack needed)", false)
     .option("--accept-config-change", "with --resume: go on although today's lab config differs from the run's (run.json's settings are used; recorded in run.json)", false)
+    .option("--parallel <n>", "up to n labs at once, one size per lab at a time, each its own stack <stack>-lab<i> (default 1: one lab on --stack)", positive)
     .exitOverride();
   program.parse(argv, { from: "user" });
   const opts = program.opts<SweepCliOptions>();
@@ -173,8 +204,8 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       process.stderr.write(`--resume: ${(e as Error).message}\n`);
       return EXIT.CONFIG;
     }
-    if (opts.sizes || opts.trials || opts.workloads || opts.coolDown !== undefined) {
-      process.stderr.write(`--resume finishes the sweep as planned in ${path.join(resultsDir, "run.json")}; drop --sizes/--trials/--workloads/--cool-down\n`);
+    if (opts.sizes || opts.trials || opts.workloads || opts.coolDown !== undefined || opts.parallel !== undefined) {
+      process.stderr.write(`--resume finishes the sweep as planned in ${path.join(resultsDir, "run.json")} (its sizes, trials and labs); drop --sizes/--trials/--workloads/--cool-down/--parallel\n`);
       return EXIT.CONFIG;
     }
     if (opts.inventory && manifest.source === "stack") {
@@ -248,6 +279,11 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     return EXIT.CONFIG;
   }
 
+  if (opts.inventory && (opts.parallel ?? 1) > 1) {
+    process.stderr.write(`--parallel ${opts.parallel}: an inventory is one pair of hosts, one lab; drop --parallel (or run a cloud sweep)\n`);
+    return EXIT.CONFIG;
+  }
+
   // The plan's lab, known without opening anything: an inventory is read (not connected to); a stack is only named.
   let planLab: PlanLab;
   let inventorySize: SenderSize | undefined;
@@ -275,15 +311,15 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       sizes = [inventorySize];
     }
     const dry = makePlan(cfg, { sizes, workloads, trials, coolDownSeconds: coolDown, lab: planLab, resultsDir, keep: opts.keep, recorded });
-    process.stdout.write(`${formatPlan(dry, cfg)}\nDry run: nothing was opened or created (no Pulumi CLI, credentials or stack were needed). Run without --dry-run to go ahead.\n`);
+    process.stdout.write(`${formatPlan(dry, cfg)}\n${labsLine(slotsOf(opts, manifest, sizes, planLab.kind === "stack"))}Dry run: nothing was opened or created (no Pulumi CLI, credentials or stack were needed). Run without --dry-run to go ahead.\n`);
     return EXIT.OK;
   }
 
   // An inventory's driver only reads its file; a stack is opened — and created, if new — only after
   // "Go ahead?", so that a 'no' leaves nothing behind.
-  // Prefetch needs a second sender only when there is a next size to prepare.
-  const openDriver = (): Promise<LabDriver> => (hooks.makeDriver ?? makeDriver)(cfg, { ...opts, prefetch: opts.prefetch !== false && sizes.length > 1 });
-  const early = opts.inventory ? await openDriver() : undefined;
+  const makeDriver = hooks.makeDriver ?? driverMaker();
+  const openDriver = (slot: LabSlot): Promise<LabDriver> => makeDriver(cfg, opts, slot);
+  const early = opts.inventory ? await openDriver({ lab: labLabel(0), sizes: sizes.map((s) => s.id) }) : undefined;
   if (early?.fixedSize && !manifest) {
     // An inventory's hosts are one size: that size is the sweep's only one.
     if (opts.sizes) {
@@ -297,8 +333,9 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     return EXIT.CONFIG;
   }
 
+  let slots = slotsOf(opts, manifest, sizes, planLab.kind === "stack");
   const plan = makePlan(cfg, { sizes, workloads, trials, coolDownSeconds: coolDown, lab: planLab, resultsDir, keep: opts.keep, recorded });
-  process.stdout.write(`${formatPlan(plan, cfg)}\n`);
+  process.stdout.write(`${formatPlan(plan, cfg)}\n${labsLine(slots)}`);
   // The lab's VMs power themselves off at expiresAt: a plan that outlives the TTL raises it first, visibly.
   const ttl = planLab.kind === "stack" ? ttlForPlan(plan.estimate.wallSeconds, cfg.lab.ttlHours) : ({ extend: false } as const);
   if ("tooLong" in ttl) {
@@ -310,8 +347,13 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     process.stdout.write("Nothing was created.\n");
     return EXIT.FAILED;
   }
-  const driver = early ?? (await openDriver());
-  if (ttl.extend) driver.extendTtl?.(ttl.toHours);
+  // Every lab's stack at once: each has its own workspace (scripts/lab-drivers/lab-workspace.ts).
+  const drivers = early ? [early] : await Promise.all(slots.map((slot) => openDriver(slot)));
+  const driver = drivers[0] as LabDriver;
+  // Only a stack has a stack name to record (the namespace test lab and an inventory have none).
+  slots = slots.map((slot, i) => (drivers[i]?.source === "stack" ? slot : { lab: slot.lab, sizes: slot.sizes }));
+  // The estimate is one lab's whole sweep: each parallel lab is done sooner, so this TTL is ample.
+  if (ttl.extend) for (const d of drivers) d.extendTtl?.(ttl.toHours);
 
   mkdirSync(resultsDir, { recursive: true });
   if (manifest && acceptedDifferences.length > 0) {
@@ -325,7 +367,8 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       runId: path.basename(resultsDir),
       createdAt: new Date().toISOString(),
       source: driver.source,
-      labId: driver.description,
+      labId: drivers.length === 1 ? driver.description : `${drivers.length} labs: ${drivers.map((d, i) => `${slots[i]?.lab ?? labLabel(i)} ${d.description}`).join("; ")}`,
+      labs: slots,
       sizes: sizes.map((s) => ({ id: s.id, label: s.instanceType, vcpu: s.vcpu, ramGiB: s.ramGiB, arch: s.arch, ...(s.hourlyUsd !== undefined ? { hourlyUsd: s.hourlyUsd } : {}) })),
       sink: { label: cfg.sink.vmSize, ...(cfg.sink.hourlyUsd !== undefined ? { hourlyUsd: cfg.sink.hourlyUsd } : {}) },
       trialsPerSize: trials,
@@ -347,18 +390,20 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
   const runId = manifest.runId;
 
   const interrupts = installInterrupts({
-    onFirst: (why) => progress({ type: "log", level: "warn", message: `${why}: stopping — results are kept, the lab is being torn down${opts.keep ? " (no: --keep)" : ""}. Press Ctrl-C again to exit at once.` }),
+    onFirst: (why) => progress({ type: "log", level: "warn", message: `${why}: stopping — results are kept, ${drivers.length > 1 ? `every lab (${drivers.length}) is` : "the lab is"} being torn down${opts.keep ? " (no: --keep)" : ""}. Press Ctrl-C again to exit at once.` }),
     onSecond: () =>
       process.stderr.write(
-        `\nExiting now. Left behind: ${driver.description} may still be running — destroy it with 'npm run down${driver.source === "stack" ? ` -- --stack ${opts.stack}` : ""}'. Results so far are in ${resultsDir}; finish with 'npm run sweep -- --resume ${resultsDir}'.\n`,
+        drivers.length === 1
+          ? `\nExiting now. Left behind: ${driver.description} may still be running — destroy it with 'npm run down${driver.source === "stack" ? ` -- --stack ${slots[0]?.stack ?? opts.stack}` : ""}'. Results so far are in ${resultsDir}; finish with 'npm run sweep -- --resume ${resultsDir}'.\n`
+          : `\nExiting now. Left behind, each may still be running: ${drivers.map((d, i) => `${slots[i]?.lab ?? ""} ${d.description}`).join("; ")} — destroy them all with 'npm run down -- --run ${resultsDir}'. Results so far are in ${resultsDir}; finish with 'npm run sweep -- --resume ${resultsDir}'.\n`,
       ),
   });
 
-  const deps: SweepDeps<ProvisionedLab> = {
-    driver,
+  const depsOf = (labDriver: LabDriver, lab: string | undefined): SweepDeps<ProvisionedLab> => ({
+    driver: labDriver,
     prepare: (hosts, o) => prepareLab(hosts, cfg, o),
     runTrial: async (lab, spec, o) => {
-      const outcome = await runPreparedTrial(lab, spec, { runId, resultsDir, cfg, source: driver.source, ...o });
+      const outcome = await runPreparedTrial(lab, spec, { runId, resultsDir, cfg, source: labDriver.source, ...o });
       if (outcome.status === "interrupted") return { status: "interrupted", detail: outcome.detail };
       appendRecord(resultsDir, outcome.record);
       const r = outcome.record;
@@ -371,12 +416,18 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       const { records } = readRecords(resultsDir);
       return new Set(records.map((r) => trialKey(r.sizeId, r.trial, r.workload?.name)));
     },
-    timeline: async (kind, sizeId, detail) => appendTimelineEvent(resultsDir, { at: new Date().toISOString(), kind, ...(sizeId ? { sizeId } : {}), ...(detail ? { detail } : {}) }),
-  };
+    // Appends are synchronous (scripts/results/durable-file.ts): labs in this one process never interleave a line.
+    timeline: async (kind, sizeId, detail) => appendTimelineEvent(resultsDir, { at: new Date().toISOString(), kind, ...(sizeId ? { sizeId } : {}), ...(lab !== undefined ? { lab } : {}), ...(detail ? { detail } : {}) }),
+  });
+  const labRuns: LabRun<ProvisionedLab>[] = slots.map((slot, i) => ({
+    slot,
+    deps: depsOf(drivers[i] as LabDriver, slots.length > 1 ? slot.lab : undefined),
+    sizes: slot.sizes.map((id) => sizes.find((s) => s.id === id)).filter((s): s is SenderSize => s !== undefined),
+  }));
 
   const plannedTrialSeconds = (spec: { sizeId: string; workload?: string }): number | undefined =>
     plan.estimate.cells.find((c) => c.sizeId === spec.sizeId && c.workload === (spec.workload ?? PUBLISHED_WORKLOAD))?.trialSeconds;
-  const result = await runSweep(deps, { sizes, trials, workloads, coolDownSeconds: coolDown, plannedTrialSeconds, keep: opts.keep, failFast: opts.failFast, prefetch: opts.prefetch !== false, progress, signal: interrupts.signal, pulumiSignal: interrupts.pulumiSignal });
+  const { total: result } = await runParallelSweep(labRuns, { trials, workloads, coolDownSeconds: coolDown, plannedTrialSeconds, keep: opts.keep, failFast: opts.failFast, prefetch: opts.prefetch !== false, progress, signal: interrupts.signal, pulumiSignal: interrupts.pulumiSignal });
   interrupts.dispose();
 
   const { records } = readRecords(resultsDir);
@@ -385,22 +436,39 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     process.stdout.write(`\n${written.markdown}\nReport: ${written.files.join(", ")}\n`);
   }
   const verdict = sweepVerdict(records, { sizeIds: sizes.map((s) => s.id), workloads, trials });
+  const code = sweepExitCode(result, verdict.exitCode);
   if (!result.teardown.ok) {
     process.stderr.write(`\nTEARDOWN ${formatTeardownFailure(result.teardown)}`);
-    return EXIT.FAILED;
+    return code;
   }
   process.stdout.write(`${result.teardown.detail}\n`);
   if (result.interrupted) {
     process.stdout.write(`Interrupted. Finish with: npm run sweep -- --resume ${resultsDir}\n`);
-    return EXIT.INTERRUPTED;
+    return code;
   }
   if (result.error) {
-    process.stderr.write(`sweep failed (exit ${EXIT.FAILED}): ${result.error.message}\nResults so far: ${resultsDir}; finish with 'npm run sweep -- --resume ${resultsDir}'\n`);
-    return EXIT.FAILED;
+    process.stderr.write(`sweep failed (exit ${code}): ${result.error.message}\nResults so far: ${resultsDir}; finish with 'npm run sweep -- --resume ${resultsDir}'\n`);
+    return code;
   }
   process.stdout.write(`\n${verdict.lines.join("\n")}\n`);
   if (verdict.exitCode !== EXIT.OK) process.stdout.write(`exit ${verdict.exitCode}: the sweep ran, but not every size has a valid figure\n`);
-  return verdict.exitCode;
+  return code;
+}
+
+/** The run's labs: run.json's for a resume, else the sizes dealt to `--parallel` labs (stacks named only on a cloud lab). */
+function slotsOf(opts: SweepCliOptions, manifest: RunManifest | undefined, sizes: readonly SenderSize[], stacks: boolean): LabSlot[] {
+  // A run on an inventory (or the test lab) has no stacks, whatever the command line says now.
+  const base = stacks && (manifest === undefined || manifest.source === "stack") ? opts.stack : undefined;
+  if (!manifest) return assignSizesToLabs(sizes, opts.parallel ?? 1, base);
+  // One lab resumes on --stack, as before parallel labs; several on the stacks run.json names.
+  if ((manifest.labs?.length ?? 1) === 1) return assignSizesToLabs(sizes, 1, base);
+  return labsForResume(manifest.labs, sizes, base);
+}
+
+/** The plan's line about parallel labs (nothing with one lab, as before). */
+function labsLine(slots: readonly LabSlot[]): string {
+  if (slots.length <= 1) return "";
+  return `Labs: ${slots.length} at once, each its own${slots[0]?.stack !== undefined ? " stack, Pulumi workspace," : ""} sender and sink — ${slots.map((s) => `${s.lab}${s.stack !== undefined ? ` (stack ${s.stack})` : ""}: ${s.sizes.join(", ")}`).join("; ")}\n`;
 }
 
 if (require.main === module) runMain(sweepMain);

@@ -16,6 +16,7 @@ import type { ProgressSink } from "../progress/events";
 import type { LabDriver, LabReady, TeardownOutcome } from "./lab-driver";
 import { z } from "zod";
 import { labIdFor } from "../../infra/tags";
+import { labWorkspaceEnv } from "./lab-workspace";
 import { awsShortId, CLOUD_TYPE_OF, manualRemoval, type CloudInventory, type TaggedResource } from "../cloud/cloud-inventory";
 
 /** How long the look-up and removal of orphans (pending creates) may take before the teardown goes on without them. */
@@ -101,14 +102,19 @@ export interface PulumiLabDriverOptions {
   senderSlots?: 1 | 2;
 }
 
-/** Opens (creating if needed) the stack in the local program, on the chosen backend. */
-export async function openStack(stackName: string, backend?: string): Promise<StackApi> {
+/**
+ * Opens (creating if needed) the stack in the local program, on the chosen backend. `workDir`: a
+ * lab's own workspace (./lab-workspace.ts) so that labs of a parallel sweep open at once; default the
+ * project folder.
+ */
+export async function openStack(stackName: string, backend?: string, opts: { workDir?: string } = {}): Promise<StackApi> {
   const url = backendUrl(backend);
   assertSecretsProviderReady(url);
   const cmd = await pulumiCommand();
+  const workDir = opts.workDir ?? PROJECT_DIR;
   return LocalWorkspace.createOrSelectStack(
-    { stackName, workDir: PROJECT_DIR },
-    { pulumiCommand: cmd, envVars: { PULUMI_BACKEND_URL: url } },
+    { stackName, workDir },
+    { pulumiCommand: cmd, envVars: { PULUMI_BACKEND_URL: url, ...(workDir === PROJECT_DIR ? {} : labWorkspaceEnv()) } },
   );
 }
 

@@ -4,7 +4,7 @@
  */
 export type Role = "sender" | "sink";
 
-export type ProgressEvent =
+export type ProgressEvent = (
   /** `brief`: a short step whose start is worth a line only if it is still running a moment later. */
   | { type: "step-start"; host?: string; step: string; detail?: string; brief?: true }
   | { type: "step-done"; host?: string; step: string; ms: number; detail?: string; changed?: boolean }
@@ -13,9 +13,18 @@ export type ProgressEvent =
   /** Live traffic-gen progress, parsed from its progress line. */
   | { type: "rate"; msgsPerSec: number; sent: number; total?: number }
   /** Sweep position, for the ETA. */
-  | { type: "sweep"; sizeId: string; /** Absent for the published workload. */ workload?: string; trial: number; trials: number; done: number; total: number; etaSeconds?: number; /** The ETA is the plan's estimate (no trial has run yet). */ etaFromPlan?: true };
+  | { type: "sweep"; sizeId: string; /** Absent for the published workload. */ workload?: string; trial: number; trials: number; done: number; total: number; etaSeconds?: number; /** The ETA is the plan's estimate (no trial has run yet). */ etaFromPlan?: true }
+) & {
+  /** Which lab of a parallel sweep (`lab1`, `lab2`, …; scripts/sweep/lab-slots.ts); absent with one lab. */
+  lab?: string;
+};
 
 export type ProgressSink = (event: ProgressEvent) => void;
+
+/** Every event of `sink` marked with its lab, so lines, bars and logs say which lab they come from. */
+export function labProgress(sink: ProgressSink, lab: string): ProgressSink {
+  return (e) => sink({ ...e, lab });
+}
 
 /** A sink that drops everything (for callers that don't show progress). */
 export const silentProgress: ProgressSink = () => undefined;

@@ -36,7 +36,7 @@ export interface SweepCost {
 }
 
 export const COST_METHOD =
-  "sink hourly price × the whole lab window (first lab-up-start to last lab-destroyed) + each sender size's hourly price × its window (size-start — with prefetch, standby-start — to size-done); " +
+  "sink hourly price × the whole lab window (first lab-up-start to last lab-destroyed; with parallel labs, one sink per lab: the sum of the labs' windows) + each sender size's hourly price × its window (size-start — with prefetch, standby-start — to size-done); " +
   "windows missing from the timeline fall back to the first trial start and last trial end";
 
 const ms = (iso: string): number => Date.parse(iso);
@@ -89,14 +89,36 @@ function sizeWindow(sizeId: string, timeline: readonly TimelineEvent[], records:
   return w;
 }
 
+/**
+ * A parallel sweep (events with `lab`) ran one sink per lab: the sink's window is the sum of the
+ * labs' windows (each from its own events and its own sizes' trials), shown from the first lab's
+ * start to the last lab's end.
+ */
+function labsWindow(manifest: RunManifest, timeline: readonly TimelineEvent[], records: readonly TrialRecord[], notes: string[]): CostWindow {
+  const labs = [...new Set(timeline.flatMap((e) => (e.lab === undefined ? [] : [e.lab])))];
+  if (labs.length === 0) return labWindow(timeline, records, notes);
+  const windows = labs.map((lab) => {
+    const sizes = new Set(manifest.labs?.find((l) => l.lab === lab)?.sizes ?? []);
+    return labWindow(timeline.filter((e) => e.lab === lab), records.filter((r) => sizes.has(r.sizeId)), notes);
+  });
+  const known = windows.filter((w) => w.start !== null && w.end !== null);
+  if (known.length === 0) return windowOf(null, null, "none");
+  const start = known.map((w) => w.start as string).reduce((a, b) => (ms(b) < ms(a) ? b : a));
+  const end = known.map((w) => w.end as string).reduce((a, b) => (ms(b) > ms(a) ? b : a));
+  return { start, end, seconds: known.reduce((a, w) => a + w.seconds, 0), source: known.every((w) => w.source === "timeline") ? "timeline" : "trials" };
+}
+
 export function computeSweepCost(manifest: RunManifest, timeline: readonly TimelineEvent[], records: readonly TrialRecord[]): SweepCost {
   const notes: string[] = [];
-  const lab = labWindow(timeline, records, notes);
+  const lab = labsWindow(manifest, timeline, records, notes);
   const sinkHourlyUsd = manifest.sink.hourlyUsd ?? null;
   if (sinkHourlyUsd === null) notes.push(`no hourly price for the sink (${manifest.sink.label}) in run.json: its cost is unknown`);
   const sinkUsd = sinkHourlyUsd === null ? null : (sinkHourlyUsd * lab.seconds) / 3600;
   const sizes: SizeCost[] = manifest.sizes.map((s) => {
-    const window = sizeWindow(s.id, timeline, records, notes);
+    // A size's window closes at its own lab's events, never at another lab's.
+    const own = manifest.labs?.find((l) => l.sizes.includes(s.id))?.lab;
+    const labelled = own !== undefined && timeline.some((e) => e.lab !== undefined);
+    const window = sizeWindow(s.id, labelled ? timeline.filter((e) => e.lab === own) : timeline, records, notes);
     const hourlyUsd = s.hourlyUsd ?? null;
     if (hourlyUsd === null) notes.push(`no hourly price for size ${s.id} (${s.label}) in run.json: its cost is unknown`);
     return { sizeId: s.id, hourlyUsd, window, usd: hourlyUsd === null ? null : (hourlyUsd * window.seconds) / 3600 };

@@ -1,4 +1,8 @@
-/** The files of a results folder, read and written through the durable IO with their schemas. */
+/**
+ * The files of a results folder, read and written through the durable IO with their schemas.
+ * Every write is synchronous (open, write, fsync, close in one call): the labs of a parallel sweep,
+ * async tasks of one process, can never interleave two lines or tear one another's.
+ */
 import { join } from "node:path";
 import { appendJsonLine, readJsonFile, readJsonLines, writeJsonAtomic, type TornLine } from "./durable-file";
 import { runManifestSchema, type RunManifest } from "./run-manifest";

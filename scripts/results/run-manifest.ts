@@ -61,6 +61,16 @@ export const runManifestSchema = z
       .optional(),
     /** Each workload's traffic-gen parameters in force (its own over `traffic:`), by workload name. */
     workloadTraffic: z.record(z.string(), trafficSchema).optional(),
+    /**
+     * The labs of the run and the sizes each measures (scripts/sweep/lab-slots.ts): one with
+     * `--parallel 1`, up to N with `--parallel N`, each with its own stack (absent on an inventory).
+     * `--resume` sends each size back to its lab; `npm run down -- --run` destroys every stack here.
+     * Absent in runs from before parallel labs (one lab).
+     */
+    labs: z
+      .array(z.object({ lab: z.string().min(1), stack: z.string().min(1).optional(), sizes: z.array(z.string().min(1)) }).strict())
+      .min(1)
+      .optional(),
     /** Resumes that went on although today's config differed (`--accept-config-change`): when, and the differences. */
     resumes: z.array(z.object({ at: z.iso.datetime({ offset: true }), acceptedDifferences: z.array(z.string()) }).strict()).optional(),
   })

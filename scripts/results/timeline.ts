@@ -10,6 +10,8 @@ export const timelineEventSchema = z
     at: z.iso.datetime({ offset: true }),
     kind: timelineKindSchema,
     sizeId: z.string().min(1).optional(),
+    /** Which lab of a parallel sweep (`lab2`); absent with one lab. Each lab's window is its own. */
+    lab: z.string().min(1).optional(),
     detail: z.string().optional(),
   })
   .strict()

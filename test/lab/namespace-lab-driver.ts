@@ -101,6 +101,8 @@ const SLOT_HOST: Record<Slot, string> = { a: "sender", b: "senderb" };
 export interface NamespaceLabDriverOptions {
   /** Sender slots: 2 adds the standby host `senderb` for prefetch. Default 1. Example: 2. */
   senderSlots?: 1 | 2;
+  /** The sweep's lab (`lab2`) when it runs several, named in the description. Default: none. */
+  label?: string;
 }
 
 export class NamespaceLabDriver implements LabDriver {
@@ -118,7 +120,8 @@ export class NamespaceLabDriver implements LabDriver {
 
   constructor(private readonly options: NamespaceLabDriverOptions = {}) {
     const two = options.senderSlots === 2;
-    this.description = two ? "namespace test lab (two sender slots; sizes as cpusets)" : "namespace test lab (sender resized with a cpuset)";
+    const name = `namespace test lab${options.label !== undefined ? ` ${options.label}` : ""}`;
+    this.description = two ? `${name} (two sender slots; sizes as cpusets)` : `${name} (sender resized with a cpuset)`;
     if (two) {
       this.prepareStandby = (size, opts) => this.buildStandby(size, opts);
       this.swapStandby = async (opts) => {

@@ -169,3 +169,22 @@ describe("cloud inventory helpers", () => {
     expect(manualRemoval(b)).toBe(`az resource delete --ids ${b.id}`);
   });
 });
+
+describe("gc and a parallel sweep's labs", () => {
+  test("every lab of a --parallel run is its own stack and labId (kumolab-dev-lab1, -lab2): each found by tag and destroyed through its stack; a lab still locked by the sweep is left alone", async () => {
+    const cloud = new FakeCloud([...lab("kumolab-dev-lab1", EXPIRED), ...lab("kumolab-dev-lab2", EXPIRED), ...lab("kumolab-dev-lab3", EXPIRED)]);
+    const h = harness({
+      cloud,
+      stacks: {
+        listStacks: async () => ["dev-lab1", "dev-lab2", "dev-lab3"].map((name) => ({ name, resourceCount: 20 })),
+        stackOutputs: async (name) => outputMap(labOutputs("c2-r4", { labId: `kumolab-${name}`, expiresAt: EXPIRED.expiresAt })),
+      },
+      locks: { "dev-lab3": { state: "live", why: "locked by pid 4242 of ana on this host since 2026-03-01T17:59:00Z (still running on this host)" } },
+    });
+    const r = await runGc(h.deps, { delete: true });
+    expect(h.destroyed.sort()).toEqual(["dev-lab1", "dev-lab2"]);
+    expect(r.deleted.sort()).toEqual(["kumolab-dev-lab1", "kumolab-dev-lab2"]);
+    expect(r.skipped.map((s) => s.stack)).toEqual(["dev-lab3"]);
+    expect(cloud.resources.every((x) => x.tags["labId"] === "kumolab-dev-lab3")).toBe(true);
+  });
+});
