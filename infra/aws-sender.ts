@@ -17,6 +17,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { OsImage, SenderSize } from "../lab-config/schema";
 import type { AwsNetwork } from "./aws-network";
+import { CAPACITY_TAG, capacityOf, ec2MarketOptions, senderCapacityReplaceOnChanges } from "./capacity";
 import { senderEgressRules, senderIngressRules } from "./firewall-rules";
 import { awsTags, type Tags } from "./tags";
 
@@ -34,6 +35,11 @@ export interface AwsSenderArgs {
   /** The rendered cloud-config (holds the host private key): must stay secret. */
   cloudInit: pulumi.Output<string>;
   tags: pulumi.Input<Tags>;
+  /**
+   * Run the sender as a one-time EC2 Spot Instance (./capacity.ts: a new instance per size, gone
+   * when reclaimed). Default false (on demand); e.g. `true` under `npm run sweep -- --spot`.
+   */
+  spot?: boolean;
 }
 
 /** The instance tag naming the OS it booted (its change replaces the instance). */
@@ -55,6 +61,7 @@ export class AwsSender extends pulumi.ComponentResource {
     super("kumolab:aws:Sender", name, {}, opts);
     const child = { parent: this };
     const tags = (role: string) => pulumi.output(args.tags).apply((t) => awsTags(t, role));
+    const spot = args.spot ?? false;
 
     // Inline rules only (no standalone SecurityGroupRule resources alongside: they would fight).
     // Declaring `egress` also drops AWS's default allow-all egress rule.
@@ -103,7 +110,8 @@ export class AwsSender extends pulumi.ComponentResource {
         // terminates the instance (root volume deleted with it) instead of keeping a stopped one.
         instanceInitiatedShutdownBehavior: "terminate",
         rootBlockDevice: { volumeSize: args.rootVolumeGiB, volumeType: "gp3", encrypted: true, deleteOnTermination: true, tags: tags("sender-root") },
-        tags: pulumi.output(args.tags).apply((t) => ({ ...awsTags(t, "sender"), [OS_TAG]: args.os })),
+        ...(spot ? { instanceMarketOptions: ec2MarketOptions(true) } : {}),
+        tags: pulumi.output(args.tags).apply((t) => ({ ...awsTags(t, "sender"), [OS_TAG]: args.os, [CAPACITY_TAG]: capacityOf(spot) })),
       },
       {
         parent: this,
@@ -111,7 +119,7 @@ export class AwsSender extends pulumi.ComponentResource {
         // A newer Ubuntu AMI published between two `pulumi up`s must not replace the sender (and undo a resize);
         // a different OS must (the os tag below).
         ignoreChanges: ["ami"],
-        replaceOnChanges: SENDER_REPLACE_ON_CHANGES,
+        replaceOnChanges: [...SENDER_REPLACE_ON_CHANGES, ...senderCapacityReplaceOnChanges(spot)],
         deleteBeforeReplace: true,
         // Booted on the interface that already wears the public address.
         dependsOn: [this.eipAssociation],

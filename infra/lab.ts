@@ -27,6 +27,11 @@ export interface CreateLabOptions {
   operatorCidr: string;
   /** The AWS zone the preflight chose (every configured size offered there); unset: AWS picks. */
   availabilityZone?: string;
+  /**
+   * The sink on an Azure Spot VM: `config.spot.sink` as the preflight allowed it (./capacity.ts,
+   * sinkSpotChoice). Default: `config.spot.sink`; e.g. false when the size is not spot-capable there.
+   */
+  sinkSpot?: boolean;
   /** Applied to every resource (audits and tests read the options the program sets). */
   transformations?: pulumi.ResourceTransformation[];
 }
@@ -109,6 +114,7 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
       loginPublicKey: keys.login.publicKeyOpenssh,
       cloudInit: cloudInit("sender", keys.senderHost),
       tags,
+      spot: config.spot.sender,
     },
     { provider: awsProvider, ...t },
   );
@@ -127,6 +133,7 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
     cloudInit: cloudInit("sink", keys.sinkHost),
     tags,
     ttlHours: config.lab.ttlHours,
+    spot: opts.sinkSpot ?? config.spot.sink,
   }, t);
 
   const outputs: LabOutputs = {

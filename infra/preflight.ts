@@ -32,6 +32,8 @@ export interface SinkSizeOffer {
   offered: boolean;
   /** Restrictions Azure reports for this subscription (e.g. `NotAvailableForSubscription`). */
   restrictions: string[];
+  /** Azure's `LowPriorityCapable` capability of the size (Spot VMs); absent when the SKU does not say. */
+  lowPriorityCapable?: boolean;
 }
 
 /** The look-ups, one per cloud question. Each may throw; the preflight bounds each in time. */
@@ -52,6 +54,8 @@ export interface PreflightDecision {
   zone: string;
   /** Checks that could not run (no permission, say), to show, not to stop on. */
   warnings: string[];
+  /** Whether the sink size can run as an Azure Spot VM there; absent when unknown (not read, or not said). */
+  sinkSpotCapable?: boolean;
 }
 
 export class PreflightError extends Error {
@@ -108,7 +112,8 @@ export function decidePreflight(input: PreflightInput, facts: PreflightFacts): P
   }
 
   if (problems.length > 0 || zone === undefined) throw new PreflightError(problems);
-  return { zone, warnings };
+  const spotCapable = "unavailable" in facts.sink ? undefined : facts.sink.lowPriorityCapable;
+  return { zone, warnings, ...(spotCapable !== undefined ? { sinkSpotCapable: spotCapable } : {}) };
 }
 
 /** Runs a look-up with a deadline; the error says which look-up and how long it was given. */
