@@ -4,6 +4,7 @@
  *   npm run sweep [-- --sizes c2-r4,c4-r16] [--trials 2] [--yes] [--keep] [--fail-fast]
  *   npm run sweep -- --resume results/<run>
  *   npm run sweep -- --inventory lab-config/hosts.yaml
+ *   npm run sweep -- --spot        (spot capacity; a reclaimed host's size is retried on demand)
  *   npm run sweep -- --dry-run     (= npm run plan: the plan and its estimate, offline; nothing opened or created)
  * Exit codes (./exit-codes.ts): 0 every size has a valid figure, 3 the sweep ran but some size has
  * none, 1 failed, 2 config or command line, 130 interrupted.
@@ -39,6 +40,7 @@ import { prepareLab, runPreparedTrial, settleLab, useWorkload, type ProvisionedL
 import { PUBLISHED_WORKLOAD, selectWorkloads } from "../../lab-config/workloads";
 import { checkBodyFiles } from "../provision/body-file";
 import { runSweep, trialKey, type SweepDeps } from "../sweep/run-sweep";
+import { markSpotInterrupted } from "../sweep/spot-retry";
 
 export interface SweepCliOptions {
   workloads?: string[];
@@ -60,6 +62,8 @@ export interface SweepCliOptions {
   dryRun?: boolean;
   /** `--accept-config-change`: resume although today's config differs from run.json (run.json's settings are used; recorded). */
   acceptConfigChange?: boolean;
+  /** `--spot`: the sender (and the sink where its size/location offers it) on spot capacity; default off. A reclaimed host's size is retried on demand. */
+  spot?: boolean;
 }
 
 /** Lets the tests run the real CLI over the namespace lab; product code always passes nothing. */
@@ -99,10 +103,13 @@ async function makeDriver(cfg: LabConfig, opts: SweepCliOptions): Promise<LabDri
   const { openStack, PulumiLabDriver } = await import("../lab-drivers/pulumi-lab-driver");
   if (!opts.policyPack) process.stderr.write("--no-policy-pack: every `pulumi up` of this sweep runs WITHOUT kumolab's guard rails (policy-pack/)\n");
   const { PulumiCloudInventory } = await import("../cloud/pulumi-cloud-inventory");
+  const { pulumiReclaimProbe } = await import("../cloud/pulumi-reclaim-probe");
   return new PulumiLabDriver(await openStack(opts.stack, url), url, {
     ...(opts.policyPack ? {} : { policyPacks: [] }),
     // Recovery after an interrupt looks pending creates up by the lab's tags (as down and gc do).
     inventory: new PulumiCloudInventory([cfg.aws.region]),
+    // After a failed trial on spot: EC2's state reason and Azure's instance view say whether a host was reclaimed.
+    reclaimProbe: pulumiReclaimProbe,
     // `auto`: looked up once and stored in the stack's config before the first up (never at every up).
     ...(cfg.operatorCidr === "auto" ? { lookupOperatorCidr: () => resolveOperatorCidr(cfg, fetchTextOverHttp) } : {}),
   });
@@ -126,6 +133,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     .option("--fail-fast", "stop at the first failed trial", false)
     .option("--no-policy-pack", "run `pulumi up` without kumolab's guard rails (policy-pack/); only for debugging the pack itself")
     .option("--dry-run", "print the plan, its estimate and assumptions, then stop: nothing is opened or created (no Pulumi CLI, credentials or stack needed)", false)
+    .option("--spot", "sender (and sink where offered) on spot capacity: cheaper, may be reclaimed; a reclaimed trial is recorded failed and its size retried on demand", false)
     .option("--accept-config-change", "with --resume: go on although today's lab config differs from the run's (run.json's settings are used; recorded in run.json)", false)
     .exitOverride();
   program.parse(argv, { from: "user" });
@@ -303,6 +311,16 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
   }
   const driver = early ?? (await openDriver());
   if (ttl.extend) driver.extendTtl?.(ttl.toHours);
+  if (opts.spot) {
+    if (!driver.useSpot) {
+      process.stderr.write(`--spot: ${driver.description} cannot use spot capacity (your own hosts are what they are); drop --spot\n`);
+      return EXIT.CONFIG;
+    }
+    driver.useSpot({ sender: true, sink: true });
+  } else if (cfg.spot.sender || cfg.spot.sink) {
+    // Spot set in the stack's config by hand: the sweep treats reclaims the same way.
+    driver.useSpot?.(cfg.spot);
+  }
 
   mkdirSync(resultsDir, { recursive: true });
   if (manifest && acceptedDifferences.length > 0) {
@@ -350,9 +368,17 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     runTrial: async (lab, spec, o) => {
       const outcome = await runPreparedTrial(lab, spec, { runId, resultsDir, cfg, ...o });
       if (outcome.status === "interrupted") return { status: "interrupted", detail: outcome.detail };
-      appendRecord(resultsDir, outcome.record);
-      const r = outcome.record;
-      return { status: r.status, valid: r.status === "ok" && r.valid, verdict: trialVerdictLine(r), detail: r.failure ? `${r.failure.step}: ${r.failure.message}` : r.valid ? "valid" : `invalid: ${r.invalidReasons.map((x: { code: string }) => x.code).join(", ")}` };
+      // A failed trial on spot: ask the lab whether a host was reclaimed, before the record is written.
+      const reclaimed = outcome.record.status === "failed" && driver.reclaimed ? await driver.reclaimed(o) : [];
+      const r = markSpotInterrupted(outcome.record, reclaimed);
+      appendRecord(resultsDir, r);
+      return {
+        status: r.status,
+        valid: r.status === "ok" && r.valid,
+        verdict: trialVerdictLine(r),
+        detail: r.failure ? `${r.failure.step}: ${r.failure.message}` : r.valid ? "valid" : `invalid: ${r.invalidReasons.map((x: { code: string }) => x.code).join(", ")}`,
+        ...(reclaimed.length > 0 ? { reclaimed } : {}),
+      };
     },
     useWorkload: (lab, name, o) => useWorkload(lab, name, cfg, o),
     settle: (lab, o) => settleLab(lab, o),

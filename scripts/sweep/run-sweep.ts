@@ -11,6 +11,8 @@ import type { LabDriver, TeardownOutcome } from "../lab-drivers/lab-driver";
 import type { ProgressSink } from "../progress/events";
 import { abortableSleep } from "./interrupts";
 import { coolDownText, unsettledBy, type CoolDown } from "./settle";
+import { reclaimedText, spotRetryDecision } from "./spot-retry";
+import type { ReclaimedHost } from "../lab-drivers/spot-reclaim";
 
 /** How often a long cool-down says how much of it is left. */
 const COUNTDOWN_EVERY_SECONDS = 30;
@@ -42,6 +44,8 @@ export type TrialOutcome = {
   valid?: boolean;
   /** The trial's line for the terminal, ending VALID or INVALID with the reasons (./verdict.ts). */
   verdict?: string;
+  /** A failed trial's hosts that the cloud reclaimed (spot): the size is retried on demand once (./spot-retry.ts). */
+  reclaimed?: ReclaimedHost[];
 };
 
 export type TimelineKind = "lab-up-start" | "lab-up-done" | "size-start" | "size-done" | "lab-destroy-start" | "lab-destroyed" | "interrupted";
@@ -129,6 +133,8 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
   let labBuilt = false;
   const started = Date.now();
   let trialSecondsSum = 0;
+  /** Sizes retried on demand after a spot interruption (once each). */
+  const retriedOnDemand = new Set<string>();
 
   try {
     for (const size of sizes) {
@@ -142,7 +148,7 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
       await deps.timeline(ready.change === "created" ? "lab-up-done" : "size-start", size.id, ready.change);
       if (signal.aborted) break;
 
-      const lab = await deps.prepare(ready.hosts, { progress, signal });
+      let lab = await deps.prepare(ready.hosts, { progress, signal });
       let current: string | undefined;
       try {
         for (const [k, spec] of specs.entries()) {
@@ -183,8 +189,30 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
             current = workload;
           }
           const t0 = Date.now();
-          const outcome = await deps.runTrial(lab, coolDown ? { ...spec, coolDown } : spec, { progress, signal });
+          let outcome = await deps.runTrial(lab, coolDown ? { ...spec, coolDown } : spec, { progress, signal });
           trialSecondsSum += (Date.now() - t0) / 1000;
+          // A host on spot reclaimed mid-trial: that trial stays recorded as failed (spot-interrupted);
+          // the lab is rebuilt with the host on demand and the trial runs again, once per size.
+          const retry = outcome.status === "failed" ? spotRetryDecision({ reclaimed: outcome.reclaimed ?? [], sizeId: size.id, retriedSizes: retriedOnDemand, failFast: opts.failFast }) : undefined;
+          if (retry?.action === "retry-on-demand" && deps.driver.onDemand && !signal.aborted) {
+            failed++;
+            if (outcome.verdict !== undefined) progress({ type: "log", level: "warn", message: outcome.verdict });
+            progress({ type: "log", level: "warn", message: `spot: ${reclaimedText(retry.hosts)} reclaimed during trial ${spec.trial} of size ${spec.sizeId} — recorded as failed (spot-interrupted); retrying size ${spec.sizeId} with ${retry.hosts.map((h) => h.host).join(" and ")} on demand` });
+            retriedOnDemand.add(size.id);
+            await lab.close();
+            deps.driver.onDemand(retry.hosts.map((h) => h.host));
+            const rebuilt = await deps.driver.ensureLab(size, { progress, signal: opts.pulumiSignal });
+            if (signal.aborted) break;
+            lab = await deps.prepare(rebuilt.hosts, { progress, signal });
+            current = undefined;
+            if (deps.useWorkload) {
+              await deps.useWorkload(lab, workload, { progress, signal });
+              current = workload;
+            }
+            const t1 = Date.now();
+            outcome = await deps.runTrial(lab, spec, { progress, signal });
+            trialSecondsSum += (Date.now() - t1) / 1000;
+          }
           if (outcome.status === "interrupted") break;
           if (outcome.verdict !== undefined) progress({ type: "log", level: outcome.status === "ok" && outcome.valid !== false ? "info" : "warn", message: outcome.verdict });
           if (outcome.status === "ok") {
