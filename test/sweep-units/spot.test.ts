@@ -4,6 +4,7 @@
  * failed record that says `spot-interrupted`, the sweep's retry over a fake driver, and the Pulumi
  * driver's spot config and bounded look-up over a fake stack and a fake probe.
  */
+import path from "node:path";
 import { describe, expect, test } from "vitest";
 import { loadLabConfig } from "../../lab-config/load";
 import type { SenderSize } from "../../lab-config/schema";
@@ -12,6 +13,8 @@ import type { LabDriver, LabReady } from "../../scripts/lab-drivers/lab-driver";
 import { PulumiLabDriver, SPOT_CONFIG_KEYS } from "../../scripts/lab-drivers/pulumi-lab-driver";
 import { azureReclaimEvidence, ec2ReclaimEvidence, reclaimedHosts, type ReclaimedHost, type ReclaimTargets } from "../../scripts/lab-drivers/spot-reclaim";
 import type { ProgressEvent } from "../../scripts/progress/events";
+import { aggregate } from "../../scripts/report/build-report";
+import { readManifest } from "../../scripts/results/results-dir";
 import { trialRecordSchema } from "../../scripts/results/trial-record";
 import { runSweep, type PreparedLab, type TrialOutcome, type TrialSpec } from "../../scripts/sweep/run-sweep";
 import { markSpotInterrupted, spotRetryDecision } from "../../scripts/sweep/spot-retry";
@@ -89,6 +92,22 @@ describe("the retry on demand", () => {
     expect(trialVerdictLine(r)).toMatch(/FAILED — traffic-gen: spot-interrupted: sender/);
     // Nothing reclaimed, or an ok trial: unchanged.
     expect(markSpotInterrupted(failed, [])).toBe(failed);
+  });
+});
+
+describe("the report keeps the lost trial beside its retry", () => {
+  test("excluded with its reason, the retry's figure used, the size '2 of 2 run', no duplicate warning", () => {
+    const manifest = { ...readManifest(path.join(__dirname, "..", "fixtures", "results", "sweep-3-sizes")), trialsPerSize: 2 };
+    const lost = markSpotInterrupted(makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-03-01T09:10:00Z", failedStep: { step: "traffic-gen", message: "connection lost" } }), [SENDER]);
+    // 100,000 messages in 150 s = 2.4 MMH; in 144 s = 2.5 MMH.
+    const retry = makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-03-01T09:15:00Z", elapsedSeconds: 150 });
+    const second = makeRecord({ sizeId: "c2-r4", trial: 2, startedAt: "2026-03-01T09:20:00Z", elapsedSeconds: 144 });
+    const report = aggregate(manifest, [lost, retry, second], []);
+    const row = report.rows.find((r) => r.sizeId === "c2-r4");
+    expect(row?.statusText).toBe("2 of 2 run");
+    expect(row?.mmh).toBeCloseTo(2.45, 12);
+    expect(report.excluded.map((e) => [e.sizeId, e.trial, e.status, e.reasons[0]?.detail.slice(0, 26)])).toEqual([["c2-r4", 1, "failed", "spot-interrupted — sender "]]);
+    expect(report.warnings.filter((w) => /more than once/.test(w))).toEqual([]);
   });
 });
 
