@@ -291,6 +291,10 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     }
     sizes = [early.fixedSize];
   }
+  if (opts.spot && early && !early.useSpot) {
+    process.stderr.write(`--spot: ${early.description} cannot use spot capacity (your own hosts are what they are); drop --spot\n`);
+    return EXIT.CONFIG;
+  }
   if (early && !early.canResize && sizes.length > 1) {
     process.stderr.write(`${early.description} cannot resize its sender: choose one size with --sizes (it has ${sizes.length})\n`);
     return EXIT.CONFIG;
@@ -305,6 +309,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     return EXIT.CONFIG;
   }
   if (ttl.extend) process.stdout.write(`Lab lifetime: ${ttl.why}.\n`);
+  if (opts.spot) process.stdout.write("Capacity: spot — the sender, and the sink where its size and location offer it; the clouds may reclaim either mid-trial: that trial is recorded failed (spot-interrupted) and its size retried once with the host on demand.\n");
   if (!opts.yes && !(await confirm("Go ahead?"))) {
     process.stdout.write("Nothing was created.\n");
     return EXIT.FAILED;

@@ -76,6 +76,7 @@ describe.skipIf(skipNamespaceLab())("--spot: a reclaimed sender", () => {
     // The terminal: the trial's line, the retry, and the count (2 planned trials + the lost one).
     expect(out).toMatch(/ns-1cpu trial 1: FAILED — [^\n]*spot-interrupted: sender/);
     expect(out).toMatch(/spot: sender \([^\n]*\) reclaimed during trial 1 of size ns-1cpu — recorded as failed \(spot-interrupted\); retrying size ns-1cpu with sender on demand/);
+    expect(out).toMatch(/^Capacity: spot — the sender, and the sink where its size and location offer it/m);
     expect(out).toMatch(/namespace lab: rebuilding the lab on demand after a reclaim/);
     expect(out).toMatch(/ns-1cpu: \d valid, \d invalid, 1 failed/);
     // The report lists the lost trial among the excluded ones with its reason.
