@@ -25,7 +25,7 @@ export async function runProgram(lookups: PreflightLookups): Promise<LabOutputs>
   const { config } = readStackConfig();
   const operatorCidr = operatorCidrForProgram(config, pulumi.getStack());
   const preflight = await runPreflight(
-    { region: config.aws.region, sizes: config.sender.sizes, sinkLocation: config.azure.location, sinkVmSize: config.sink.vmSize },
+    { region: config.aws.region, sizes: config.sender.sizes, sinkLocation: config.azure.location, sinkVmSize: config.sink.vmSize, spotSender: config.spot.sender },
     lookups,
   );
   const sinkSpot = sinkSpotChoice(config.spot.sink, preflight.sinkSpotCapable, config.sink.vmSize, config.azure.location);

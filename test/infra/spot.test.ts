@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { afterEach, describe, expect, test } from "vitest";
 import { sinkSpotChoice } from "../../infra/capacity";
 import { createLab } from "../../infra/lab";
-import { decidePreflight, type PreflightLookups } from "../../infra/preflight";
+import { decidePreflight, PreflightError, runPreflight, type PreflightLookups } from "../../infra/preflight";
 import { runProgram } from "../../infra/program";
 import type { LabConfig } from "../../lab-config/schema";
 import { labConfig, TEST_OPERATOR_CIDR } from "./lab-fixture";
@@ -101,6 +101,27 @@ describe("where the sink size offers spot", () => {
     const no = sinkSpotChoice(true, false, "Standard_F8s_v2", "westus2");
     expect(no.spot).toBe(false);
     expect(no.warning).toMatch(/Standard_F8s_v2 in westus2 is not offered as an Azure Spot VM/);
+  });
+
+  test("a spot sender: the largest size must fit the spot vCPU quota too (L-34B43A08), read only then", async () => {
+    const sizes = [...input.sizes, { id: "c16-r64", instanceType: "m5.4xlarge", vcpu: 16 }];
+    const asked: string[] = [];
+    const l = (spot: number): PreflightLookups => ({
+      instanceTypeOfferings: async (_r, types) => types.map((instanceType) => ({ zone: "us-west-2a", instanceType })),
+      vcpuQuota: async (_r, code) => (asked.push(code), code === "L-34B43A08" ? spot : 64),
+      sinkSizeOffer: async () => ({ offered: true, restrictions: [] }),
+    });
+    await runPreflight({ ...input, sizes }, l(8));
+    expect(asked).toEqual(["L-1216C47A"]);
+    const refused = await runPreflight({ ...input, sizes, spotSender: true }, l(8)).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PreflightError);
+    expect((refused as PreflightError).problems).toEqual([
+      "the account's spot standard vCPU quota in us-west-2 is 8, but size c16-r64 (m5.4xlarge) needs 16 on spot; request an increase of quota L-34B43A08 (Service Quotas → Amazon EC2), run without --spot, or drop the size",
+    ]);
+    expect(asked).toEqual(["L-1216C47A", "L-1216C47A", "L-34B43A08"]);
+    expect((await runPreflight({ ...input, sizes, spotSender: true }, l(16))).zone).toBe("us-west-2a");
+    const unread = decidePreflight({ ...input, spotSender: true }, { offerings, vcpuQuota: 64, spotVcpuQuota: { unavailable: "AccessDenied" }, sink: { offered: true, restrictions: [] } });
+    expect(unread.warnings).toEqual(["spot vCPU quota not checked (AccessDenied); a size over it fails when its spot instance is requested"]);
   });
 
   afterEach(() => pulumi.runtime.setAllConfig({}));
