@@ -90,6 +90,8 @@ export interface SweepResult {
   /** Of `ran`: trials whose figure was rejected (INVALID). */
   invalid: number;
   failed: number;
+  /** Trials lost to a spot interruption and run again on demand (recorded failed; not in `failed`). */
+  spotInterrupted: number;
   skipped: number;
   interrupted: boolean;
   error?: Error;
@@ -135,6 +137,7 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
   let trialSecondsSum = 0;
   /** Sizes retried on demand after a spot interruption (once each). */
   const retriedOnDemand = new Set<string>();
+  let spotInterrupted = 0;
 
   try {
     for (const size of sizes) {
@@ -195,7 +198,7 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
           // the lab is rebuilt with the host on demand and the trial runs again, once per size.
           const retry = outcome.status === "failed" ? spotRetryDecision({ reclaimed: outcome.reclaimed ?? [], sizeId: size.id, retriedSizes: retriedOnDemand, failFast: opts.failFast }) : undefined;
           if (retry?.action === "retry-on-demand" && deps.driver.onDemand && !signal.aborted) {
-            failed++;
+            spotInterrupted++;
             if (outcome.verdict !== undefined) progress({ type: "log", level: "warn", message: outcome.verdict });
             progress({ type: "log", level: "warn", message: `spot: ${reclaimedText(retry.hosts)} reclaimed during trial ${spec.trial} of size ${spec.sizeId} — recorded as failed (spot-interrupted); retrying size ${spec.sizeId} with ${retry.hosts.map((h) => h.host).join(" and ")} on demand` });
             retriedOnDemand.add(size.id);
@@ -256,8 +259,8 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
     }
     if (teardown.ok) await deps.timeline("lab-destroyed", undefined, teardown.detail);
   }
-  progress({ type: "log", level: "info", message: `sweep finished in ${Math.round((Date.now() - started) / 1000)} s: ${ran - invalid} valid, ${invalid} invalid, ${failed} failed, ${skipped} already recorded${interrupted ? ", interrupted" : ""}${error ? ", stopped by an error" : ""}` });
-  return { ran, invalid, failed, skipped, interrupted, error, teardown };
+  progress({ type: "log", level: "info", message: `sweep finished in ${Math.round((Date.now() - started) / 1000)} s: ${ran - invalid} valid, ${invalid} invalid, ${failed} failed, ${skipped} already recorded${spotInterrupted > 0 ? `, ${spotInterrupted} lost to a spot interruption (retried on demand)` : ""}${interrupted ? ", interrupted" : ""}${error ? ", stopped by an error" : ""}` });
+  return { ran, invalid, failed, spotInterrupted, skipped, interrupted, error, teardown };
 }
 
 /** The ETA: measured trial time once one has run, else the plan's estimate (said so); none without either. */
