@@ -309,23 +309,26 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     return EXIT.CONFIG;
   }
   if (ttl.extend) process.stdout.write(`Lab lifetime: ${ttl.why}.\n`);
-  if (opts.spot) process.stdout.write("Capacity: spot — the sender, and the sink where its size and location offer it; the clouds may reclaim either mid-trial: that trial is recorded failed (spot-interrupted) and its size retried once with the host on demand.\n");
+  // The stack's config keeps the choice (a spot host retried on demand stays so): say where it comes from.
+  const spot = opts.spot ? { sender: true, sink: true } : planLab.kind === "stack" ? cfg.spot : { sender: false, sink: false };
+  if (spot.sender || spot.sink) {
+    const on = spot.sender && spot.sink ? "the sender, and the sink where its size and location offer it" : spot.sender ? "the sender" : "the sink, where its size and location offer it";
+    process.stdout.write(
+      `Capacity: spot — ${on}${opts.spot ? "" : ` (from the stack's config: kumolab:spot.sender ${spot.sender}, kumolab:spot.sink ${spot.sink}; set them to false to run on demand)`}; the clouds may reclaim either mid-trial: that trial is recorded failed (spot-interrupted) and its size retried once with the host on demand.\n`,
+    );
+  }
   if (!opts.yes && !(await confirm("Go ahead?"))) {
     process.stdout.write("Nothing was created.\n");
     return EXIT.FAILED;
   }
   const driver = early ?? (await openDriver());
   if (ttl.extend) driver.extendTtl?.(ttl.toHours);
-  if (opts.spot) {
-    if (!driver.useSpot) {
-      process.stderr.write(`--spot: ${driver.description} cannot use spot capacity (your own hosts are what they are); drop --spot\n`);
-      return EXIT.CONFIG;
-    }
-    driver.useSpot({ sender: true, sink: true });
-  } else if (cfg.spot.sender || cfg.spot.sink) {
-    // Spot set in the stack's config by hand: the sweep treats reclaims the same way.
-    driver.useSpot?.(cfg.spot);
+  if (opts.spot && !driver.useSpot) {
+    process.stderr.write(`--spot: ${driver.description} cannot use spot capacity (your own hosts are what they are); drop --spot\n`);
+    return EXIT.CONFIG;
   }
+  // Spot from --spot or from the stack's config: either way a reclaim is detected and retried.
+  if (spot.sender || spot.sink) driver.useSpot?.(spot);
 
   mkdirSync(resultsDir, { recursive: true });
   if (manifest && acceptedDifferences.length > 0) {
