@@ -211,7 +211,15 @@ export class PulumiLabDriver implements LabDriver {
     try {
       const outputs = plainOutputs(await this.stack.outputs());
       const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(RECLAIM_PROBE_TIMEOUT_MS)]);
-      const seen = await probe.observe(await this.reclaimTargets(outputs), { signal });
+      // Bounded even if the probe does not honour its signal.
+      const seen = await Promise.race([
+        probe.observe(await this.reclaimTargets(outputs), { signal }),
+        new Promise<never>((_, reject) => {
+          const stop = () => reject(new Error(opts.signal.aborted ? "the sweep was interrupted" : `no answer within ${RECLAIM_PROBE_TIMEOUT_MS / 1000} s`));
+          if (signal.aborted) stop();
+          else signal.addEventListener("abort", stop, { once: true });
+        }),
+      ]);
       return reclaimedHosts(this.spot, seen, new Date(), typeof outputs["expiresAt"] === "string" ? outputs["expiresAt"] : undefined);
     } catch (e) {
       opts.progress({ type: "log", level: "warn", message: `spot: could not look at the clouds (${(e as Error).message.split("\n")[0] ?? ""}); recorded as an ordinary failure — check the EC2 and Azure consoles for an interruption` });

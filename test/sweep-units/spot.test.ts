@@ -266,4 +266,16 @@ describe("PulumiLabDriver on spot", () => {
     expect(got).toEqual([]);
     expect(said[0]).toMatch(/^spot: could not look at the clouds \(ExpiredToken: the security token included in the request is expired\); recorded as an ordinary failure/);
   });
+
+  test("a probe that never answers does not hold the sweep: an interrupt ends the look", async () => {
+    const fake = new FakeStack("dev", { initial: labOutputs("c2-r4"), upOutputs: (id) => labOutputs(id), resources });
+    const driver = new PulumiLabDriver(fake.asStackApi(), "b", { reclaimProbe: { observe: () => new Promise(() => undefined) } });
+    driver.useSpot({ sender: true, sink: true });
+    const ctl = new AbortController();
+    const said: string[] = [];
+    const pending = driver.reclaimed({ progress: (e) => void (e.type === "log" && said.push(e.message)), signal: ctl.signal });
+    ctl.abort();
+    expect(await pending).toEqual([]);
+    expect(said[0]).toMatch(/^spot: could not look at the clouds \(the sweep was interrupted\)/);
+  });
 });
