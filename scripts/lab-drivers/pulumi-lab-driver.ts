@@ -14,7 +14,7 @@ import { hostsFromStackOutputs } from "../hosts/from-stack";
 import type { LabHosts } from "../hosts/lab-hosts";
 import type { ProgressSink } from "../progress/events";
 import type { LabDriver, LabReady, TeardownOutcome } from "./lab-driver";
-import { reclaimedHosts, type ReclaimedHost, type ReclaimProbe, type ReclaimTargets, type SpotChoice, type SpotHost } from "./spot-reclaim";
+import { ec2SpotLaunchRefusal, reclaimedHosts, type ReclaimedHost, type ReclaimProbe, type ReclaimTargets, type SpotChoice, type SpotHost } from "./spot-reclaim";
 import { z } from "zod";
 import { labIdFor } from "../../infra/tags";
 import { awsShortId, CLOUD_TYPE_OF, manualRemoval, type CloudInventory, type TaggedResource } from "../cloud/cloud-inventory";
@@ -248,14 +248,27 @@ export class PulumiLabDriver implements LabDriver {
     await this.storeSpot(opts.progress);
     await this.stack.setConfig(SIZE_CONFIG_KEY, { value: size.id });
     this.touched = true;
-    const result = await this.stack.up({
-      ...(this.policyPacks.length > 0 ? { policyPacks: this.policyPacks } : {}),
-      signal: opts.signal,
-      onEvent: (e) => {
-        const p = progressFromEngineEvent(e);
-        if (p) opts.progress(p);
-      },
-    });
+    const up = () =>
+      this.stack.up({
+        ...(this.policyPacks.length > 0 ? { policyPacks: this.policyPacks } : {}),
+        signal: opts.signal,
+        onEvent: (e) => {
+          const p = progressFromEngineEvent(e);
+          if (p) opts.progress(p);
+        },
+      });
+    let result: Awaited<ReturnType<typeof up>>;
+    try {
+      result = await up();
+    } catch (e) {
+      // EC2 cannot start the spot sender now (no spot capacity, the account's spot limit): once, on demand.
+      const refusal = this.spot.sender && !opts.signal.aborted ? ec2SpotLaunchRefusal((e as Error).message) : undefined;
+      if (refusal === undefined) throw e;
+      opts.progress({ type: "log", level: "warn", message: `spot: EC2 could not start the sender on spot (${refusal}); starting it on demand — it stays on demand for this sweep` });
+      this.onDemand(["sender"]);
+      await this.storeSpot(opts.progress);
+      result = await up();
+    }
     const hosts = hostsFromStackOutputs(plainOutputs(result.outputs));
     const change = previousSize === undefined ? "created" : previousSize === size.id ? "unchanged" : "resized";
     return { hosts, change };

@@ -119,3 +119,17 @@ export function reclaimedHosts(spot: SpotChoice, seen: ReclaimObservations, now:
   if (sink !== undefined) out.push({ host: "sink", evidence: sink });
   return out;
 }
+
+/**
+ * EC2's error codes for a Spot Instance it cannot start now
+ * (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html):
+ * `InsufficientInstanceCapacity` (no capacity of that type in the zone), `UnfulfillableCapacity`
+ * ("not enough spare capacity to fulfill your request for Spot Instances"),
+ * `MaxSpotInstanceCountExceeded` (the account's spot limit), `SpotMaxPriceTooLow`.
+ */
+export const EC2_SPOT_LAUNCH_REFUSALS = ["InsufficientInstanceCapacity", "UnfulfillableCapacity", "MaxSpotInstanceCountExceeded", "SpotMaxPriceTooLow"] as const;
+
+/** The refusal code in a failed `up`'s message when EC2 could not start the spot sender, else undefined (any other failure). */
+export function ec2SpotLaunchRefusal(message: string): string | undefined {
+  return EC2_SPOT_LAUNCH_REFUSALS.find((code) => new RegExp(`\\b${code}\\b`).test(message));
+}

@@ -11,7 +11,7 @@ import type { SenderSize } from "../../lab-config/schema";
 import type { LabHosts } from "../../scripts/hosts/lab-hosts";
 import type { LabDriver, LabReady } from "../../scripts/lab-drivers/lab-driver";
 import { PulumiLabDriver, SPOT_CONFIG_KEYS } from "../../scripts/lab-drivers/pulumi-lab-driver";
-import { azureReclaimEvidence, ec2ReclaimEvidence, reclaimedHosts, type ReclaimedHost, type ReclaimTargets } from "../../scripts/lab-drivers/spot-reclaim";
+import { azureReclaimEvidence, ec2ReclaimEvidence, ec2SpotLaunchRefusal, reclaimedHosts, type ReclaimedHost, type ReclaimTargets } from "../../scripts/lab-drivers/spot-reclaim";
 import type { ProgressEvent } from "../../scripts/progress/events";
 import { aggregate } from "../../scripts/report/build-report";
 import { readManifest } from "../../scripts/results/results-dir";
@@ -67,6 +67,17 @@ describe("Azure: was the sink evicted? (Spot VMs, eviction policy Deallocate; Sc
 });
 
 const SENDER: ReclaimedHost = { host: "sender", evidence: "EC2 instance terminated, state reason Server.SpotInstanceTermination" };
+
+describe("EC2 refuses to start a spot sender (errors-overview codes)", () => {
+  test("the four spot refusals are recognised by their code, as a whole word; other errors are not", () => {
+    expect(ec2SpotLaunchRefusal("api error InsufficientInstanceCapacity: There is no Spot capacity available that matches your request.")).toBe("InsufficientInstanceCapacity");
+    expect(ec2SpotLaunchRefusal("api error UnfulfillableCapacity: Unable to fulfill capacity due to your request configuration.")).toBe("UnfulfillableCapacity");
+    expect(ec2SpotLaunchRefusal("MaxSpotInstanceCountExceeded: Max spot instance count exceeded")).toBe("MaxSpotInstanceCountExceeded");
+    expect(ec2SpotLaunchRefusal("SpotMaxPriceTooLow: Your Spot request price of 0.001 is lower than the minimum required Spot request fulfillment price")).toBe("SpotMaxPriceTooLow");
+    expect(ec2SpotLaunchRefusal("VcpuLimitExceeded: You have requested more vCPU capacity than your current vCPU limit")).toBeUndefined();
+    expect(ec2SpotLaunchRefusal("InsufficientInstanceCapacityX")).toBeUndefined();
+  });
+});
 
 describe("the retry on demand", () => {
   test("once per size, only for a reclaim, never under --fail-fast", () => {
@@ -265,6 +276,30 @@ describe("PulumiLabDriver on spot", () => {
     const got = await driver.reclaimed({ progress: (e) => void (e.type === "log" && said.push(e.message)), signal: new AbortController().signal });
     expect(got).toEqual([]);
     expect(said[0]).toMatch(/^spot: could not look at the clouds \(ExpiredToken: the security token included in the request is expired\); recorded as an ordinary failure/);
+  });
+
+  test("EC2 cannot start the spot sender: the up runs again once with the sender on demand; any other failure is thrown", async () => {
+    // The provider's message as the Automation API surfaces it (the EC2 error code inside the text).
+    const noCapacity = new Error("error: 1 error occurred:\n\t* creating EC2 Instance: operation error EC2: RunInstances, https response error StatusCode: 500, api error InsufficientInstanceCapacity: There is no Spot capacity available that matches your request.");
+    const fake = new FakeStack("dev", { upOutputs: (id) => labOutputs(id), upErrors: [noCapacity] });
+    const driver = new PulumiLabDriver(fake.asStackApi(), "b");
+    driver.useSpot({ sender: true, sink: true });
+    const said: string[] = [];
+    const ready = await driver.ensureLab(C2, { progress: (e) => void (e.type === "log" && said.push(e.message)), signal: new AbortController().signal });
+    expect(ready.hosts.sender.address).toBeDefined();
+    expect(fake.methods().filter((m) => m === "up")).toHaveLength(2);
+    const spotSets = fake.calls.filter((c) => c.method === "setConfig" && (c.args[0] as string).startsWith("kumolab:spot.")).map((c) => `${c.args[0] as string}=${(c.args[1] as { value: string }).value}`);
+    expect(spotSets).toEqual(["kumolab:spot.sender=true", "kumolab:spot.sink=true", "kumolab:spot.sender=false", "kumolab:spot.sink=true"]);
+    expect(said).toContain("spot: EC2 could not start the sender on spot (InsufficientInstanceCapacity); starting it on demand — it stays on demand for this sweep");
+
+    const other = new FakeStack("dev", { upOutputs: (id) => labOutputs(id), upErrors: [new Error("VcpuLimitExceeded: You have requested more vCPU capacity than your current vCPU limit")] });
+    const d2 = new PulumiLabDriver(other.asStackApi(), "b");
+    d2.useSpot({ sender: true, sink: false });
+    await expect(d2.ensureLab(C2, { progress: noProgress, signal: new AbortController().signal })).rejects.toThrow(/VcpuLimitExceeded/);
+    expect(other.methods().filter((m) => m === "up")).toHaveLength(1);
+    // On demand already: the same refusal is not retried.
+    const od = new FakeStack("dev", { upOutputs: (id) => labOutputs(id), upErrors: [noCapacity] });
+    await expect(new PulumiLabDriver(od.asStackApi(), "b").ensureLab(C2, { progress: noProgress, signal: new AbortController().signal })).rejects.toThrow(/InsufficientInstanceCapacity/);
   });
 
   test("a probe that never answers does not hold the sweep: an interrupt ends the look", async () => {
