@@ -23,6 +23,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { OsImage, SenderSize } from "../lab-config/schema";
 import type { AwsNetwork } from "./aws-network";
+import { CAPACITY_TAG, capacityOf, ec2MarketOptions, senderCapacityReplaceOnChanges } from "./capacity";
 import { senderEgressRules, senderIngressRules } from "./firewall-rules";
 import { SPOOL_DEVICE_NAME } from "./spool-volume";
 import { awsTags, type Tags } from "./tags";
@@ -70,6 +71,11 @@ export interface AwsSenderArgs {
   /** Slot `a`'s spool volume (infra/spool-volume.ts); default: none (spool on the root volume). */
   spoolVolume?: aws.ebs.Volume;
   tags: pulumi.Input<Tags>;
+  /**
+   * Run the sender as a one-time EC2 Spot Instance (./capacity.ts: a new instance per size, gone
+   * when reclaimed). Default false (on demand); e.g. `true` under `npm run sweep -- --spot`.
+   */
+  spot?: boolean;
 }
 
 /** The instance tag naming the OS it booted (its change replaces the instance). */
@@ -136,6 +142,8 @@ export class AwsSender extends pulumi.ComponentResource {
   ): SenderSlot {
     const tags = (role: string) => pulumi.output(args.tags).apply((t) => awsTags(t, role));
     const roleSuffix = label === "" ? "" : "-b";
+    // Both slots on the same capacity: a standby is swapped in as the measured sender.
+    const spot = args.spot ?? false;
     const networkInterface = new aws.ec2.NetworkInterface(
       `${name}-eni`,
       { subnetId: args.network.subnet.id, securityGroups: [this.securityGroup.id], description: `kumolab sender${label}`, tags: tags(`sender${roleSuffix}-eni`) },
@@ -164,7 +172,8 @@ export class AwsSender extends pulumi.ComponentResource {
         // terminates the instance (root volume deleted with it) instead of keeping a stopped one.
         instanceInitiatedShutdownBehavior: "terminate",
         rootBlockDevice: { volumeSize: args.rootVolumeGiB, volumeType: "gp3", encrypted: true, deleteOnTermination: true, tags: tags(`sender${roleSuffix}-root`) },
-        tags: pulumi.output(args.tags).apply((t) => ({ ...awsTags(t, `sender${roleSuffix}`), [OS_TAG]: args.os })),
+        ...(spot ? { instanceMarketOptions: ec2MarketOptions(true) } : {}),
+        tags: pulumi.output(args.tags).apply((t) => ({ ...awsTags(t, `sender${roleSuffix}`), [OS_TAG]: args.os, [CAPACITY_TAG]: capacityOf(spot) })),
       },
       {
         parent: this,
@@ -172,7 +181,7 @@ export class AwsSender extends pulumi.ComponentResource {
         // A newer Ubuntu AMI published between two `pulumi up`s must not replace the sender (and undo a resize);
         // a different OS must (the os tag below).
         ignoreChanges: ["ami"],
-        replaceOnChanges: SENDER_REPLACE_ON_CHANGES,
+        replaceOnChanges: [...SENDER_REPLACE_ON_CHANGES, ...senderCapacityReplaceOnChanges(spot)],
         deleteBeforeReplace: true,
         // Booted on the interface that already wears the public address.
         dependsOn: [eipAssociation],

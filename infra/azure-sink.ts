@@ -9,6 +9,7 @@ import * as network from "@pulumi/azure-native/network";
 import * as pulumi from "@pulumi/pulumi";
 import type { OsImage } from "../lab-config/schema";
 import { azureImageReference } from "./azure-image";
+import { azureSpotArgs, CAPACITY_TAG, capacityOf } from "./capacity";
 import type { AzureNetwork } from "./azure-network";
 import { sinkSecurityRules } from "./firewall-rules";
 import type { Tags } from "./tags";
@@ -31,6 +32,12 @@ export interface AzureSinkArgs {
   tags: pulumi.Input<Tags>;
   /** The lab's TTL: the auto-shutdown schedule is daily, so it is enabled only when the lab lives at most a day (see below). */
   ttlHours: number;
+  /**
+   * Run the sink as an Azure Spot VM (eviction policy Deallocate, max price -1; ./capacity.ts).
+   * Default false (on demand); e.g. `true` under `npm run sweep -- --spot` when the preflight finds
+   * the size spot-capable in the location.
+   */
+  spot?: boolean;
 }
 
 /** Azure's daily auto-shutdown recurs every day at one time: it stands for `expiresAt` only when that is within the first day. */
@@ -44,7 +51,7 @@ export function shutdownTimeOfDay(expiresAt: string): string {
 }
 
 /** VM properties whose change boots a new VM; a size change (hardwareProfile.vmSize) stays an in-place resize. */
-export const SINK_REPLACE_ON_CHANGES: string[] = ["osProfile.customData", "osProfile.adminUsername", "storageProfile.imageReference"];
+export const SINK_REPLACE_ON_CHANGES: string[] = ["osProfile.customData", "osProfile.adminUsername", "storageProfile.imageReference", "priority"];
 
 export class AzureSink extends pulumi.ComponentResource {
   readonly nsg: network.NetworkSecurityGroup;
@@ -128,13 +135,15 @@ export class AzureSink extends pulumi.ComponentResource {
           osDisk: { createOption: "FromImage", diskSizeGB: args.osDiskGiB, managedDisk: { storageAccountType: "Premium_LRS" }, deleteOption: "Delete" },
         },
         networkProfile: { networkInterfaces: [{ id: this.nic.id, primary: true }] },
-        tags,
+        ...azureSpotArgs(args.spot ?? false),
+        tags: pulumi.output(tags).apply((t) => ({ ...t, [CAPACITY_TAG]: capacityOf(args.spot ?? false) })),
       },
       {
         parent: this,
         additionalSecretOutputs: ["osProfile"],
         // Azure refuses a changed customData or admin user (PropertyChangeNotAllowed) and azure-native
-        // does not replace on its own; cloud-init runs once per VM anyway. So what the VM boots from
+        // does not replace on its own; cloud-init runs once per VM anyway. A change of priority (spot ↔
+        // on demand, e.g. the retry of a reclaimed sink) is a new VM too, visibly. So what the VM boots from
         // replaces it, visibly in the plan. The NIC carries one VM at a time: the old one goes first.
         replaceOnChanges: SINK_REPLACE_ON_CHANGES,
         deleteBeforeReplace: true,

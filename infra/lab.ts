@@ -28,6 +28,11 @@ export interface CreateLabOptions {
   operatorCidr: string;
   /** The AWS zone the preflight chose (every configured size offered there); unset: AWS picks. */
   availabilityZone?: string;
+  /**
+   * The sink on an Azure Spot VM: `config.spot.sink` as the preflight allowed it (./capacity.ts,
+   * sinkSpotChoice). Default: `config.spot.sink`; e.g. false when the size is not spot-capable there.
+   */
+  sinkSpot?: boolean;
   /** Applied to every resource (audits and tests read the options the program sets). */
   transformations?: pulumi.ResourceTransformation[];
 }
@@ -150,6 +155,7 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
       cloudInit: cloudInit("sender", keys.senderHost, spoolVolume?.volume.id),
       ...(spoolVolume !== undefined ? { spoolVolume: spoolVolume.volume } : {}),
       tags,
+      spot: config.spot.sender,
     },
     { provider: awsProvider, ...t },
   );
@@ -170,6 +176,7 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
     cloudInit: cloudInit("sink", keys.sinkHost),
     tags,
     ttlHours: config.lab.ttlHours,
+    spot: opts.sinkSpot ?? config.spot.sink,
   }, t);
 
   // Each slot's address, read after its association (a consumer never gets an address not on the VM yet).

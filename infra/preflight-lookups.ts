@@ -3,15 +3,16 @@
  * resource is registered:
  *  - aws.ec2.getInstanceTypeOfferings with locationType `availability-zone` (parallel lists
  *    `instanceTypes` / `locations`, @pulumi/aws ec2/getInstanceTypeOfferings.d.ts);
- *  - aws.servicequotas.getServiceQuota for ec2 / L-1216C47A (`value`, in vCPUs);
+ *  - aws.servicequotas.getServiceQuota for ec2 / L-1216C47A (`value`, in vCPUs), and L-34B43A08 (spot) for a spot sender;
  *  - Azure's resource SKUs list (ARM `Microsoft.Compute/skus`, api-version 2021-07-01), read
  *    with the program's own Azure credentials (azure-native authorization.getClientConfig /
- *    getClientToken): azure-native has no invoke that lists VM sizes per location.
+ *    getClientToken): azure-native has no invoke that lists VM sizes per location. Its
+ *    `capabilities` include `LowPriorityCapable` — whether the size runs as a Spot VM.
  */
 import * as aws from "@pulumi/aws";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { z } from "zod";
-import { EC2_STANDARD_VCPU_QUOTA_CODE, PREFLIGHT_LOOKUP_TIMEOUT_MS, type PreflightLookups, type SinkSizeOffer } from "./preflight";
+import { PREFLIGHT_LOOKUP_TIMEOUT_MS, type PreflightLookups, type SinkSizeOffer } from "./preflight";
 
 const offeringsSchema = z.object({ instanceTypes: z.array(z.string()), locations: z.array(z.string()) });
 const quotaSchema = z.object({ value: z.number() });
@@ -22,6 +23,7 @@ const skusPage = z.object({
       name: z.string(),
       locations: z.array(z.string()).optional(),
       restrictions: z.array(z.looseObject({ type: z.string().optional(), reasonCode: z.string().optional(), values: z.array(z.string()).optional() })).optional(),
+      capabilities: z.array(z.looseObject({ name: z.string(), value: z.string() })).optional(),
     }),
   ),
   nextLink: z.string().optional(),
@@ -38,8 +40,8 @@ export const awsAzurePreflightLookups: PreflightLookups = {
     return r.instanceTypes.map((instanceType, i) => ({ instanceType, zone: r.locations[i] ?? "?" }));
   },
 
-  async vcpuQuota(region) {
-    return quotaSchema.parse(await aws.servicequotas.getServiceQuota({ serviceCode: "ec2", quotaCode: EC2_STANDARD_VCPU_QUOTA_CODE, region })).value;
+  async vcpuQuota(region, quotaCode) {
+    return quotaSchema.parse(await aws.servicequotas.getServiceQuota({ serviceCode: "ec2", quotaCode, region })).value;
   },
 
   async sinkSizeOffer(location, vmSize): Promise<SinkSizeOffer> {
@@ -54,7 +56,9 @@ export const awsAzurePreflightLookups: PreflightLookups = {
       const sku = body.value.find((s) => s.resourceType === "virtualMachines" && s.name.toLowerCase() === vmSize.toLowerCase());
       if (sku) {
         const restrictions = (sku.restrictions ?? []).filter((r) => r.type === "Location").map((r) => r.reasonCode ?? "restricted");
-        return { offered: true, restrictions };
+        // Spot VMs: the SKU's `LowPriorityCapable` capability ("True"/"False"); absent = not said.
+        const lowPriority = sku.capabilities?.find((c) => c.name === "LowPriorityCapable")?.value;
+        return { offered: true, restrictions, ...(lowPriority !== undefined ? { lowPriorityCapable: lowPriority.toLowerCase() === "true" } : {}) };
       }
       url = body.nextLink;
     }

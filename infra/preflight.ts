@@ -12,6 +12,8 @@
 
 /** EC2's "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances" quota, in vCPUs (Service Quotas, service code ec2). */
 export const EC2_STANDARD_VCPU_QUOTA_CODE = "L-1216C47A";
+/** EC2's "All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests" quota, in vCPUs: a spot sender counts against it. */
+export const EC2_STANDARD_SPOT_VCPU_QUOTA_CODE = "L-34B43A08";
 export const PREFLIGHT_LOOKUP_TIMEOUT_MS = 30_000;
 
 export interface PreflightInput {
@@ -25,6 +27,11 @@ export interface PreflightInput {
    * is measured), so the quota must hold the two largest sizes together. Default 1. Example: 2.
    */
   senderSlots?: 1 | 2;
+  /**
+   * The sender on spot (`kumolab:spot.sender`): the largest size must also fit the spot vCPU quota
+   * (the on-demand one still matters: a reclaimed size is retried on demand). Default false; e.g. true under `--spot`.
+   */
+  spotSender?: boolean;
 }
 
 export interface InstanceTypeOffering {
@@ -37,12 +44,15 @@ export interface SinkSizeOffer {
   offered: boolean;
   /** Restrictions Azure reports for this subscription (e.g. `NotAvailableForSubscription`). */
   restrictions: string[];
+  /** Azure's `LowPriorityCapable` capability of the size (Spot VMs); absent when the SKU does not say. */
+  lowPriorityCapable?: boolean;
 }
 
 /** The look-ups, one per cloud question. Each may throw; the preflight bounds each in time. */
 export interface PreflightLookups {
   instanceTypeOfferings(region: string, instanceTypes: string[]): Promise<InstanceTypeOffering[]>;
-  vcpuQuota(region: string): Promise<number>;
+  /** The vCPU quota `quotaCode` (Service Quotas, service code ec2) in the region. */
+  vcpuQuota(region: string, quotaCode: string): Promise<number>;
   sinkSizeOffer(location: string, vmSize: string): Promise<SinkSizeOffer>;
 }
 
@@ -50,6 +60,8 @@ export interface PreflightFacts {
   offerings: InstanceTypeOffering[];
   /** A number, or why it could not be read (the check is then skipped with a warning). */
   vcpuQuota: number | { unavailable: string };
+  /** The spot vCPU quota, read only for a spot sender. */
+  spotVcpuQuota?: number | { unavailable: string };
   sink: SinkSizeOffer | { unavailable: string };
 }
 
@@ -57,6 +69,8 @@ export interface PreflightDecision {
   zone: string;
   /** Checks that could not run (no permission, say), to show, not to stop on. */
   warnings: string[];
+  /** Whether the sink size can run as an Azure Spot VM there; absent when unknown (not read, or not said). */
+  sinkSpotCapable?: boolean;
 }
 
 export class PreflightError extends Error {
@@ -110,6 +124,16 @@ export function decidePreflight(input: PreflightInput, facts: PreflightFacts): P
     warnings.push(`vCPU quota not checked (${facts.vcpuQuota.unavailable}); a size over the quota fails when its instance starts`);
   }
 
+  if (input.spotSender && facts.spotVcpuQuota !== undefined) {
+    if (typeof facts.spotVcpuQuota !== "number") warnings.push(`spot vCPU quota not checked (${facts.spotVcpuQuota.unavailable}); a size over it fails when its spot instance is requested`);
+    else if (largest !== undefined && largest.vcpu > facts.spotVcpuQuota) {
+      problems.push(
+        `the account's spot standard vCPU quota in ${input.region} is ${facts.spotVcpuQuota}, but size ${largest.id} (${largest.instanceType}) needs ${largest.vcpu} on spot; ` +
+          `request an increase of quota ${EC2_STANDARD_SPOT_VCPU_QUOTA_CODE} (Service Quotas → Amazon EC2), run without --spot, or drop the size`,
+      );
+    }
+  }
+
   if ("unavailable" in facts.sink) {
     warnings.push(`sink size ${input.sinkVmSize} in ${input.sinkLocation} not checked (${facts.sink.unavailable})`);
   } else if (!facts.sink.offered) {
@@ -121,7 +145,8 @@ export function decidePreflight(input: PreflightInput, facts: PreflightFacts): P
   }
 
   if (problems.length > 0 || zone === undefined) throw new PreflightError(problems);
-  return { zone, warnings };
+  const spotCapable = "unavailable" in facts.sink ? undefined : facts.sink.lowPriorityCapable;
+  return { zone, warnings, ...(spotCapable !== undefined ? { sinkSpotCapable: spotCapable } : {}) };
 }
 
 /** Runs a look-up with a deadline; the error says which look-up and how long it was given. */
@@ -145,8 +170,11 @@ export async function runPreflight(input: PreflightInput, lookups: PreflightLook
     withDeadline(`the instance type offerings of ${input.region}`, timeoutMs, () => lookups.instanceTypeOfferings(input.region, types)).catch((e: unknown) => {
       throw new PreflightError([`could not list the instance types offered in ${input.region} (${why(e)}); check the AWS credentials and region, then run again`]);
     }),
-    withDeadline(`the vCPU quota of ${input.region}`, timeoutMs, () => lookups.vcpuQuota(input.region)).catch((e: unknown) => ({ unavailable: why(e) })),
+    withDeadline(`the vCPU quota of ${input.region}`, timeoutMs, () => lookups.vcpuQuota(input.region, EC2_STANDARD_VCPU_QUOTA_CODE)).catch((e: unknown) => ({ unavailable: why(e) })),
     withDeadline(`the Azure sizes of ${input.sinkLocation}`, timeoutMs, () => lookups.sinkSizeOffer(input.sinkLocation, input.sinkVmSize)).catch((e: unknown) => ({ unavailable: why(e) })),
   ]);
-  return decidePreflight(input, { offerings, vcpuQuota, sink });
+  const spotVcpuQuota = input.spotSender
+    ? await withDeadline(`the spot vCPU quota of ${input.region}`, timeoutMs, () => lookups.vcpuQuota(input.region, EC2_STANDARD_SPOT_VCPU_QUOTA_CODE)).catch((e: unknown) => ({ unavailable: why(e) }))
+    : undefined;
+  return decidePreflight(input, { offerings, vcpuQuota, sink, ...(spotVcpuQuota !== undefined ? { spotVcpuQuota } : {}) });
 }

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import os from "node:os";
 import { readStackConfig } from "./config";
+import { sinkSpotChoice } from "./capacity";
 import { createLab, type LabOutputs } from "./lab";
 import { operatorCidrForProgram } from "./operator-cidr";
 import { runPreflight, type PreflightLookups } from "./preflight";
@@ -24,11 +25,13 @@ export async function runProgram(lookups: PreflightLookups): Promise<LabOutputs>
   const { config } = readStackConfig();
   const operatorCidr = operatorCidrForProgram(config, pulumi.getStack());
   const preflight = await runPreflight(
-    { region: config.aws.region, sizes: config.sender.sizes, sinkLocation: config.azure.location, sinkVmSize: config.sink.vmSize, senderSlots: config.sender.slots },
+    { region: config.aws.region, sizes: config.sender.sizes, sinkLocation: config.azure.location, sinkVmSize: config.sink.vmSize, senderSlots: config.sender.slots, spotSender: config.spot.sender },
     lookups,
   );
-  for (const w of preflight.warnings) void pulumi.log.warn(`preflight: ${w}`);
+  const sinkSpot = sinkSpotChoice(config.spot.sink, preflight.sinkSpotCapable, config.sink.vmSize, config.azure.location);
+  for (const w of [...preflight.warnings, ...(sinkSpot.warning !== undefined ? [sinkSpot.warning] : [])]) void pulumi.log.warn(`preflight: ${w}`);
   const lab = createLab(config, {
+    sinkSpot: sinkSpot.spot,
     labId: labIdFor(pulumi.getProject(), pulumi.getStack()),
     createdBy: currentUser(),
     operatorCidr,

@@ -196,6 +196,21 @@ export const labConfigSchema = z
         coolDownSeconds: z.number().int().nonnegative(),
       })
       .strict(),
+    /**
+     * Spot capacity (`npm run sweep -- --spot` sets both in the stack's config): the sender as an
+     * EC2 Spot Instance, the sink as an Azure Spot VM where its size and location offer it (the
+     * preflight checks). Cheaper, but either may be reclaimed mid-trial (README, "Spot capacity").
+     * Default: both on demand, e.g. `{ sender: true, sink: false }` for a spot sender only.
+     */
+    spot: z
+      .object({
+        /** The sender on an EC2 Spot Instance (one-time; a new instance per size). Default false. */
+        sender: z.boolean(),
+        /** The sink on an Azure Spot VM (eviction policy Deallocate, max price -1). Default false. */
+        sink: z.boolean(),
+      })
+      .strict()
+      .default({ sender: false, sink: false }),
     lab: z
       .object({
         /** Lab lifetime; resources are tagged with `expiresAt` = creation + TTL and `npm run gc` reclaims them. */

@@ -5,6 +5,7 @@
  *   npm run sweep -- --resume results/<run>
  *   npm run sweep -- --inventory lab-config/hosts.yaml
  *   npm run sweep -- --parallel 2  (two labs at once, each its own stack: <stack>-lab1, <stack>-lab2)
+ *   npm run sweep -- --spot        (spot capacity; a reclaimed host's size is retried on demand)
  *   npm run sweep -- --dry-run     (= npm run plan: the plan and its estimate, offline; nothing opened or created)
  * Exit codes (./exit-codes.ts): 0 every size has a valid figure, 3 the sweep ran but some size has
  * none, 1 failed, 2 config or command line, 130 interrupted.
@@ -43,6 +44,7 @@ import { trialKey, type SweepDeps } from "../sweep/run-sweep";
 import { runParallelSweep, sweepExitCode, type LabRun } from "../sweep/parallel-sweep";
 import { assignSizesToLabs, baseStackOf, labLabel, labsForResume, type LabSlot } from "../sweep/lab-slots";
 import { carryStackConfig, ensureLabWorkspace } from "../lab-drivers/lab-workspace";
+import { markSpotInterrupted } from "../sweep/spot-retry";
 
 export interface SweepCliOptions {
   workloads?: string[];
@@ -75,6 +77,8 @@ export interface SweepCliOptions {
    * Default 1: one lab on `--stack`, exactly the sweep without the option. E.g. 2 → stacks dev-lab1, dev-lab2.
    */
   parallel?: number;
+  /** `--spot`: the sender (and the sink where its size/location offers it) on spot capacity; default off. A reclaimed host's size is retried on demand. */
+  spot?: boolean;
 }
 
 /** Lets the tests run the real CLI over the namespace lab; product code always passes nothing. */
@@ -123,6 +127,7 @@ function driverMaker(): (cfg: LabConfig, opts: SweepCliOptions, slot: LabSlot) =
     const { openStack, PulumiLabDriver } = await import("../lab-drivers/pulumi-lab-driver");
     if (!opts.policyPack && slot.lab === labLabel(0)) process.stderr.write("--no-policy-pack: every `pulumi up` of this sweep runs WITHOUT kumolab's guard rails (policy-pack/)\n");
     const { PulumiCloudInventory } = await import("../cloud/pulumi-cloud-inventory");
+    const { pulumiReclaimProbe } = await import("../cloud/pulumi-reclaim-probe");
     const stack = slot.stack ?? opts.stack;
     let opened: Awaited<ReturnType<typeof openStack>>;
     if (stack === opts.stack) opened = await openStack(stack, url);
@@ -138,6 +143,8 @@ function driverMaker(): (cfg: LabConfig, opts: SweepCliOptions, slot: LabSlot) =
       ...(opts.policyPack ? {} : { policyPacks: [] }),
       // Recovery after an interrupt looks pending creates up by the lab's tags (as down and gc do).
       inventory: new PulumiCloudInventory([cfg.aws.region]),
+      // After a failed trial on spot: EC2's state reason and Azure's instance view say whether a host was reclaimed.
+      reclaimProbe: pulumiReclaimProbe,
       // `auto`: looked up once and stored in the stack's config before the first up (never at every up).
       ...(lookup !== undefined ? { lookupOperatorCidr: lookup } : {}),
       senderSlots: opts.prefetch ? 2 : 1,
@@ -164,6 +171,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     .option("--no-prefetch", "resize the one sender in place between sizes (default with more than one size: the next size's sender boots on a standby while the current size is measured)")
     .option("--no-policy-pack", "run `pulumi up` without kumolab's guard rails (policy-pack/); only for debugging the pack itself")
     .option("--dry-run", "print the plan, its estimate and assumptions, then stop: nothing is opened or created (no Pulumi CLI, credentials or stack needed)", false)
+    .option("--spot", "sender (and sink where offered) on spot capacity: cheaper, may be reclaimed; a reclaimed trial is recorded failed and its size retried on demand", false)
     .option("--accept-config-change", "with --resume: go on although today's lab config differs from the run's (run.json's settings are used; recorded in run.json)", false)
     .option("--parallel <n>", "up to n labs at once, one size per lab at a time, each its own stack <stack>-lab<i> (default 1: one lab on --stack)", positive)
     .exitOverride();
@@ -318,7 +326,8 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
   // An inventory's driver only reads its file; a stack is opened — and created, if new — only after
   // "Go ahead?", so that a 'no' leaves nothing behind.
   const makeDriver = hooks.makeDriver ?? driverMaker();
-  const openDriver = (slot: LabSlot): Promise<LabDriver> => makeDriver(cfg, opts, slot);
+  // Prefetch needs a second sender only in a lab that has a next size to prepare.
+  const openDriver = (slot: LabSlot): Promise<LabDriver> => makeDriver(cfg, { ...opts, prefetch: opts.prefetch !== false && slot.sizes.length > 1 }, slot);
   const early = opts.inventory ? await openDriver({ lab: labLabel(0), sizes: sizes.map((s) => s.id) }) : undefined;
   if (early?.fixedSize && !manifest) {
     // An inventory's hosts are one size: that size is the sweep's only one.
@@ -327,6 +336,10 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       return EXIT.CONFIG;
     }
     sizes = [early.fixedSize];
+  }
+  if (opts.spot && early && !early.useSpot) {
+    process.stderr.write(`--spot: ${early.description} cannot use spot capacity (your own hosts are what they are); drop --spot\n`);
+    return EXIT.CONFIG;
   }
   if (early && !early.canResize && sizes.length > 1) {
     process.stderr.write(`${early.description} cannot resize its sender: choose one size with --sizes (it has ${sizes.length})\n`);
@@ -343,6 +356,14 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     return EXIT.CONFIG;
   }
   if (ttl.extend) process.stdout.write(`Lab lifetime: ${ttl.why}.\n`);
+  // The stack's config keeps the choice (a spot host retried on demand stays so): say where it comes from.
+  const spot = opts.spot ? { sender: true, sink: true } : planLab.kind === "stack" ? cfg.spot : { sender: false, sink: false };
+  if (spot.sender || spot.sink) {
+    const on = spot.sender && spot.sink ? "the sender, and the sink where its size and location offer it" : spot.sender ? "the sender" : "the sink, where its size and location offer it";
+    process.stdout.write(
+      `Capacity: spot — ${on}${opts.spot ? "" : ` (from the stack's config: kumolab:spot.sender ${spot.sender}, kumolab:spot.sink ${spot.sink}; set them to false to run on demand)`}; the clouds may reclaim either mid-trial: that trial is recorded failed (spot-interrupted) and its size retried once with the host on demand.\n`,
+    );
+  }
   if (!opts.yes && !(await confirm("Go ahead?"))) {
     process.stdout.write("Nothing was created.\n");
     return EXIT.FAILED;
@@ -354,6 +375,13 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
   slots = slots.map((slot, i) => (drivers[i]?.source === "stack" ? slot : { lab: slot.lab, sizes: slot.sizes }));
   // The estimate is one lab's whole sweep: each parallel lab is done sooner, so this TTL is ample.
   if (ttl.extend) for (const d of drivers) d.extendTtl?.(ttl.toHours);
+  const noSpot = drivers.find((d) => !d.useSpot);
+  if (opts.spot && noSpot) {
+    process.stderr.write(`--spot: ${noSpot.description} cannot use spot capacity (your own hosts are what they are); drop --spot\n`);
+    return EXIT.CONFIG;
+  }
+  // Spot from --spot or from the stack's config: either way a reclaim is detected and retried.
+  if (spot.sender || spot.sink) for (const d of drivers) d.useSpot?.(spot);
 
   mkdirSync(resultsDir, { recursive: true });
   if (manifest && acceptedDifferences.length > 0) {
@@ -405,9 +433,17 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     runTrial: async (lab, spec, o) => {
       const outcome = await runPreparedTrial(lab, spec, { runId, resultsDir, cfg, source: labDriver.source, ...o });
       if (outcome.status === "interrupted") return { status: "interrupted", detail: outcome.detail };
-      appendRecord(resultsDir, outcome.record);
-      const r = outcome.record;
-      return { status: r.status, valid: r.status === "ok" && r.valid, verdict: trialVerdictLine(r), detail: r.failure ? `${r.failure.step}: ${r.failure.message}` : r.valid ? "valid" : `invalid: ${r.invalidReasons.map((x: { code: string }) => x.code).join(", ")}` };
+      // A failed trial on spot: ask the lab whether a host was reclaimed, before the record is written.
+      const reclaimed = outcome.record.status === "failed" && labDriver.reclaimed ? await labDriver.reclaimed(o) : [];
+      const r = markSpotInterrupted(outcome.record, reclaimed);
+      appendRecord(resultsDir, r);
+      return {
+        status: r.status,
+        valid: r.status === "ok" && r.valid,
+        verdict: trialVerdictLine(r),
+        detail: r.failure ? `${r.failure.step}: ${r.failure.message}` : r.valid ? "valid" : `invalid: ${r.invalidReasons.map((x: { code: string }) => x.code).join(", ")}`,
+        ...(reclaimed.length > 0 ? { reclaimed } : {}),
+      };
     },
     prepareStandby: (hosts, o) => prepareStandbyLab(hosts, cfg, o),
     useWorkload: (lab, name, o) => useWorkload(lab, name, cfg, o),

@@ -6,6 +6,7 @@
 import type { SenderSize } from "../../lab-config/schema";
 import type { LabHosts } from "../hosts/lab-hosts";
 import type { ProgressSink } from "../progress/events";
+import type { ReclaimedHost, SpotChoice, SpotHost } from "./spot-reclaim";
 
 export interface LabReady {
   hosts: LabHosts;
@@ -56,6 +57,16 @@ export interface LabDriver {
   dropStandby?(opts: { progress: ProgressSink; signal: AbortSignal }): Promise<void>;
   /** Raise the lab's TTL to `hours` before its next build (labs that expire on their own). Absent: the lab has no TTL. */
   extendTtl?(hours: number): void;
+  /** Spot capacity for the hosts from the next ensureLab on (`--spot`). Absent: this lab cannot use spot (an inventory). */
+  useSpot?(spot: SpotChoice): void;
+  /** These hosts run on demand from the next ensureLab on (the retry of a size whose host was reclaimed). */
+  onDemand?(hosts: SpotHost[]): void;
+  /**
+   * After a failed trial: the hosts on spot that the cloud reclaimed, with its evidence; [] when no
+   * host is on spot or none was reclaimed. Bounded in time; a look-up that fails says so (progress)
+   * and returns [] — the trial then stays an ordinary failure.
+   */
+  reclaimed?(opts: { progress: ProgressSink; signal: AbortSignal }): Promise<ReclaimedHost[]>;
 }
 
 /** What a failed teardown leaves, and how to remove it, for the operator. */

@@ -14,6 +14,7 @@ import { hostsFromStackOutputs } from "../hosts/from-stack";
 import type { LabHosts } from "../hosts/lab-hosts";
 import type { ProgressSink } from "../progress/events";
 import type { LabDriver, LabReady, TeardownOutcome } from "./lab-driver";
+import { ec2SpotLaunchRefusal, reclaimedHosts, type ReclaimedHost, type ReclaimProbe, type ReclaimTargets, type SpotChoice, type SpotHost } from "./spot-reclaim";
 import { z } from "zod";
 import { labIdFor } from "../../infra/tags";
 import { labWorkspaceEnv } from "./lab-workspace";
@@ -73,6 +74,10 @@ export const TTL_CONFIG_KEY = "kumolab:lab.ttlHours";
 export const SLOTS_CONFIG_KEY = "kumolab:sender.slots";
 export const ACTIVE_SLOT_CONFIG_KEY = "kumolab:sender.activeSlot";
 export const STANDBY_SIZE_CONFIG_KEY = "kumolab:sender.standbySize";
+/** The spot choice per host in the stack's config (lab-config/schema.ts `spot`). */
+export const SPOT_CONFIG_KEYS: Record<SpotHost, string> = { sender: "kumolab:spot.sender", sink: "kumolab:spot.sink" };
+/** How long the look at the clouds after a failed spot trial may take (a Pulumi engine start and two reads). */
+export const RECLAIM_PROBE_TIMEOUT_MS = 120_000;
 
 /** kumolab's CrossGuard pack (policy-pack/): passed to every `up` unless explicitly turned off. */
 export const POLICY_PACK_DIR = path.join(PROJECT_DIR, "policy-pack");
@@ -100,6 +105,12 @@ export interface PulumiLabDriverOptions {
    * swapStandby / dropStandby. Default 1 (the sender is resized in place). Example: 2.
    */
   senderSlots?: 1 | 2;
+  /**
+   * Looks at the hosts on spot after a failed trial (EC2 state reason, Azure instance view):
+   * scripts/cloud/pulumi-reclaim-probe.ts. Absent: a failed spot trial cannot be told from an
+   * ordinary failure, and the driver says so. Default: none.
+   */
+  reclaimProbe?: ReclaimProbe;
 }
 
 /**
@@ -131,6 +142,9 @@ export class PulumiLabDriver implements LabDriver {
   private readonly policyPacks: string[];
   private operatorCidrStored = false;
   private ttlHoursToStore: number | undefined;
+  /** The hosts on spot as the next `up` builds them (stored in the stack's config before it). */
+  private spot: SpotChoice = { sender: false, sink: false };
+  private spotToStore: SpotChoice | undefined;
   /** What recovery could not do (a failed refresh, an unreadable state): reported with the teardown. */
   private readonly recoveryProblems: string[] = [];
   /** Resources recovery knows exist (or may exist) outside the state: each with its cloud id, and how to remove it. */
@@ -174,14 +188,27 @@ export class PulumiLabDriver implements LabDriver {
 
   private async up(progress: ProgressSink, signal: AbortSignal): Promise<Record<string, unknown>> {
     this.touched = true;
-    const result = await this.stack.up({
-      ...(this.policyPacks.length > 0 ? { policyPacks: this.policyPacks } : {}),
-      signal,
-      onEvent: (e) => {
-        const p = progressFromEngineEvent(e);
-        if (p) progress(p);
-      },
-    });
+    const run = () =>
+      this.stack.up({
+        ...(this.policyPacks.length > 0 ? { policyPacks: this.policyPacks } : {}),
+        signal,
+        onEvent: (e) => {
+          const p = progressFromEngineEvent(e);
+          if (p) progress(p);
+        },
+      });
+    let result: Awaited<ReturnType<typeof run>>;
+    try {
+      result = await run();
+    } catch (e) {
+      // EC2 cannot start the spot sender now (no spot capacity, the account's spot limit): once, on demand.
+      const refusal = this.spot.sender && !signal.aborted ? ec2SpotLaunchRefusal((e as Error).message) : undefined;
+      if (refusal === undefined) throw e;
+      progress({ type: "log", level: "warn", message: `spot: EC2 could not start the sender on spot (${refusal}); starting it on demand — it stays on demand for this sweep` });
+      this.onDemand(["sender"]);
+      await this.storeSpot(progress);
+      result = await run();
+    }
     return plainOutputs(result.outputs);
   }
 
@@ -260,12 +287,74 @@ export class PulumiLabDriver implements LabDriver {
     progress({ type: "log", level: "info", message: `lab.ttlHours set to ${hours} in stack ${this.stack.name}'s config (${TTL_CONFIG_KEY}) so that the lab outlives the sweep's plan` });
   }
 
+  /** `--spot`: the hosts on spot from the next `up` (stored in the stack's config, so a hand-run `up` keeps them). */
+  useSpot(spot: SpotChoice): void {
+    this.spot = { ...spot };
+    this.spotToStore = { ...spot };
+  }
+
+  /** The retry of a reclaimed size: these hosts on demand from the next `up` (which replaces them: infra/capacity.ts). */
+  onDemand(hosts: SpotHost[]): void {
+    for (const h of hosts) this.spot[h] = false;
+    this.spotToStore = { ...this.spot };
+  }
+
+  private async storeSpot(progress: ProgressSink): Promise<void> {
+    const spot = this.spotToStore;
+    if (spot === undefined) return;
+    for (const h of ["sender", "sink"] as const) await this.stack.setConfig(SPOT_CONFIG_KEYS[h], { value: String(spot[h]) });
+    this.spotToStore = undefined;
+    progress({ type: "log", level: "info", message: `capacity: sender ${spot.sender ? "spot" : "on demand"}, sink ${spot.sink ? "spot (where its size and location offer it)" : "on demand"} (stack ${this.stack.name}: ${SPOT_CONFIG_KEYS.sender}, ${SPOT_CONFIG_KEYS.sink})` });
+  }
+
+  /** After a failed trial: the hosts on spot the clouds reclaimed (bounded; a failed look-up is said and counts as none). */
+  async reclaimed(opts: { progress: ProgressSink; signal: AbortSignal }): Promise<ReclaimedHost[]> {
+    if (!this.spot.sender && !this.spot.sink) return [];
+    const probe = this.options.reclaimProbe;
+    if (probe === undefined) {
+      opts.progress({ type: "log", level: "warn", message: "spot: no way to look at the clouds here, so this failure cannot be told from a reclaim; recorded as an ordinary failure" });
+      return [];
+    }
+    try {
+      const outputs = plainOutputs(await this.stack.outputs());
+      const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(RECLAIM_PROBE_TIMEOUT_MS)]);
+      // Bounded even if the probe does not honour its signal.
+      const seen = await Promise.race([
+        probe.observe(await this.reclaimTargets(outputs), { signal }),
+        new Promise<never>((_, reject) => {
+          const stop = () => reject(new Error(opts.signal.aborted ? "the sweep was interrupted" : `no answer within ${RECLAIM_PROBE_TIMEOUT_MS / 1000} s`));
+          if (signal.aborted) stop();
+          else signal.addEventListener("abort", stop, { once: true });
+        }),
+      ]);
+      return reclaimedHosts(this.spot, seen, new Date(), typeof outputs["expiresAt"] === "string" ? outputs["expiresAt"] : undefined);
+    } catch (e) {
+      opts.progress({ type: "log", level: "warn", message: `spot: could not look at the clouds (${(e as Error).message.split("\n")[0] ?? ""}); recorded as an ordinary failure — check the EC2 and Azure consoles for an interruption` });
+      return [];
+    }
+  }
+
+  /** The ids of the VMs on spot, from the stack's state (the sender's region from its outputs). */
+  private async reclaimTargets(outputs: Record<string, unknown>): Promise<ReclaimTargets> {
+    const resources = ((await this.stack.exportStack()).deployment as { resources?: Array<{ type?: string; id?: string; urn?: string }> } | undefined)?.resources ?? [];
+    const idOf = (type: string, urnPart = "") => resources.find((r) => r.type === type && typeof r.id === "string" && r.id !== "" && (r.urn ?? "").includes(urnPart))?.id;
+    // With prefetch's two slots, the measured sender is the active slot's instance (infra/aws-sender.ts names slot b `sender-b-instance-<arch>`).
+    const instanceId = idOf("aws:ec2/instance:Instance", outputs["senderSlot"] === "b" ? "::sender-b-instance-" : "::sender-instance-");
+    const region = (outputs["sender"] as { region?: unknown } | undefined)?.region;
+    const vmId = idOf("azure-native:compute:VirtualMachine");
+    return {
+      ...(this.spot.sender && instanceId !== undefined && typeof region === "string" ? { sender: { instanceId, region } } : {}),
+      ...(this.spot.sink && vmId !== undefined ? { sink: { vmId } } : {}),
+    };
+  }
+
   async ensureLab(size: SenderSize, opts: { progress: ProgressSink; signal: AbortSignal }): Promise<LabReady> {
     const before = plainOutputs(await this.stack.outputs());
     const previousSize = typeof before["senderSizeId"] === "string" ? before["senderSizeId"] : undefined;
     await this.storeOperatorCidr(opts.progress);
     await this.storeTtl(opts.progress);
     await this.storeSlots(before);
+    await this.storeSpot(opts.progress);
     await this.stack.setConfig(SIZE_CONFIG_KEY, { value: size.id });
     this.slots.activeSizeId = size.id;
     const hosts = hostsFromStackOutputs(await this.up(opts.progress, opts.signal));

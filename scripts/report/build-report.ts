@@ -360,8 +360,9 @@ export function aggregate(manifest: RunManifest, allRecords: readonly TrialRecor
   // Resume must never duplicate a trial; if a folder has one anyway, the later record wins and we say so.
   const wl = runWorkloads(manifest);
   const byKey = new Map<string, TrialRecord>();
-  for (const r of allRecords) {
-    const key = `${r.sizeId}#${workloadOf(r)}#${r.trial}`;
+  for (const [i, r] of allRecords.entries()) {
+    // A trial lost to a spot interruption was run again on demand (scripts/sweep/spot-retry.ts): both records stay, the lost one excluded.
+    const key = `${r.sizeId}#${workloadOf(r)}#${r.trial}${r.failure?.reason === "spot-interrupted" ? `#spot-interrupted-${i}` : ""}`;
     if (byKey.has(key)) warnings.push(`size ${r.sizeId}${wl.shown ? ` workload ${workloadOf(r)}` : ""} trial ${r.trial} is recorded more than once; the last record is used`);
     byKey.set(key, r);
   }
@@ -401,7 +402,8 @@ export function aggregate(manifest: RunManifest, allRecords: readonly TrialRecor
       trialsTotal: own.length,
       trialsValid: valid.length,
       trialsPlanned: manifest.trialsPerSize,
-      ...statusOf(own.length, valid.length, manifest.trialsPerSize),
+      // Distinct trials: one lost to a spot interruption and run again counts once.
+      ...statusOf(new Set(own.map((r) => r.trial)).size, valid.length, manifest.trialsPerSize),
       mmh,
       msgsPerSec: meanOrNull(valid.map((r) => r.trafficGen?.rate.msgsPerSec ?? 0)),
       stdevMmh: sampleStdev(validMmh),

@@ -294,7 +294,17 @@ export const trialRecordSchema = z
     /** 1-based trial number within the size. */
     trial: z.number().int().positive(),
     status: z.enum(["ok", "failed"]),
-    failure: z.object({ step: z.string().min(1), message: z.string().min(1) }).strict().optional(),
+    failure: z
+      .object({
+        step: z.string().min(1),
+        message: z.string().min(1),
+        /** Why, when known beyond the step's error: `spot-interrupted` — a host on spot was reclaimed (scripts/sweep/spot-retry.ts). */
+        reason: z.literal("spot-interrupted").optional(),
+        /** The reclaimed hosts with the clouds' evidence (with `reason: spot-interrupted`). */
+        reclaimed: z.array(z.object({ host: z.enum(["sender", "sink"]), evidence: z.string().min(1) }).strict()).optional(),
+      })
+      .strict()
+      .optional(),
     valid: z.boolean(),
     invalidReasons: z.array(invalidReasonSchema),
     startedAt: isoTime,

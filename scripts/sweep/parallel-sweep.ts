@@ -55,7 +55,7 @@ export function combineLabResults(labs: readonly LabOutcome[], interrupted: bool
       remaining: failedTeardowns.flatMap(({ lab, t }) => t.remaining.map((r) => `[${lab}] ${r}`)),
       howToRemove: failedTeardowns.map(({ lab, t }) => `${lab}: ${t.howToRemove}`).join("; "),
     };
-  return { ran: sum((r) => r.ran), invalid: sum((r) => r.invalid), failed: sum((r) => r.failed), skipped: sum((r) => r.skipped), interrupted, ...(error !== undefined ? { error } : {}), teardown };
+  return { ran: sum((r) => r.ran), invalid: sum((r) => r.invalid), failed: sum((r) => r.failed), spotInterrupted: sum((r) => r.spotInterrupted), skipped: sum((r) => r.skipped), interrupted, ...(error !== undefined ? { error } : {}), teardown };
 }
 
 /**
@@ -136,7 +136,7 @@ export async function runParallelSweep<L extends PreparedLab>(labs: readonly Lab
         return { slot: l.slot, result };
       } catch (e) {
         // runSweep reports rather than throws; if it throws, this lab's teardown did not run.
-        return { slot: l.slot, result: { ran: 0, invalid: 0, failed: 0, skipped: 0, interrupted: false, error: e as Error, teardown: { ok: false, remaining: [`${l.deps.driver.description}: the sweep loop itself failed (${(e as Error).message})`], howToRemove: `destroy it with 'npm run down'${l.slot.stack !== undefined ? ` -- --stack ${l.slot.stack}` : ""}` } } };
+        return { slot: l.slot, result: { ran: 0, invalid: 0, failed: 0, spotInterrupted: 0, skipped: 0, interrupted: false, error: e as Error, teardown: { ok: false, remaining: [`${l.deps.driver.description}: the sweep loop itself failed (${(e as Error).message})`], howToRemove: `destroy it with 'npm run down'${l.slot.stack !== undefined ? ` -- --stack ${l.slot.stack}` : ""}` } } };
       }
     }),
   );

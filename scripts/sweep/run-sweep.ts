@@ -11,6 +11,8 @@ import type { LabDriver, LabReady, TeardownOutcome } from "../lab-drivers/lab-dr
 import type { ProgressSink } from "../progress/events";
 import { abortableSleep } from "./interrupts";
 import { coolDownText, unsettledBy, type CoolDown } from "./settle";
+import { reclaimedText, spotRetryDecision } from "./spot-retry";
+import type { ReclaimedHost } from "../lab-drivers/spot-reclaim";
 
 /** How often a long cool-down says how much of it is left. */
 const COUNTDOWN_EVERY_SECONDS = 30;
@@ -42,6 +44,8 @@ export type TrialOutcome = {
   valid?: boolean;
   /** The trial's line for the terminal, ending VALID or INVALID with the reasons (./verdict.ts). */
   verdict?: string;
+  /** A failed trial's hosts that the cloud reclaimed (spot): the size is retried on demand once (./spot-retry.ts). */
+  reclaimed?: ReclaimedHost[];
 };
 
 export type TimelineKind = "lab-up-start" | "lab-up-done" | "size-start" | "size-done" | "lab-destroy-start" | "lab-destroyed" | "interrupted" | "standby-start";
@@ -117,6 +121,8 @@ export interface SweepResult {
   /** Of `ran`: trials whose figure was rejected (INVALID). */
   invalid: number;
   failed: number;
+  /** Trials lost to a spot interruption and run again on demand (recorded failed; not in `failed`). */
+  spotInterrupted: number;
   skipped: number;
   interrupted: boolean;
   error?: Error;
@@ -160,6 +166,9 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
   let labBuilt = false;
   const started = Date.now();
   let trialSecondsSum = 0;
+  /** Sizes retried on demand after a spot interruption (once each). */
+  const retriedOnDemand = new Set<string>();
+  let spotInterrupted = 0;
 
   const toRun = sizesToRun(sizes, todo);
   const prefetch = usesPrefetch(opts.prefetch ?? false, deps.driver, deps.prepareStandby !== undefined, toRun.length);
@@ -297,8 +306,38 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
             current = workload;
           }
           const t0 = Date.now();
-          const outcome = await deps.runTrial(lab, coolDown ? { ...spec, coolDown } : spec, { progress, signal });
+          let outcome = await deps.runTrial(lab, coolDown ? { ...spec, coolDown } : spec, { progress, signal });
           trialSecondsSum += (Date.now() - t0) / 1000;
+          // A host on spot reclaimed mid-trial: that trial stays recorded as failed (spot-interrupted);
+          // the lab is rebuilt with the host on demand and the trial runs again, once per size.
+          const retry = outcome.status === "failed" ? spotRetryDecision({ reclaimed: outcome.reclaimed ?? [], sizeId: size.id, retriedSizes: retriedOnDemand, failFast: opts.failFast }) : undefined;
+          if (retry?.action === "retry-on-demand" && deps.driver.onDemand && !signal.aborted) {
+            spotInterrupted++;
+            if (outcome.verdict !== undefined) progress({ type: "log", level: "warn", message: outcome.verdict });
+            progress({ type: "log", level: "warn", message: `spot: ${reclaimedText(retry.hosts)} reclaimed during trial ${spec.trial} of size ${spec.sizeId} — recorded as failed (spot-interrupted); retrying size ${spec.sizeId} with ${retry.hosts.map((h) => h.host).join(" and ")} on demand` });
+            retriedOnDemand.add(size.id);
+            await lab.close();
+            if (standby !== undefined) {
+              // One Pulumi operation at a time per stack: the standby's build ends first. Its sender is not
+              // swapped in (the rebuild on demand may replace it); the next size resizes in place instead.
+              progress({ type: "log", level: "info", message: `spot: waiting for the standby sender's build to end before the rebuild; size ${standby.size.id} will resize the sender in place` });
+              const prepared = await standby.done;
+              if (prepared.ok) await prepared.lab.close();
+              standby = undefined;
+            }
+            deps.driver.onDemand(retry.hosts.map((h) => h.host));
+            const rebuilt = await deps.driver.ensureLab(size, { progress, signal: opts.pulumiSignal });
+            if (signal.aborted) break;
+            lab = await deps.prepare(rebuilt.hosts, { progress, signal });
+            current = undefined;
+            if (deps.useWorkload) {
+              await deps.useWorkload(lab, workload, { progress, signal });
+              current = workload;
+            }
+            const t1 = Date.now();
+            outcome = await deps.runTrial(lab, spec, { progress, signal });
+            trialSecondsSum += (Date.now() - t1) / 1000;
+          }
           if (outcome.status === "interrupted") break;
           if (outcome.verdict !== undefined) progress({ type: "log", level: outcome.status === "ok" && outcome.valid !== false ? "info" : "warn", message: outcome.verdict });
           if (outcome.status === "ok") {
@@ -353,8 +392,8 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
     }
     if (teardown.ok) await deps.timeline("lab-destroyed", undefined, teardown.detail);
   }
-  progress({ type: "log", level: "info", message: `sweep finished in ${Math.round((Date.now() - started) / 1000)} s: ${ran - invalid} valid, ${invalid} invalid, ${failed} failed, ${skipped} already recorded${interrupted ? ", interrupted" : ""}${error ? ", stopped by an error" : ""}` });
-  return { ran, invalid, failed, skipped, interrupted, error, teardown };
+  progress({ type: "log", level: "info", message: `sweep finished in ${Math.round((Date.now() - started) / 1000)} s: ${ran - invalid} valid, ${invalid} invalid, ${failed} failed, ${skipped} already recorded${spotInterrupted > 0 ? `, ${spotInterrupted} lost to a spot interruption (retried on demand)` : ""}${interrupted ? ", interrupted" : ""}${error ? ", stopped by an error" : ""}` });
+  return { ran, invalid, failed, spotInterrupted, skipped, interrupted, error, teardown };
 }
 
 function firstLine(e: unknown): string {

@@ -78,7 +78,7 @@ describe("config changes that apply", () => {
     const { seen } = await run(labConfig());
     const vm = [...seen.values()].find((s) => s.type === VM);
     // azure-native does not replace on a changed customData; Azure refuses the update (PropertyChangeNotAllowed).
-    expect(vm?.replaceOnChanges).toEqual(["osProfile.customData", "osProfile.adminUsername", "storageProfile.imageReference"]);
+    expect(vm?.replaceOnChanges).toEqual(["osProfile.customData", "osProfile.adminUsername", "storageProfile.imageReference", "priority"]);
     expect(vm?.deleteBeforeReplace).toBe(true);
   });
 
@@ -89,7 +89,7 @@ describe("config changes that apply", () => {
     expect(i["userDataReplaceOnChange"]).toBe(true);
     expect((i["tags"] as Record<string, string>)["os"]).toBe("ubuntu-22.04");
     const o = seen.get("sender-instance-x86_64");
-    expect(o?.replaceOnChanges).toEqual(["tags.os"]);
+    expect(o?.replaceOnChanges).toEqual(["tags.os", "instanceMarketOptions"]);
     expect(o?.ignoreChanges).toEqual(["ami"]);
     expect(o?.deleteBeforeReplace).toBe(true);
   });

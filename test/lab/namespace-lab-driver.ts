@@ -16,6 +16,7 @@ import * as path from "node:path";
 import type { SenderSize } from "../../lab-config/schema";
 import type { LabHost, LabHosts } from "../../scripts/hosts/lab-hosts";
 import type { LabDriver, LabReady, TeardownOutcome } from "../../scripts/lab-drivers/lab-driver";
+import type { ReclaimedHost, SpotChoice, SpotHost } from "../../scripts/lab-drivers/spot-reclaim";
 import type { ProgressSink } from "../../scripts/progress/events";
 import { createNamespaceLab, type LabHostHandle, type NamespaceLab } from "./namespace-lab";
 
@@ -105,6 +106,33 @@ export interface NamespaceLabDriverOptions {
   label?: string;
 }
 
+/** The pids in a host's network namespace (every process the host runs: sshd, kumod, traffic-gen, samplers). */
+function hostPids(netns: string): number[] {
+  return run(["ip", "netns", "pids", netns]).split(/\s+/).filter((p) => /^\d+$/.test(p)).map(Number);
+}
+
+/**
+ * A simulated spot reclaim of a namespace host: every process in its network namespace is killed at
+ * once (SIGKILL, no notice), as the cloud takes a Spot VM away — the trial's SSH sessions drop, kumod
+ * and traffic-gen die mid-run. Bounded: up to 20 rounds.
+ */
+export function reclaimNamespaceHost(netns: string): number {
+  let killed = 0;
+  for (let round = 0; round < 20; round++) {
+    const pids = hostPids(netns);
+    if (pids.length === 0) break;
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+        killed++;
+      } catch {
+        /* exited meanwhile */
+      }
+    }
+  }
+  return killed;
+}
+
 export class NamespaceLabDriver implements LabDriver {
   readonly source = "inventory" as const;
   readonly canResize = true;
@@ -165,10 +193,46 @@ export class NamespaceLabDriver implements LabDriver {
     this.slotSize[slot] = size.id;
     opts.progress({ type: "log", level: "info", message: `namespace lab: standby slot ${slot} (${SLOT_HOST[slot]}) confined to ${size.vcpu} CPU(s) for size ${size.id}` });
     return { hosts: this.hosts(slot), change: before === undefined ? "created" : before === size.id ? "unchanged" : "resized" };
+}
+
+  private spot: SpotChoice = { sender: false, sink: false };
+  /** Hosts to build anew (on demand) at the next ensureLab: the whole namespace lab is rebuilt. */
+  private rebuild = false;
+
+  useSpot(spot: SpotChoice): void {
+    this.spot = { ...spot };
+  }
+
+  onDemand(hosts: SpotHost[]): void {
+    for (const h of hosts) this.spot[h] = false;
+    this.rebuild = true;
+  }
+
+  /** "The cloud": a host on spot whose namespace has no process left was reclaimed (reclaimNamespaceHost). */
+  async reclaimed(): Promise<ReclaimedHost[]> {
+    if (!this.lab) return [];
+    const out: ReclaimedHost[] = [];
+    for (const host of ["sender", "sink"] as const) {
+      const h = this.lab.hosts[host === "sender" ? SLOT_HOST[this.active] : host];
+      if (this.spot[host] && h && hostPids(h.netns).length === 0) out.push({ host, evidence: `namespace host ${h.netns} has no process left (simulated spot reclaim)` });
+    }
+    return out;
   }
 
   async ensureLab(size: SenderSize, opts: { progress: ProgressSink }): Promise<LabReady> {
     let change: LabReady["change"] = "unchanged";
+    if (this.lab && this.rebuild) {
+      // The retry on demand: a new lab, as the cloud would boot a new VM in the reclaimed one's place.
+      opts.progress({ type: "log", level: "info", message: "namespace lab: rebuilding the lab on demand after a reclaim" });
+      await this.lab.destroy();
+      this.lab = undefined;
+      for (const dir of this.cpusetDirs) releaseCpuset(dir);
+      this.cpusetDirs.clear();
+      this.active = "a";
+      this.slotSize.a = undefined;
+      this.slotSize.b = undefined;
+    }
+    this.rebuild = false;
     if (!this.lab) {
       const names = this.options.senderSlots === 2 ? [SLOT_HOST.a, SLOT_HOST.b, "sink"] : ["sender", "sink"];
       opts.progress({ type: "log", level: "info", message: `namespace lab: creating hosts ${names.join(", ")}` });

@@ -19,6 +19,8 @@ export interface FakeStackScript {
   upOutputs: (sizeId: string) => PlainOutputs;
   /** Engine events each up/refresh/destroy emits. */
   events?: EngineEvent[];
+  /** Errors the first `up`s throw, in order (then `up` succeeds). */
+  upErrors?: Error[];
   cancelError?: Error;
   destroyError?: Error;
   exportError?: Error;
@@ -60,6 +62,8 @@ export class FakeStack {
       up: async (opts?: EventOpts & { signal?: AbortSignal }) => {
         this.calls.push({ method: "up", args: [opts] });
         this.emit(opts);
+        const upError = this.script.upErrors?.shift();
+        if (upError) throw upError;
         const size = this.config.get("kumolab:sender.size");
         if (size === undefined) throw new Error("up without a size configured");
         this.current = this.script.upOutputs(size);

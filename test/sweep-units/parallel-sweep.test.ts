@@ -222,8 +222,8 @@ describe("two labs at once", () => {
   });
 
   test("one lab's destroy fails: the run's teardown fails, what remains is named by lab; exit 1 even after an interrupt", () => {
-    const ok: SweepResult = { ran: 2, invalid: 0, failed: 0, skipped: 0, interrupted: true, teardown: { ok: true, detail: "stack dev-lab1 destroyed" } };
-    const bad: SweepResult = { ran: 1, invalid: 1, failed: 1, skipped: 2, interrupted: true, teardown: { ok: false, remaining: ["aws:ec2/instance:Instance i-0abc"], howToRemove: "npm run down -- --stack dev-lab2" } };
+    const ok: SweepResult = { ran: 2, invalid: 0, failed: 0, spotInterrupted: 0, skipped: 0, interrupted: true, teardown: { ok: true, detail: "stack dev-lab1 destroyed" } };
+    const bad: SweepResult = { ran: 1, invalid: 1, failed: 1, spotInterrupted: 0, skipped: 2, interrupted: true, teardown: { ok: false, remaining: ["aws:ec2/instance:Instance i-0abc"], howToRemove: "npm run down -- --stack dev-lab2" } };
     const total = combineLabResults(
       [
         { slot: { lab: "lab1", sizes: ["c2-r4"] }, result: ok },
@@ -231,7 +231,7 @@ describe("two labs at once", () => {
       ],
       true,
     );
-    expect(total).toEqual({ ran: 3, invalid: 1, failed: 1, skipped: 2, interrupted: true, teardown: { ok: false, remaining: ["[lab2] aws:ec2/instance:Instance i-0abc"], howToRemove: "lab2: npm run down -- --stack dev-lab2" } });
+    expect(total).toEqual({ ran: 3, invalid: 1, failed: 1, spotInterrupted: 0, skipped: 2, interrupted: true, teardown: { ok: false, remaining: ["[lab2] aws:ec2/instance:Instance i-0abc"], howToRemove: "lab2: npm run down -- --stack dev-lab2" } });
     expect(sweepExitCode(total, 0)).toBe(1);
   });
 });
