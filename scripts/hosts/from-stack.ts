@@ -44,5 +44,7 @@ export function hostsFromStackOutputs(outputs: unknown): LabHosts {
     senderAddressFromSink: o.sender.publicIp,
     sinkPort: o.sinkPort,
     cloudFirewalls: [...CLOUD_FIREWALLS],
+    // The generator shares the sender's VPC subnet: each reaches the other by its private address.
+    ...(o.generator ? { generator: { host: host("generator", o.generator), senderAddress: o.sender.privateIp, addressSeenBySender: o.generator.privateIp } } : {}),
   };
 }

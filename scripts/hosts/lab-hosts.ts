@@ -48,4 +48,14 @@ export interface LabHosts {
   senderAddressFromSink?: string;
   /** The network layers between the hosts that also block port 25 (for the port-25 proof's error). */
   cloudFirewalls: string[];
+  /** The optional generator host: traffic-gen runs there, against the sender (lab-config/generator.ts). */
+  generator?: GeneratorHost;
+}
+
+export interface GeneratorHost {
+  host: LabHost;
+  /** The sender's address as the generator reaches it (an IP literal; in a cloud lab, its private address): traffic-gen's target. */
+  senderAddress: string;
+  /** The generator's address as the sender sees it (an IP literal): the only one the sender's generator listener relays for. */
+  addressSeenBySender: string;
 }

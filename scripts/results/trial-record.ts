@@ -250,7 +250,7 @@ export const trialVerdictSchema = z
         linkShare: nonNeg.nullable(),
         nicDrops: count.nullable(),
         ceilingShare: nonNeg.nullable(),
-        /** traffic-gen's CPU as a share of its host's capacity (on a generator host: the host's CPU if higher). Absent in older records. */
+        /** traffic-gen's own CPU as a share of its host's capacity (its process ÷ the host's vCPUs). Absent in older records. */
         generatorCpuShare: nonNeg.nullable().optional(),
         /** Increases of the NIC's ENA allowance counters (ethtool -S), over every host; null where unknown. Absent in older records. */
         nicAllowanceExceeded: count.nullable().optional(),

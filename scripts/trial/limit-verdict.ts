@@ -12,7 +12,7 @@
  *     RocksDB's load-shedding gate latched (rocks_spool_load_shed_active) is one too: kumod refused
  *     injections.
  *  2. The load generator: traffic-gen's CPU at or above LIMIT_SHARE of its host's capacity (its
- *     process's CPU ÷ the host's vCPUs; on a generator host, the host's CPU if higher). Then the
+ *     own process's CPU ÷ the host's vCPUs, /proc/<pid>/stat). Then the
  *     offered load, not the MTA, set the rate — even when traffic-gen ran on the sender and so also
  *     filled the sender's CPU.
  *  3. Otherwise the resource with the highest share at or above LIMIT_SHARE: sender CPU (mean %),
@@ -135,17 +135,13 @@ export function linkShareOf(r: Pick<TrialRecord, "resources">): number | null {
 }
 
 /**
- * traffic-gen's CPU as a share of its host's capacity: its process's mean CPU ÷ (vCPUs × 100); on
- * a generator host of its own, the host's mean CPU when that is higher (whatever else runs there
- * competes with it). null when neither was measured.
+ * traffic-gen's CPU as a share of its host's capacity: its own process's mean CPU ÷ (vCPUs × 100),
+ * wherever it ran. Not the host's CPU: on the sender that is kumod's too, and a host's /proc/stat
+ * may count more than the generator (the namespace test lab's hosts share one machine's). null when
+ * the process was not sampled.
  */
-export function generatorCpuShareOf(r: Pick<TrialRecord, "resources" | "trafficGenRun">): number | null {
-  const run = r.trafficGenRun;
-  if (!run) return null;
-  const proc = run.process?.hostCpuShare ?? null;
-  const host = run.ranOn === "generator" ? r.resources?.generator?.cpuPct.mean : undefined;
-  const shares = [proc, host === undefined ? null : host / 100].filter((v): v is number => v !== null);
-  return shares.length ? Math.max(...shares) : null;
+export function generatorCpuShareOf(r: Pick<TrialRecord, "trafficGenRun">): number | null {
+  return r.trafficGenRun?.process?.hostCpuShare ?? null;
 }
 
 /** A trial's verdict from what its record holds. */
