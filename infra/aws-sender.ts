@@ -17,7 +17,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { OsImage, SenderSize } from "../lab-config/schema";
 import type { AwsNetwork } from "./aws-network";
-import { senderEgressRules, senderIngressRules } from "./firewall-rules";
+import { GENERATOR_SUBMISSION_PORT, senderEgressRules, senderIngressRules } from "./firewall-rules";
 import { awsTags, type Tags } from "./tags";
 
 export interface AwsSenderArgs {
@@ -34,6 +34,8 @@ export interface AwsSenderArgs {
   /** The rendered cloud-config (holds the host private key): must stay secret. */
   cloudInit: pulumi.Output<string>;
   tags: pulumi.Input<Tags>;
+  /** The generator host's security group, admitted on the submission port (./aws-generator.ts). Default: none, no such rule. */
+  generatorSecurityGroupId?: pulumi.Input<string>;
 }
 
 /** The instance tag naming the OS it booted (its change replaces the instance). */
@@ -63,7 +65,10 @@ export class AwsSender extends pulumi.ComponentResource {
       {
         vpcId: args.network.vpc.id,
         description: "kumolab sender: SSH from the operator; no SMTP egress except the lab sink port",
-        ingress: senderIngressRules(args.operatorCidr),
+        ingress:
+          args.generatorSecurityGroupId === undefined
+            ? senderIngressRules(args.operatorCidr)
+            : senderIngressRules(args.operatorCidr, { securityGroupId: args.generatorSecurityGroupId, port: GENERATOR_SUBMISSION_PORT }),
         // A known list with only the sink's address unknown at preview (the policy pack judges every rule).
         egress: senderEgressRules(pulumi.output(args.sinkPublicIp), args.sinkPort),
         revokeRulesOnDelete: true,
