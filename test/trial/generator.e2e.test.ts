@@ -15,6 +15,7 @@ import type { LabHost, LabHosts } from "../../scripts/hosts/lab-hosts";
 import type { ProgressEvent } from "../../scripts/progress/events";
 import { trialRecordSchema } from "../../scripts/results/trial-record";
 import { prepareLab, runPreparedTrial, type ProvisionedLab } from "../../scripts/sweep/prepare-lab";
+import { formatTrialSummary } from "../../scripts/trial/trial-summary";
 import { createNamespaceLab, skipNamespaceLab, type NamespaceLab } from "../lab/namespace-lab";
 import { labHostsOf } from "../lab/namespace-lab-driver";
 import { smallLabConfigObject } from "../lab/lab-files";
@@ -124,11 +125,18 @@ describe.skipIf(skip)("traffic-gen on a generator host, on the namespace lab", (
     expect(k.memory?.peakUsageBytes).toBeGreaterThan(0);
     expect(k.rocksdb?.polls).toBeGreaterThanOrEqual(1);
     expect(k.rocksdb).toMatchObject({ writeStopped: null, delayedWriteRate: null, loadShedActive: null, backgroundErrors: null });
+    // …while it does export the RocksDB memory gauges of each spool (rocks.rs at the release).
+    expect(r.metrics.sender.after['rocks_spool_mem_table_total{path="/var/spool/kumomta/data"}']).toBe(0);
+    expect(Object.keys(r.metrics.sender.after).filter((key) => key.startsWith("rocks_spool_write_stopped"))).toEqual([]);
     // The verdict weighs traffic-gen's own share (300 small messages: far from its host's capacity),
     // not the generator host's /proc/stat, which here is the whole shared machine's.
     expect(r.verdict?.evidence.generatorCpuShare).toBe(p.hostCpuShare);
     expect(p.hostCpuShare).toBeLessThan(0.8);
     expect(r.verdict?.limit).not.toBe("generator");
     expect(r.context.port25Proof).toHaveProperty("generator");
+    // What `npm run lab -- trial` prints says the same.
+    const summary = formatTrialSummary(r, "trials.jsonl");
+    expect(summary).toContain(`traffic-gen on the generator → ${sender.address}:2025: `);
+    expect(summary).toMatch(/NIC \(ethtool -S\): sender /);
   }, 60_000);
 });
