@@ -16,6 +16,7 @@ import type { ProgressEvent } from "../../scripts/progress/events";
 import { trialRecordSchema } from "../../scripts/results/trial-record";
 import { prepareLab, runPreparedTrial, type ProvisionedLab } from "../../scripts/sweep/prepare-lab";
 import { formatTrialSummary } from "../../scripts/trial/trial-summary";
+import { provePort25ClosedFromGenerator } from "../../scripts/provision/port25-proof";
 import { createNamespaceLab, skipNamespaceLab, type NamespaceLab } from "../lab/namespace-lab";
 import { labHostsOf } from "../lab/namespace-lab-driver";
 import { smallLabConfigObject } from "../lab/lab-files";
@@ -139,4 +140,14 @@ describe.skipIf(skip)("traffic-gen on a generator host, on the namespace lab", (
     expect(summary).toContain(`traffic-gen on the generator → ${sender.address}:2025: `);
     expect(summary).toMatch(/NIC \(ethtool -S\): sender /);
   }, 60_000);
+
+  it("the proof from the generator fails, naming the generator's table, when that table is gone", async () => {
+    const generator = lab.hosts["generator"]!;
+    const del = await generator.exec(["nft", "delete", "table", "inet", "kumolab_port25"]);
+    expect(del.code).toBe(0);
+    // The sink listens on 25 and nothing else stands between the namespace hosts: port 25 connects.
+    await expect(provePort25ClosedFromGenerator(prepared!.sessions.generator!, prepared!.hosts, 2025)).rejects.toThrow(
+      new RegExp(`generator \\(${generator.address.replace(/\./g, "\\.")}\\): port-25 proof \\(generator\\).*port 25 SUCCEEDED: the generator's nftables table inet kumolab_port25 is MISSING`),
+    );
+  }, 30_000);
 });
