@@ -16,19 +16,25 @@ import { SENDER_SUBNET_CIDR } from "./aws-network";
 import { GENERATOR_SUBMISSION_PORT, generatorEgressRules, generatorIngressRules } from "./firewall-rules";
 import { awsTags, type Tags } from "./tags";
 
+/** Every field is required (no defaults): createLab passes the lab config's values. */
 export interface AwsGeneratorArgs {
+  /** The sender's network: the generator joins its VPC and subnet (./aws-network.ts). */
   network: AwsNetwork;
-  /** The generator's size (lab config `generator`), e.g. `{ instanceType: "c5.2xlarge", arch: "x86_64", … }`. */
+  /** The generator's size (lab config `generator`), e.g. `{ enabled: true, instanceType: "c5.2xlarge", vcpu: 8, ramGiB: 16, arch: "x86_64" }`. */
   settings: GeneratorSettings;
-  /** The OS its AMI is of; a change replaces the instance (as the sender's). */
+  /** The OS its AMI is of, e.g. `ubuntu-22.04`; a change replaces the instance (as the sender's). */
   os: OsImage;
+  /** The AMI for `os` and `settings.arch` (./ami.ts), e.g. `ami-0123456789abcdef0`. */
   amiId: pulumi.Input<string>;
   /** Root volume in GiB; the lab's `aws.rootVolumeGiB`, e.g. 30. */
   rootVolumeGiB: number;
+  /** The resolved operator CIDR admitted on SSH, e.g. `203.0.113.7/32` (never `auto`). */
   operatorCidr: string;
+  /** The lab's login key, `ssh-ed25519 AAAA…`. */
   loginPublicKey: pulumi.Input<string>;
-  /** The rendered cloud-config (holds the host private key): must stay secret. */
+  /** The rendered cloud-config for role `generator` (holds the host private key): must stay secret. */
   cloudInit: pulumi.Output<string>;
+  /** The lab's tags (./tags.ts), e.g. `{ labId: "kumolab-dev", managedBy: "kumolab", … }`. */
   tags: pulumi.Input<Tags>;
 }
 

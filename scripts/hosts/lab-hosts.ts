@@ -53,9 +53,10 @@ export interface LabHosts {
 }
 
 export interface GeneratorHost {
+  /** How the operator reaches it over SSH, e.g. `{ role: "generator", name: "generator (3.91.2.8)", … }`. */
   host: LabHost;
-  /** The sender's address as the generator reaches it (an IP literal; in a cloud lab, its private address): traffic-gen's target. */
+  /** The sender's address as the generator reaches it (an IP literal; in a cloud lab its private address, e.g. `10.42.1.10`): traffic-gen's target. */
   senderAddress: string;
-  /** The generator's address as the sender sees it (an IP literal): the only one the sender's generator listener relays for. */
+  /** The generator's address as the sender sees it (an IP literal, e.g. `10.42.1.11`): the only one the sender's generator listener relays for. */
   addressSeenBySender: string;
 }

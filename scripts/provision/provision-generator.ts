@@ -21,7 +21,16 @@ export interface GeneratorProvisionResult {
   changes: Record<string, boolean>;
 }
 
-export async function provisionGenerator(session: SshSession, opts: { progress: ProgressSink; cloudInitTimeoutMs: number; workload?: ResolvedWorkload | undefined }): Promise<GeneratorProvisionResult> {
+export interface ProvisionGeneratorOptions {
+  /** Where the steps are reported, e.g. the terminal's progress sink. Required. */
+  progress: ProgressSink;
+  /** How long to wait for cloud-init on a fresh VM, e.g. 600_000 (provisionLab's default). Required. */
+  cloudInitTimeoutMs: number;
+  /** The workload about to run: its body file is copied here. Default: none (the published workload). */
+  workload?: ResolvedWorkload | undefined;
+}
+
+export async function provisionGenerator(session: SshSession, opts: ProvisionGeneratorOptions): Promise<GeneratorProvisionResult> {
   const { progress } = opts;
   const name = session.name;
   const changes: Record<string, boolean> = {};
