@@ -213,7 +213,9 @@ export async function provisionLab(hosts: LabHosts, opts: ProvisionOptions = {})
     // does not leave the other half-done without saying so.
     const [sender, sink] = await Promise.allSettled([provisionHost(sessions.sender, hosts, "sender", hostOpts), provisionHost(sessions.sink, hosts, "sink", hostOpts)]);
     if (sender.status === "rejected" || sink.status === "rejected") {
-      throw combine([sender, sink].filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as Error));
+      // The generator's own failure, if any, is part of the answer too.
+      const generatorError = generatorRun ? await generatorRun.then(() => undefined, (e: unknown) => e as Error) : undefined;
+      throw combine([...[sender, sink].filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as Error), ...(generatorError ? [generatorError] : [])]);
     }
     // A sink restarted (a workload switched its policy) under the sender's open connections: see
     // restartSenderWithSink. The sender's kumod is restarted too, so it connects afresh (its spool is kept).
@@ -244,7 +246,9 @@ export async function provisionLab(hosts: LabHosts, opts: ProvisionOptions = {})
     const unchanged = [sender.value, sink.value, ...(generator ? [generator] : [])].every((h) => Object.values(h.changes).every((c) => !c));
     return { labId: hosts.labId, sender: sender.value, sink: sink.value, ...(generator ? { generator } : {}), proof, unchanged, durationMs: Date.now() - started };
   } finally {
-    await generatorRun?.catch(() => undefined); // never leave its steps running on a closed session
+    // Never leave its steps running on a closed session. Reached with an error of its own only when a
+    // later step (a proof) failed first: that error is the one thrown; the generator's step-fail was reported.
+    await generatorRun?.catch(() => undefined);
     if (own) closeLabSessions(sessions);
   }
 }
