@@ -223,6 +223,14 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
       ]),
     );
     facts.catch(() => undefined); // awaited below; not left unobserved meanwhile
+    // The NICs' counters before, as soon as each host's interface is known: beside the metrics below.
+    const hostsReady = facts.then(([senderFacts, sinkFacts, , generatorFacts]): Array<[HostRole, RemoteHost, HostFacts]> => [
+      ["sender", input.sender, senderFacts],
+      ["sink", input.sink, sinkFacts],
+      ...(generator && generatorFacts ? [["generator", generator, generatorFacts] as [HostRole, RemoteHost, HostFacts]] : []),
+    ]);
+    const nicBeforeRead = hostsReady.then((hs) => Promise.all(hs.map(([, h, f]) => readEthtool(h, f.interface))));
+    nicBeforeRead.catch(() => undefined); // awaited below
 
     // 2. Metrics before — once the sender holds nothing from earlier (a message left from an
     //    interrupted trial would be delivered during this one and inflate the sink's count).
@@ -252,12 +260,8 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     state.metrics = { sender: { before: senderBefore }, sink: { before: sinkBefore } };
     const [senderFacts, sinkFacts, , generatorFacts] = await facts;
     state.facts = { sender: senderFacts, sink: sinkFacts, ...(generatorFacts ? { generator: generatorFacts } : {}) };
-    const hostsNow: Array<[HostRole, RemoteHost, HostFacts]> = [
-      ["sender", input.sender, senderFacts],
-      ["sink", input.sink, sinkFacts],
-      ...(generator && generatorFacts ? [["generator", generator, generatorFacts] as [HostRole, RemoteHost, HostFacts]] : []),
-    ];
-    const nicBefore = await inStep("NIC statistics", () => Promise.all(hostsNow.map(([, h, f]) => readEthtool(h, f.interface))));
+    const hostsNow = await hostsReady;
+    const nicBefore = await inStep("NIC statistics", () => nicBeforeRead);
     hostsNow.forEach(([role], i) => (state.nicBefore[role] = nicBefore[i] as EthtoolReading));
     const senderBaseline = seriesValue(senderBefore, injected) ?? 0;
     const sinkBaseline = seriesValue(sinkBefore, KUMOD_SERIES.received) ?? 0;
