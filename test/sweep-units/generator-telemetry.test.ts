@@ -17,6 +17,14 @@ import { nicStatsOf, parseEthtool } from "../../scripts/trial/nic-stats";
 import { parsePrometheusText } from "../../scripts/trial/prometheus";
 import { parseProcessSamples, processSamplerScript, summarizeProcess } from "../../scripts/trial/process-sampler";
 import { Metrics } from "../fixtures/kumod/metrics";
+import { makeRecord } from "../results/make-record";
+import { aggregate } from "../../scripts/report/build-report";
+import { compareReports } from "../../scripts/report/compare";
+import { renderMarkdown } from "../../scripts/report/markdown";
+import { trafficGenOnText } from "../../scripts/report/run-facts";
+import { readManifest } from "../../scripts/results/results-dir";
+
+const FIXTURE = path.join(__dirname, "..", "fixtures", "results", "sweep-3-sizes");
 
 describe("traffic-gen's own CPU and memory", () => {
   test("CPU per interval from utime+stime ticks, memory from VmRSS/VmHWM", () => {
@@ -252,5 +260,28 @@ describe("the verdict with the generator and kumod's health", () => {
     const s = sizeVerdictOf([{ verdict: v, resources: undefined, endToEnd: undefined, kumomta: undefined }, { verdict: v, resources: undefined, endToEnd: undefined, kumomta: undefined }]);
     expect(s?.limit).toBe("generator");
     expect(s?.text).toBe("load generator (traffic-gen) in 2 of 2 trials: traffic-gen on the generator host at 95 % of its host's CPU: the offered load, not the MTA, set the rate");
+  });
+});
+
+describe("the report says where traffic-gen ran", () => {
+  const rec = (trial: number, ranOn?: "sender" | "generator") => {
+    const r = makeRecord({ sizeId: "c2-r4", trial, startedAt: "2026-11-30T08:00:00Z" });
+    return ranOn === undefined ? r : { ...r, trafficGenRun: { ranOn, host: `${ranOn} (10.42.1.11)`, target: "10.42.1.10:2025", vcpu: 8, process: null } };
+  };
+
+  test("per trial, with records from before the generator read as on the sender (where it always ran)", () => {
+    expect(trafficGenOnText(rec(1, "generator"))).toBe("on a generator host (8 vCPUs), the sender's CPU left to kumod");
+    expect(trafficGenOnText(rec(2, "sender"))).toBe("on the sender, beside kumod");
+    expect(trafficGenOnText(rec(3))).toBe("on the sender, beside kumod");
+  });
+
+  test("in the run facts, the markdown report and a comparison of two runs", () => {
+    const manifest = readManifest(FIXTURE);
+    const a = aggregate(manifest, [rec(1, "generator"), rec(2, "generator")], []);
+    const b = aggregate(manifest, [rec(1)], []);
+    expect(a.facts.trafficGenOn).toEqual([{ text: "on a generator host (8 vCPUs), the sender's CPU left to kumod", trials: 2 }]);
+    expect(renderMarkdown(a)).toContain("- traffic-gen ran: on a generator host (8 vCPUs), the sender's CPU left to kumod\n");
+    const c = compareReports([{ dir: "a", report: a }, { dir: "b", report: b }]);
+    expect(c.differences.find((d) => d.what === "traffic-gen ran")?.values).toEqual(["on a generator host (8 vCPUs), the sender's CPU left to kumod", "on the sender, beside kumod"]);
   });
 });
