@@ -55,6 +55,9 @@ describe("generator enabled", () => {
     // The same port-25 nftables block as every lab VM, and the user data kept secret (it holds the host key).
     expect(userData).toContain("tcp dport { 25, 465, 587 }");
     expect(vm.secretPaths).toContain("userDataBase64");
+    // It powers itself off at expiresAt read from EC2's metadata (IMDSv2), not Azure's: AWS then terminates it.
+    expect(userData).toContain("X-aws-ec2-metadata-token");
+    expect(userData).not.toContain("Metadata:true");
   });
 
   test("its group: SSH from the operator; out only HTTP(S), DNS, NTP and port 2025 to the sender's subnet", () => {
