@@ -24,7 +24,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { OsImage, SenderSize } from "../lab-config/schema";
 import type { AwsNetwork } from "./aws-network";
 import { CAPACITY_TAG, capacityOf, ec2MarketOptions, senderCapacityReplaceOnChanges } from "./capacity";
-import { senderEgressRules, senderIngressRules } from "./firewall-rules";
+import { GENERATOR_SUBMISSION_PORT, senderEgressRules, senderIngressRules } from "./firewall-rules";
 import { SPOOL_DEVICE_NAME } from "./spool-volume";
 import { awsTags, type Tags } from "./tags";
 
@@ -76,6 +76,8 @@ export interface AwsSenderArgs {
    * when reclaimed). Default false (on demand); e.g. `true` under `npm run sweep -- --spot`.
    */
   spot?: boolean;
+  /** The generator host's security group, admitted on the submission port (./aws-generator.ts). Default: none, no such rule. */
+  generatorSecurityGroupId?: pulumi.Input<string>;
 }
 
 /** The instance tag naming the OS it booted (its change replaces the instance). */
@@ -110,7 +112,10 @@ export class AwsSender extends pulumi.ComponentResource {
       {
         vpcId: args.network.vpc.id,
         description: "kumolab sender: SSH from the operator; no SMTP egress except the lab sink port",
-        ingress: senderIngressRules(args.operatorCidr),
+        ingress:
+          args.generatorSecurityGroupId === undefined
+            ? senderIngressRules(args.operatorCidr)
+            : senderIngressRules(args.operatorCidr, { securityGroupId: args.generatorSecurityGroupId, port: GENERATOR_SUBMISSION_PORT }),
         // A known list with only the sink's address unknown at preview (the policy pack judges every rule).
         egress: senderEgressRules(pulumi.output(args.sinkPublicIp), args.sinkPort),
         revokeRulesOnDelete: true,

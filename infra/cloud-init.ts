@@ -9,7 +9,8 @@ import YAML from "yaml";
 import type { OsImage } from "../lab-config/schema";
 import { BLOCKED_SMTP_PORTS } from "./firewall-rules";
 
-export type LabRole = "sender" | "sink";
+/** `generator`: the optional third VM running traffic-gen (lab-config/generator.ts), on AWS beside the sender. */
+export type LabRole = "sender" | "sink" | "generator";
 
 export interface CloudInitInput {
   role: LabRole;
@@ -300,7 +301,7 @@ export function cloudInitDocument(input: CloudInitInput): Record<string, unknown
     { path: KUMOMTA_SERVICE_OVERRIDE, content: kumomtaServiceOverride(), permissions: "0644", owner: "root:root" },
     { path: NFTABLES_FILE, content: nftablesRules(), permissions: "0755", owner: "root:root" },
     { path: APT_LOCK_CONF, content: `DPkg::Lock::Timeout "${APT_LOCK_TIMEOUT_SECONDS}";\n`, permissions: "0644", owner: "root:root" },
-    { path: EXPIRE_SCRIPT, content: expireScript(input.role === "sender" ? "aws" : "azure"), permissions: "0755", owner: "root:root" },
+    { path: EXPIRE_SCRIPT, content: expireScript(input.role === "sink" ? "azure" : "aws"), permissions: "0755", owner: "root:root" },
     { path: EXPIRE_SERVICE, content: expireUnits().service, permissions: "0644", owner: "root:root" },
     { path: EXPIRE_TIMER, content: expireUnits().timer, permissions: "0644", owner: "root:root" },
     { path: BOOT_SCRIPT, content: bootScript([ARM_EXPIRY_STEP, ...bootSteps(input)]), permissions: "0755", owner: "root:root" },

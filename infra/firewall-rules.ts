@@ -20,6 +20,8 @@ export interface SgRule<A = string> {
   toPort: number;
   cidrBlocks?: A[];
   ipv6CidrBlocks?: A[];
+  /** Source (ingress) security groups, by id: the generator's group on the sender's submission port. */
+  securityGroups?: A[];
 }
 
 /** One inline Azure NSG rule. */
@@ -61,9 +63,42 @@ function assertNoSmtpEgress<A>(rules: SgRule<A>[]): SgRule<A>[] {
   return rules;
 }
 
-/** Sender ingress: SSH from the operator only. */
-export function senderIngressRules(operatorCidr: string): SgRule[] {
+/**
+ * Sender ingress: SSH from the operator only — and, with a generator host, its submission port
+ * (SENDER_GENERATOR_PORT in scripts/provision/lab-endpoints.ts) from the generator's security group alone.
+ */
+export function senderIngressRules(operatorCidr: string): SgRule[];
+export function senderIngressRules(operatorCidr: string, generator: { securityGroupId: pulumi.Input<string>; port: number }): SgRule<pulumi.Input<string>>[];
+export function senderIngressRules(operatorCidr: string, generator?: { securityGroupId: pulumi.Input<string>; port: number }): SgRule<pulumi.Input<string>>[] {
+  return [
+    { description: "SSH from the operator", protocol: "tcp", fromPort: SSH_PORT, toPort: SSH_PORT, ...towards(operatorCidr) },
+    ...(generator ? [{ description: "SMTP submission from the lab generator only", protocol: "tcp" as const, fromPort: generator.port, toPort: generator.port, securityGroups: [generator.securityGroupId] }] : []),
+  ];
+}
+
+/** The port traffic-gen on the generator submits to on the sender (scripts/provision/lab-endpoints.ts SENDER_GENERATOR_PORT; infra/ and scripts/ share no runtime). */
+export const GENERATOR_SUBMISSION_PORT = 2025;
+
+/** Generator ingress: SSH from the operator only. */
+export function generatorIngressRules(operatorCidr: string): SgRule[] {
   return [{ description: "SSH from the operator", protocol: "tcp", fromPort: SSH_PORT, toPort: SSH_PORT, ...towards(operatorCidr) }];
+}
+
+/**
+ * Generator egress: packages, DNS and NTP, and SMTP submission to the sender's subnet on the
+ * submission port only (the subnet, not the sender's address: the sender's group names the
+ * generator's, so naming the sender's address here would make a cycle). Never 25/465/587.
+ */
+export function generatorEgressRules(senderSubnetCidr: string, port: number): SgRule[] {
+  const anywhere = ["0.0.0.0/0"];
+  return assertNoSmtpEgress([
+    { description: "HTTP for package repositories", protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: anywhere },
+    { description: "HTTPS for package repositories", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: anywhere },
+    { description: "DNS", protocol: "udp", fromPort: 53, toPort: 53, cidrBlocks: anywhere },
+    { description: "DNS over TCP", protocol: "tcp", fromPort: 53, toPort: 53, cidrBlocks: anywhere },
+    { description: "NTP", protocol: "udp", fromPort: 123, toPort: 123, cidrBlocks: anywhere },
+    { description: "SMTP submission to the lab sender only", protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: [senderSubnetCidr] },
+  ]);
 }
 
 /**

@@ -11,6 +11,7 @@ import { AZURE_VM_SIZES } from "../lab-config/azure-sizes";
 import { senderSizeById, type LabConfig } from "../lab-config/schema";
 import { lookupAmi } from "./ami";
 import { AwsNetwork } from "./aws-network";
+import { AwsGenerator } from "./aws-generator";
 import { AwsSender } from "./aws-sender";
 import { AzureNetwork } from "./azure-network";
 import { AzureSink } from "./azure-sink";
@@ -70,6 +71,8 @@ export interface LabOutputs {
   expiresAt: pulumi.Output<string>;
   sender: VmOutputs;
   sink: VmOutputs;
+  /** Only when `generator.enabled`. */
+  generator?: VmOutputs;
 }
 
 export interface Lab {
@@ -82,6 +85,8 @@ export interface Lab {
   sink: AzureSink;
   /** The sender's spool volume when the config has one (`aws.spoolVolume`, set by the published profiles). */
   spoolVolume: SenderSpoolVolume | undefined;
+  /** The generator host, when `generator.enabled`. */
+  generator?: AwsGenerator;
   /** Every custom resource the lab declares. */
   resources: pulumi.CustomResource[];
 }
@@ -98,7 +103,7 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
   if (!sinkSize) throw new Error(`unknown Azure VM size '${config.sink.vmSize}' (lab-config/azure-sizes.ts)`);
 
   const t = opts.transformations !== undefined ? { transformations: opts.transformations } : {};
-  const keys = new LabSshKeys("lab-keys", t);
+  const keys = new LabSshKeys("lab-keys", t, config.generator.enabled);
   const clock = new LabClock("lab-clock", { labId: opts.labId, createdBy: opts.createdBy, privateKeyPem: keys.login.privateKeyPem }, t);
   const tags = pulumi
     .all([clock.createdAt, clock.createdBy])
@@ -130,6 +135,27 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
       ),
     );
 
+  // The generator first: the sender's group admits the generator's group on the submission port.
+  const generatorHostKey = keys.generatorHost;
+  const generator =
+    config.generator.enabled && generatorHostKey
+      ? new AwsGenerator(
+          "generator",
+          {
+            network: awsNetwork,
+            settings: config.generator,
+            os: config.os,
+            amiId: lookupAmi(config.os, config.generator.arch, awsProvider),
+            rootVolumeGiB: config.aws.rootVolumeGiB,
+            operatorCidr: opts.operatorCidr,
+            loginPublicKey: keys.login.publicKeyOpenssh,
+            cloudInit: cloudInit("generator", generatorHostKey),
+            tags,
+          },
+          { provider: awsProvider, ...t },
+        )
+      : undefined;
+
   const sender = new AwsSender(
     "sender",
     {
@@ -156,6 +182,7 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
       ...(spoolVolume !== undefined ? { spoolVolume: spoolVolume.volume } : {}),
       tags,
       spot: config.spot.sender,
+      ...(generator ? { generatorSecurityGroupId: generator.securityGroup.id } : {}),
     },
     { provider: awsProvider, ...t },
   );
@@ -215,6 +242,19 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
       region: config.azure.location,
       hostPublicKey: keys.sinkHost.publicKeyOpenssh,
     },
+    ...(generator && generatorHostKey
+      ? {
+          generator: {
+            publicIp: pulumi.all([generator.eip.publicIp, generator.eipAssociation.id]).apply(([ip]) => requireIp(ip, "the generator's Elastic IP")),
+            privateIp: generator.instance.privateIp,
+            size: config.generator.instanceType,
+            vcpu: config.generator.vcpu,
+            ramGiB: config.generator.ramGiB,
+            region: config.aws.region,
+            hostPublicKey: generatorHostKey.publicKeyOpenssh,
+          },
+        }
+      : {}),
   };
 
   return {
@@ -226,7 +266,19 @@ export function createLab(config: LabConfig, opts: CreateLabOptions): Lab {
     azureNetwork,
     sink,
     spoolVolume,
-    resources: [...keys.resources, clock.record, awsProvider, ...awsNetwork.resources, ...(spoolVolume ? [spoolVolume.volume] : []), ...(spoolVolumeB ? [spoolVolumeB.volume] : []), ...sender.resources, ...azureNetwork.resources, ...sink.resources],
+    ...(generator ? { generator } : {}),
+    resources: [
+      ...keys.resources,
+      clock.record,
+      awsProvider,
+      ...awsNetwork.resources,
+      ...(spoolVolume ? [spoolVolume.volume] : []),
+      ...(spoolVolumeB ? [spoolVolumeB.volume] : []),
+      ...(generator?.resources ?? []),
+      ...sender.resources,
+      ...azureNetwork.resources,
+      ...sink.resources,
+    ],
   };
 }
 

@@ -25,7 +25,15 @@ export async function runProgram(lookups: PreflightLookups): Promise<LabOutputs>
   const { config } = readStackConfig();
   const operatorCidr = operatorCidrForProgram(config, pulumi.getStack());
   const preflight = await runPreflight(
-    { region: config.aws.region, sizes: config.sender.sizes, sinkLocation: config.azure.location, sinkVmSize: config.sink.vmSize, senderSlots: config.sender.slots, spotSender: config.spot.sender },
+    {
+      region: config.aws.region,
+      // The generator host must be offered in the same zone as the sender (it shares its subnet).
+      sizes: [...config.sender.sizes, ...(config.generator.enabled ? [{ id: "generator", instanceType: config.generator.instanceType, vcpu: config.generator.vcpu }] : [])],
+      sinkLocation: config.azure.location,
+      sinkVmSize: config.sink.vmSize,
+      senderSlots: config.sender.slots,
+      spotSender: config.spot.sender,
+    },
     lookups,
   );
   const sinkSpot = sinkSpotChoice(config.spot.sink, preflight.sinkSpotCapable, config.sink.vmSize, config.azure.location);

@@ -31,14 +31,18 @@ export class LabSshKeys extends pulumi.ComponentResource {
   readonly login: SshKeyPair;
   readonly senderHost: SshKeyPair;
   readonly sinkHost: SshKeyPair;
-  /** The tls resources behind the three keys. */
+  /** The generator host's key, when the lab has one (lab-config/generator.ts). */
+  readonly generatorHost: SshKeyPair | undefined;
+  /** The tls resources behind the keys. */
   readonly resources: tls.PrivateKey[] = [];
 
-  constructor(name: string, opts?: pulumi.ComponentResourceOptions) {
+  /** `withGenerator`: also a host key for the generator host. Default false. */
+  constructor(name: string, opts?: pulumi.ComponentResourceOptions, withGenerator = false) {
     super("kumolab:lab:SshKeys", name, {}, opts);
     this.login = ed25519(`${name}-login`, this, this.resources);
     this.senderHost = ed25519(`${name}-sender-host`, this, this.resources);
     this.sinkHost = ed25519(`${name}-sink-host`, this, this.resources);
+    this.generatorHost = withGenerator ? ed25519(`${name}-generator-host`, this, this.resources) : undefined;
     this.registerOutputs({});
   }
 }

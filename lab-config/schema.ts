@@ -8,6 +8,7 @@
  */
 import { z } from "zod";
 import { AZURE_VM_SIZES, MIN_SINK_VCPU } from "./azure-sizes";
+import { DEFAULT_GENERATOR, generatorSchema } from "./generator";
 import { parseOperatorCidr, wideOperatorCidrProblem } from "./cidr";
 import { packageVersionProblem } from "./kumomta-package";
 import { bodySizeSchema, concurrencySchema, egressTlsSchema, messageCountSchema, positiveInt } from "./schema-parts";
@@ -160,6 +161,8 @@ export const labConfigSchema = z
         hourlyUsd: z.number().nonnegative().optional(),
       })
       .strict(),
+    /** The optional generator host (lab-config/generator.ts); default: none, traffic-gen runs on the sender. */
+    generator: generatorSchema.default({ ...DEFAULT_GENERATOR }),
     kumomta: kumomtaSettingsSchema,
     os: osImageSchema,
     traffic: z

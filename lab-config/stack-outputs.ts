@@ -51,6 +51,8 @@ export const stackOutputsSchema = z
     expiresAt: z.iso.datetime(),
     sender: vmOutputSchema,
     sink: vmOutputSchema,
+    /** The generator host when `generator.enabled` (lab-config/generator.ts); absent otherwise. */
+    generator: vmOutputSchema.optional(),
   })
   .strict();
 export type StackOutputs = z.infer<typeof stackOutputsSchema>;

@@ -35,6 +35,7 @@ kumo.on('init', function()
     -- traffic-gen client for good: a run with more messages per connection would lose clients.
     max_messages_per_connection = 1000000000,
   }
+{{GENERATOR_LISTENER}}
 
   kumo.start_http_listener {
     listen = '{{HTTP_LISTEN}}',

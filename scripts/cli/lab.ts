@@ -24,7 +24,7 @@ import { prepareLab, runPreparedTrial } from "../sweep/prepare-lab";
 import { terminalProgress } from "../progress/terminal";
 import { KUMOD_LOG_PATTERN } from "../../lab-config/schema";
 import { readKumodVersion } from "../provision/host-facts";
-import { openLabSessions, provisionLab } from "../provision/provision-lab";
+import { closeLabSessions, openLabSessions, provisionLab } from "../provision/provision-lab";
 import { realGcDeps } from "../cloud/gc-wiring";
 import { runGc } from "../cloud/gc-run";
 
@@ -99,11 +99,10 @@ program
         const r = await provisionLab(hosts, { progress, kumomta, sessions });
         const [senderVersion, sinkVersion] = await Promise.all([readKumodVersion(sessions.sender), readKumodVersion(sessions.sink)]);
         process.stdout.write(
-          `provisioned lab ${r.labId} in ${(r.durationMs / 1000).toFixed(1)} s${r.unchanged ? " (nothing changed)" : ""}; ${senderVersion ?? "kumod (no version printed)"} on the sender, ${sinkVersion ?? "kumod (no version printed)"} on the sink; port 25 proof passed at ${r.proof.at}\n`,
+          `provisioned lab ${r.labId} in ${(r.durationMs / 1000).toFixed(1)} s${r.unchanged ? " (nothing changed)" : ""}; ${senderVersion ?? "kumod (no version printed)"} on the sender, ${sinkVersion ?? "kumod (no version printed)"} on the sink; port 25 proof passed at ${r.proof.at}${r.proof.generator ? ` (and from the generator at ${r.proof.generator.at})` : ""}\n`,
         );
       } finally {
-        sessions.sender.close();
-        sessions.sink.close();
+        closeLabSessions(sessions);
       }
     } catch (e) {
       fail(e);

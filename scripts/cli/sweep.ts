@@ -326,8 +326,10 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
   // An inventory's driver only reads its file; a stack is opened — and created, if new — only after
   // "Go ahead?", so that a 'no' leaves nothing behind.
   const makeDriver = hooks.makeDriver ?? driverMaker();
-  // Prefetch needs a second sender only in a lab that has a next size to prepare.
-  const openDriver = (slot: LabSlot): Promise<LabDriver> => makeDriver(cfg, { ...opts, prefetch: opts.prefetch !== false && slot.sizes.length > 1 }, slot);
+  // Prefetch needs a second sender only in a lab that has a next size to prepare. A generator host
+  // submits to one sender's private address (its listener and relay rule name it): no prefetch then.
+  if (opts.prefetch !== false && cfg.generator.enabled && sizes.length > 1) process.stdout.write("prefetch: off — the generator host submits to one sender's address; each size resizes the sender in place\n");
+  const openDriver = (slot: LabSlot): Promise<LabDriver> => makeDriver(cfg, { ...opts, prefetch: opts.prefetch !== false && !cfg.generator.enabled && slot.sizes.length > 1 }, slot);
   const early = opts.inventory ? await openDriver({ lab: labLabel(0), sizes: sizes.map((s) => s.id) }) : undefined;
   if (early?.fixedSize && !manifest) {
     // An inventory's hosts are one size: that size is the sweep's only one.

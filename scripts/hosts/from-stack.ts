@@ -64,5 +64,7 @@ export function hostsFromStackOutputs(outputs: unknown, which: "active" | "stand
     ...(o.standby !== undefined ? { alsoAdmitFromSink: [o.standby.publicIp] } : {}),
     sinkPort: o.sinkPort,
     cloudFirewalls: [...CLOUD_FIREWALLS],
+    // The generator shares the sender's VPC subnet: each reaches the other by its private address.
+    ...(o.generator ? { generator: { host: host("generator", o.generator), senderAddress: o.sender.privateIp, addressSeenBySender: o.generator.privateIp } } : {}),
   };
 }

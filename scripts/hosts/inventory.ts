@@ -72,6 +72,15 @@ export const inventorySchema = z
       addressSeenBySink: ipLiteral.optional(),
     }),
     sink: inventoryHostSchema,
+    /** Optional: a third host that runs traffic-gen against the sender (README, "The generator host"). */
+    generator: inventoryHostSchema
+      .extend({
+        /** The generator's address as the sender sees it (the sender's generator listener relays only for it); default: address. */
+        addressSeenBySender: ipLiteral.optional(),
+        /** The sender's address as the generator reaches it (traffic-gen's target). */
+        senderAddress: ipLiteral,
+      })
+      .optional(),
     /** The sink's address as the sender reaches it (an IP literal). */
     sinkAddressFromSender: ipLiteral,
     sinkPort: port
@@ -85,6 +94,9 @@ export const inventorySchema = z
     const senderIp = inv.sender.addressSeenBySink ?? inv.sender.address;
     if (senderIp === inv.sinkAddressFromSender || (inv.sender.address === inv.sink.address && inv.sender.port === inv.sink.port)) {
       ctx.addIssue({ code: "custom", path: ["sinkAddressFromSender"], message: `the sender and the sink are the same host (${inv.sinkAddressFromSender}): the sink must be another machine, or the sender would measure itself relaying to itself` });
+    }
+    if (inv.generator && inv.generator.addressSeenBySender === undefined && !isIpLiteral(inv.generator.address)) {
+      ctx.addIssue({ code: "custom", path: ["generator", "addressSeenBySender"], message: "required when generator.address is a DNS name: the sender's relay list needs the generator's IP" });
     }
     if (inv.sender.addressSeenBySink === undefined && !isIpLiteral(inv.sender.address)) {
       ctx.addIssue({ code: "custom", path: ["sender", "addressSeenBySink"], message: "required when sender.address is a DNS name: the sink's relay list needs the sender's IP" });
@@ -107,7 +119,7 @@ function resolvePath(p: string, baseDir: string): string {
   return path.resolve(baseDir, p);
 }
 
-function toLabHost(role: "sender" | "sink", h: Inventory["sink"], baseDir: string, env: NodeJS.ProcessEnv): LabHost {
+function toLabHost(role: "sender" | "sink" | "generator", h: Inventory["sink"], baseDir: string, env: NodeJS.ProcessEnv): LabHost {
   const passphrase = h.passphraseEnv ? env[h.passphraseEnv] : undefined;
   return {
     role,
@@ -132,7 +144,7 @@ export function hostsFromInventoryData(data: unknown, file: string, env: NodeJS.
   }
   const inv = parsed.data;
   const baseDir = path.dirname(path.resolve(file));
-  for (const [role, h] of [["sender", inv.sender], ["sink", inv.sink]] as const) {
+  for (const [role, h] of [["sender", inv.sender], ["sink", inv.sink], ...(inv.generator ? [["generator", inv.generator] as const] : [])] as const) {
     if (h.passphraseEnv && env[h.passphraseEnv] === undefined) throw new InventoryError(file, [`${role}.passphraseEnv: environment variable ${h.passphraseEnv} is not set`]);
   }
   return {
@@ -143,6 +155,9 @@ export function hostsFromInventoryData(data: unknown, file: string, env: NodeJS.
     senderAddressFromSink: inv.sender.addressSeenBySink ?? inv.sender.address,
     sinkPort: inv.sinkPort,
     cloudFirewalls: inv.firewalls,
+    ...(inv.generator
+      ? { generator: { host: toLabHost("generator", inv.generator, baseDir, env), senderAddress: inv.generator.senderAddress, addressSeenBySender: inv.generator.addressSeenBySender ?? inv.generator.address } }
+      : {}),
   };
 }
 

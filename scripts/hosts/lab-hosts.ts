@@ -55,4 +55,15 @@ export interface LabHosts {
   alsoAdmitFromSink?: string[];
   /** The network layers between the hosts that also block port 25 (for the port-25 proof's error). */
   cloudFirewalls: string[];
+  /** The optional generator host: traffic-gen runs there, against the sender (lab-config/generator.ts). */
+  generator?: GeneratorHost;
+}
+
+export interface GeneratorHost {
+  /** How the operator reaches it over SSH, e.g. `{ role: "generator", name: "generator (3.91.2.8)", … }`. */
+  host: LabHost;
+  /** The sender's address as the generator reaches it (an IP literal; in a cloud lab its private address, e.g. `10.42.1.10`): traffic-gen's target. */
+  senderAddress: string;
+  /** The generator's address as the sender sees it (an IP literal, e.g. `10.42.1.11`): the only one the sender's generator listener relays for. */
+  addressSeenBySender: string;
 }

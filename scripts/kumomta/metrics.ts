@@ -57,7 +57,41 @@ export const KUMOD_SERIES = {
    * crates/kumo-server-memory/src/lib.rs OVER_LIMIT_COUNT). Absent until it first happens: read as 0.
    */
   memoryOverLimit: { name: "memory_over_limit_count", labels: {} },
+  /**
+   * Times memory use crossed the low-memory threshold (80 % of the soft limit unless the policy sets
+   * one), an unlabelled IntCounter bumped on the transition (kumo-server-memory/src/lib.rs LOW_COUNT).
+   * Absent until it first happens: read as 0.
+   */
+  memoryLowCount: { name: "memory_low_count", labels: {} },
+  /** kumod's resident set size in bytes (unlabelled f64 Gauge, set every 3 s; kumo-server-memory/src/lib.rs MEM_USAGE). */
+  memoryUsage: { name: "memory_usage", labels: {} },
+  /** kumod's soft memory limit in bytes: 3/4 of the cgroup's or the machine's memory (MEM_LIMIT, same file). */
+  memoryLimit: { name: "memory_limit", labels: {} },
 } as const satisfies Record<string, SeriesSelector>;
+
+/**
+ * RocksDB spool gauges: one series per spool, labelled `path="<spool dir>"` (IntGaugeVec, set every
+ * 5 s by crates/spool/src/rocks.rs metrics_monitor), present only for RocksDB spools. The spool is
+ * healthy when each reads 0; a trial's figure is the highest value seen over every path.
+ *
+ * Availability: release 2026.06.23-f3af1cd0 (the one kumolab targets) exports none of these; they
+ * are `{{since('dev')}}` in KumoMTA's main branch (rocks.rs at 3ebc1e85, 2026-08-04). Against a
+ * release kumod they are absent and the figures are recorded as unknown (null), never as 0.
+ * (The same release does export rocks_spool_{mem_table_total,mem_table_unflushed,
+ * mem_table_readers_total,cache_total}: memory, not stalls, so kumolab does not read them.)
+ */
+export const ROCKS_SPOOL_GAUGES = {
+  /** 1 while RocksDB refuses writes at its WriteController (memtable or L0 file count at the stop threshold): a write stall. */
+  writeStopped: "rocks_spool_write_stopped",
+  /** Bytes/s RocksDB throttles foreground writers to while compaction or flush falls behind; 0 = no slowdown. */
+  delayedWriteRate: "rocks_spool_actual_delayed_write_rate",
+  /** 1 while the spool's load-shedding gate is latched: SMTP and HTTP injection are refused. */
+  loadShedActive: "rocks_spool_load_shed_active",
+  /** Background errors (failed flushes or compactions) since kumod started. */
+  backgroundErrors: "rocks_spool_background_errors",
+} as const;
+/** The label each RocksDB spool gauge carries. */
+export const ROCKS_SPOOL_LABEL = "path";
 
 /**
  * A family with no total series: one series per scheduled queue (`queue="<name>"`), absent until

@@ -2,7 +2,7 @@
  * Typed progress events. Long work (provisioning, trials, the sweep) reports through a
  * ProgressSink and never prints directly, so the same steps drive a terminal, a log file or a test.
  */
-export type Role = "sender" | "sink";
+export type Role = "sender" | "sink" | "generator";
 
 export type ProgressEvent = (
   /** `brief`: a short step whose start is worth a line only if it is still running a moment later. */

@@ -5,6 +5,11 @@
 
 /** The sender's SMTP listener where traffic-gen submits (on the sender itself). traffic-gen's own default. */
 export const SENDER_SUBMISSION_ADDRESS = "127.0.0.1:2025";
+/**
+ * The port of the sender's second SMTP listener, on its lab address, for traffic-gen on the
+ * generator host (relaying for the generator's address alone). The same port as the loopback one.
+ */
+export const SENDER_GENERATOR_PORT = 2025;
 /** kumod's HTTP listener on the sender (metrics), loopback only. */
 export const SENDER_HTTP_LISTEN = "127.0.0.1:8000";
 /** kumod's HTTP listener on the sink (metrics), loopback only. */

@@ -11,7 +11,7 @@ import type { LabHosts } from "../hosts/lab-hosts";
 import { hostCidr, isIpLiteral } from "../hosts/ip";
 import type { KumomtaSettings } from "../../lab-config/schema";
 import { ENABLE_TLS, humantimeSeconds } from "../kumomta/policy-api";
-import { SENDER_HTTP_LISTEN, SENDER_SUBMISSION_ADDRESS, SINK_HTTP_LISTEN } from "./lab-endpoints";
+import { SENDER_GENERATOR_PORT, SENDER_HTTP_LISTEN, SENDER_SUBMISSION_ADDRESS, SINK_HTTP_LISTEN } from "./lab-endpoints";
 import type { ResolvedWorkload, SinkBehaviour } from "../../lab-config/workloads";
 import { dkimLua, localLogsLua, sinkReceptionLua } from "./workload-policy";
 
@@ -84,6 +84,12 @@ export interface PolicyInputs {
   senderAddress: string;
   /** Other senders the sink also admits (prefetch: the standby slot), as the sink sees them. Default none. Example: `['198.18.7.9']`. */
   otherSenderAddresses?: string[];
+  /**
+   * With a generator host: the sender's address it submits to (a second listener binds there, on
+   * SENDER_GENERATOR_PORT) and the generator's address as the sender sees it (the only relay host).
+   * Absent: traffic-gen runs on the sender, loopback only.
+   */
+  generator?: { senderAddress: string; generatorAddress: string };
 }
 
 export function policyInputs(hosts: LabHosts): PolicyInputs {
@@ -94,6 +100,14 @@ export function policyInputs(hosts: LabHosts): PolicyInputs {
     senderAddress: checkIp(senderAddress, "the sender's address as the sink sees it (senderAddressFromSink / addressSeenBySink)"),
     ...(hosts.alsoAdmitFromSink && hosts.alsoAdmitFromSink.length > 0
       ? { otherSenderAddresses: hosts.alsoAdmitFromSink.map((a) => checkIp(a, "a standby sender's address as the sink sees it (alsoAdmitFromSink)")) }
+      : {}),
+    ...(hosts.generator
+      ? {
+          generator: {
+            senderAddress: checkIp(hosts.generator.senderAddress, "the sender's address as the generator reaches it (generator.senderAddress)"),
+            generatorAddress: checkIp(hosts.generator.addressSeenBySender, "the generator's address as the sender sees it (generator.addressSeenBySender)"),
+          },
+        }
       : {}),
   };
 }
@@ -164,6 +178,26 @@ export function renderSenderPolicy(p: PolicyInputs, d: SenderDelivery, dir = POL
       SPOOL_FLUSH: w.spool.flush ? "true" : "false",
     },
     "init.lua",
-    { DKIM: dkimLua(w.dkim, o.dkimKeyDir), LOCAL_LOGS: localLogsLua(w.logging, o.logDir) },
+    { DKIM: dkimLua(w.dkim, o.dkimKeyDir), LOCAL_LOGS: localLogsLua(w.logging, o.logDir), GENERATOR_LISTENER: generatorListenerLua(p.generator) },
   );
+}
+
+/**
+ * The sender's listener for traffic-gen on the generator host: on the sender's lab address (not
+ * 0.0.0.0: nothing else reaches it), relaying for the generator's address only — kumod refuses to
+ * relay for any other peer (relay_hosts, crates/kumod/src/smtp_server.rs). Empty without a generator.
+ */
+export function generatorListenerLua(g: PolicyInputs["generator"]): string {
+  if (!g) return "";
+  const listen = `${checkIp(g.senderAddress, "generator.senderAddress")}:${SENDER_GENERATOR_PORT}`;
+  const relay = hostCidr(checkIp(g.generatorAddress, "generator.addressSeenBySender"));
+  return [
+    "  -- traffic-gen on the generator host submits here; only the generator may relay.",
+    "  kumo.start_esmtp_listener {",
+    `    listen = '${listen}',`,
+    "    hostname = 'kumolab-sender',",
+    `    relay_hosts = { '${relay}' },`,
+    "    max_messages_per_connection = 1000000000,",
+    "  }",
+  ].join("\n");
 }

@@ -29,18 +29,23 @@ export const port25ProbeSchema = z.object({
 });
 export type Port25Probe = z.infer<typeof port25ProbeSchema>;
 
-export const port25ProofSchema = z.object({
+const proofFields = {
   /** Operator clock, ISO time the proof finished. */
   at: z.iso.datetime(),
   from: z.string(),
   to: z.string(),
-  /** The layers expected to block outbound 25: our table on the sender, then the cloud firewalls. */
+  /** The layers expected to block outbound 25: our table on the probing host, then the cloud firewalls. */
   expectedBlockers: z.array(z.string()),
+  /** Our nftables table on the probing host (the sender; for `generator`, the generator). */
   senderTable: z.object({ command: z.string(), present: z.boolean(), effective: z.boolean() }),
   probes: z.array(port25ProbeSchema).length(2),
   passed: z.boolean(),
-});
+};
+/** The same proof run from the generator host: port 25 to the sink must fail, the sender's generator listener must connect. */
+export const generatorProofSchema = z.object(proofFields);
+export const port25ProofSchema = z.object({ ...proofFields, generator: generatorProofSchema.optional() });
 export type Port25Proof = z.infer<typeof port25ProofSchema>;
+export type GeneratorPort25Proof = z.infer<typeof generatorProofSchema>;
 
 export const PROBE_TIMEOUT_SECONDS = 5;
 
@@ -156,4 +161,62 @@ export class ProofFailedError extends LabHostError {
     super(opts);
     this.name = "ProofFailedError";
   }
+}
+
+/**
+ * The proof from the generator host, run once the sender's kumod listens: a TCP connection to the
+ * sink on port 25 must FAIL (the generator's own table, then the clouds' firewalls), while one to
+ * the sender's generator listener must SUCCEED (the only SMTP the generator may speak). The sink is
+ * probed at the address the sender uses: in a cloud lab both reach it by its public address.
+ */
+export async function provePort25ClosedFromGenerator(generator: SshSession, hosts: LabHosts, listenerPort: number, step = "port-25 proof (generator)"): Promise<GeneratorPort25Proof> {
+  const g = hosts.generator;
+  if (!g) throw new Error("provePort25ClosedFromGenerator: the lab has no generator host");
+  const sink = hosts.sinkAddressFromSender;
+  const specs = [
+    { port: 25, command: probeCommand(sink, 25), expect: "blocked" as const },
+    { port: listenerPort, command: probeCommand(g.senderAddress, listenerPort), expect: "open" as const },
+  ];
+  const [probeRun, table] = await Promise.all([
+    generator.exec(proofScript(specs), { step, timeoutMs: (PROBE_TIMEOUT_SECONDS * 2 + 20) * 1000 }),
+    generator.exec(`${LIST_TABLE_COMMAND} 2>&1`, { sudo: true, step, timeoutMs: 15_000 }),
+  ]);
+  let probes: Port25Probe[];
+  try {
+    probes = parseProbeLines(probeRun.stdout, specs);
+  } catch (e) {
+    throw generator.error("exit-status", step, `the probes did not report: ${(e as Error).message}; stderr: ${probeRun.stderr.trim()}`, "check that bash and coreutils `timeout` exist on the generator");
+  }
+  const tablePresent = table.code === 0;
+  const proof = generatorProofSchema.parse({
+    at: new Date().toISOString(),
+    from: generator.name,
+    to: sink,
+    expectedBlockers: [`nftables table inet ${PORT25_TABLE} on the generator`, ...hosts.cloudFirewalls],
+    senderTable: { command: LIST_TABLE_COMMAND, present: tablePresent, effective: tablePresent && tableIsEffective(table.stdout) },
+    probes,
+    passed: probes.every((p) => p.ok),
+  });
+  const [p25, pListener] = probes as [Port25Probe, Port25Probe];
+  if (!p25.ok) {
+    throw new LabHostError({
+      kind: "port25-open",
+      host: generator.name,
+      step,
+      command: p25.command,
+      what: `a TCP connection from the generator to the sink ${sink} on port 25 SUCCEEDED: the generator's nftables table inet ${PORT25_TABLE} is ${proof.senderTable.present ? (proof.senderTable.effective ? "present but did not stop it" : "present without the reject rule") : "MISSING"}${hosts.cloudFirewalls.length ? `; the ${hosts.cloudFirewalls.join(" and ")} also let it through` : ""}. No traffic will be sent.`,
+      hint: "re-run provisioning to re-install the table, and fix the generator's security group so that outbound 25 is blocked; the lab refuses to run trials until this proof passes",
+    });
+  }
+  if (!pListener.ok) {
+    throw new LabHostError({
+      kind: "not-ready",
+      host: generator.name,
+      step,
+      command: pListener.command,
+      what: `the sender's generator listener ${g.senderAddress}:${listenerPort} is not reachable from the generator (${pListener.outcome}: ${pListener.detail || `exit ${pListener.exitCode}`})`,
+      hint: `check that the sender's kumod listens on ${g.senderAddress}:${listenerPort} (its init.lua) and that the security group admits the generator there`,
+    });
+  }
+  return proof;
 }

@@ -18,10 +18,11 @@ import { hostStep } from "./host-step";
 import { loadLabConfig } from "../../lab-config/load";
 import type { KumomtaSettings } from "../../lab-config/schema";
 import { ensureKumod, type KumodState } from "./kumod-service";
-import { SENDER_ORIGINAL_POLICY_PATH, SENDER_POLICY_MARKER, SENDER_POLICY_PATH, SENDER_SUBMISSION_ADDRESS, SINK_POLICY_PATH } from "./lab-endpoints";
+import { SENDER_GENERATOR_PORT, SENDER_ORIGINAL_POLICY_PATH, SENDER_POLICY_MARKER, SENDER_POLICY_PATH, SENDER_SUBMISSION_ADDRESS, SINK_POLICY_PATH } from "./lab-endpoints";
 import { policyInputs, renderSenderPolicy, renderSinkPolicy } from "./policies";
 import { ensurePort25Table } from "./port25-firewall";
-import { provePort25Closed, type Port25Proof } from "./port25-proof";
+import { provePort25Closed, provePort25ClosedFromGenerator, type Port25Proof } from "./port25-proof";
+import { provisionGenerator, type GeneratorProvisionResult } from "./provision-generator";
 import { ensureRemoteFile } from "./remote-file";
 import { ensureDkimKeys } from "./dkim-keys";
 import { readBodyFile, remoteBodyFilePath } from "./body-file";
@@ -65,6 +66,8 @@ export interface ProvisionResult {
   sender: HostProvisionResult;
   sink: HostProvisionResult;
   proof: Port25Proof;
+  /** The generator host's steps, when the lab has one. */
+  generator?: GeneratorProvisionResult;
   /** True when no step changed anything (a re-run on a provisioned lab). */
   unchanged: boolean;
   durationMs: number;
@@ -73,16 +76,24 @@ export interface ProvisionResult {
 export interface LabSessions {
   sender: SshSession;
   sink: SshSession;
+  /** The generator host's session, when the lab has one. */
+  generator?: SshSession;
+}
+
+/** Closes every session of a lab. */
+export function closeLabSessions(s: LabSessions): void {
+  s.sender.close();
+  s.sink.close();
+  s.generator?.close();
 }
 
 /** Opens (connects) one session per host, in parallel. Closes both if either fails. */
 export async function openLabSessions(hosts: LabHosts, ssh: Partial<SshSessionOptions> = {}): Promise<LabSessions> {
-  const sessions = { sender: new SshSession(hosts.sender, ssh), sink: new SshSession(hosts.sink, ssh) };
-  const results = await Promise.allSettled([sessions.sender.connect(), sessions.sink.connect()]);
+  const sessions: LabSessions = { sender: new SshSession(hosts.sender, ssh), sink: new SshSession(hosts.sink, ssh), ...(hosts.generator ? { generator: new SshSession(hosts.generator.host, ssh) } : {}) };
+  const results = await Promise.allSettled([sessions.sender.connect(), sessions.sink.connect(), ...(sessions.generator ? [sessions.generator.connect()] : [])]);
   const failed = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
   if (failed.length > 0) {
-    sessions.sender.close();
-    sessions.sink.close();
+    closeLabSessions(sessions);
     throw combine(failed.map((f) => f.reason as Error));
   }
   return sessions;
@@ -188,13 +199,23 @@ export async function provisionLab(hosts: LabHosts, opts: ProvisionOptions = {})
     workload: opts.workload,
   };
   const own = opts.sessions === undefined;
-  const sessions = opts.sessions ?? { sender: new SshSession(hosts.sender, { progress, ...opts.ssh }), sink: new SshSession(hosts.sink, { progress, ...opts.ssh }) };
+  const sessions: LabSessions = opts.sessions ?? {
+    sender: new SshSession(hosts.sender, { progress, ...opts.ssh }),
+    sink: new SshSession(hosts.sink, { progress, ...opts.ssh }),
+    ...(hosts.generator ? { generator: new SshSession(hosts.generator.host, { progress, ...opts.ssh }) } : {}),
+  };
+  if (hosts.generator && !sessions.generator) throw new Error("provisionLab: the lab has a generator host but no session was opened to it (openLabSessions opens one)");
+  // The generator's steps run beside the other two hosts'; its proof needs the sender's listener.
+  const generatorRun = sessions.generator ? provisionGenerator(sessions.generator, { progress, cloudInitTimeoutMs: hostOpts.cloudInitTimeoutMs, workload: opts.workload }) : undefined;
+  generatorRun?.catch(() => undefined); // awaited below
   try {
     // Both hosts at once; each runs its steps in order. Wait for both so a failure on one host
     // does not leave the other half-done without saying so.
     const [sender, sink] = await Promise.allSettled([provisionHost(sessions.sender, hosts, "sender", hostOpts), provisionHost(sessions.sink, hosts, "sink", hostOpts)]);
     if (sender.status === "rejected" || sink.status === "rejected") {
-      throw combine([sender, sink].filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as Error));
+      // The generator's own failure, if any, is part of the answer too.
+      const generatorError = generatorRun ? await generatorRun.then(() => undefined, (e: unknown) => e as Error) : undefined;
+      throw combine([...[sender, sink].filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => r.reason as Error), ...(generatorError ? [generatorError] : [])]);
     }
     // A sink restarted (a workload switched its policy) under the sender's open connections: see
     // restartSenderWithSink. The sender's kumod is restarted too, so it connects afresh (its spool is kept).
@@ -212,13 +233,23 @@ export async function provisionLab(hosts: LabHosts, opts: ProvisionOptions = {})
       const [p25, pSink] = p.probes;
       return { changed: false, detail: `port 25 ${p25?.outcome} (${p25?.durationMs} ms), port ${pSink?.port} ${pSink?.outcome}`, value: p };
     });
-    const unchanged = [sender.value, sink.value].every((h) => Object.values(h.changes).every((c) => !c));
-    return { labId: hosts.labId, sender: sender.value, sink: sink.value, proof, unchanged, durationMs: Date.now() - started };
-  } finally {
-    if (own) {
-      sessions.sender.close();
-      sessions.sink.close();
+    let generator: GeneratorProvisionResult | undefined;
+    if (generatorRun && sessions.generator) {
+      generator = await generatorRun;
+      const g = sessions.generator;
+      proof.generator = await hostStep(progress, g.name, "port-25 proof", proofChanges, async () => {
+        const p = await provePort25ClosedFromGenerator(g, hosts, SENDER_GENERATOR_PORT);
+        const [p25, pListener] = p.probes;
+        return { changed: false, detail: `port 25 ${p25?.outcome} (${p25?.durationMs} ms), sender port ${pListener?.port} ${pListener?.outcome}`, value: p };
+      });
     }
+    const unchanged = [sender.value, sink.value, ...(generator ? [generator] : [])].every((h) => Object.values(h.changes).every((c) => !c));
+    return { labId: hosts.labId, sender: sender.value, sink: sink.value, ...(generator ? { generator } : {}), proof, unchanged, durationMs: Date.now() - started };
+  } finally {
+    // Never leave its steps running on a closed session. Reached with an error of its own only when a
+    // later step (a proof) failed first: that error is the one thrown; the generator's step-fail was reported.
+    await generatorRun?.catch(() => undefined);
+    if (own) closeLabSessions(sessions);
   }
 }
 

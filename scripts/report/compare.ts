@@ -63,6 +63,7 @@ function settingsOf(r: Report): Array<[string, string]> {
     ["KumoMTA version (sender)", tallyText(f.kumodVersions.sender)],
     ["KumoMTA version (sink)", tallyText(f.kumodVersions.sink)],
     ["egress TLS", tallyText(f.tls)],
+    ["traffic-gen ran", tallyText(f.trafficGenOn)],
     ["KumoMTA settings", tallyText(r.kumomta.settings)],
     // Another profile is another test bed (spool disk, OS, DKIM): lab-config/profiles.ts.
     ["lab profile", runProfiles(r).join(", ") || "not recorded"],

@@ -104,6 +104,7 @@ function facts(report: Report): string {
     ["KumoMTA (sender)", esc(tallyText(f.kumodVersions.sender))],
     ["KumoMTA (sink)", esc(tallyText(f.kumodVersions.sink))],
     ["egress TLS", esc(tallyText(f.tls))],
+    ["traffic-gen ran", esc(tallyText(f.trafficGenOn))],
     ["KumoMTA settings", esc(tallyText(report.kumomta.settings))],
     ["sender", esc(`${report.source === "stack" ? "cloud VMs, resized in place" : "inventory host"} — sizes ${report.rows.map((r) => r.label).join(", ")}; region ${tallyText(f.regions.sender)}`)],
     ["sink", esc(`${f.sink.text}; region ${tallyText(f.regions.sink)}`)],

@@ -57,6 +57,7 @@ export function renderMarkdown(report: Report): string {
     "",
     `- KumoMTA: sender ${t(f.kumodVersions.sender)}; sink ${t(f.kumodVersions.sink)}`,
     `- egress TLS: ${t(f.tls)}`,
+    `- traffic-gen ran: ${t(f.trafficGenOn)}`,
     `- regions: sender ${t(f.regions.sender)}; sink ${t(f.regions.sink)}`,
     `- sink: ${f.sink.text}`,
     `- kernels: sender ${t(f.kernels.sender)}; sink ${t(f.kernels.sink)}`,

@@ -27,6 +27,8 @@ export interface RunFacts {
   kernels: { sender: Tally[]; sink: Tally[] };
   /** The egress TLS mode(s) the sender ran with, in words. */
   tls: Tally[];
+  /** Where traffic-gen ran: on the sender beside kumod, or on the lab's generator host (lab-config/generator.ts). */
+  trafficGenOn: Tally[];
   traffic: RunManifest["traffic"] & { trialsPerSize: number; coolDownSeconds: number };
   dates: { created: string; firstTrialStart: string | null; lastTrialEnd: string | null };
 }
@@ -60,6 +62,13 @@ function sinkOf(manifest: RunManifest, records: readonly TrialRecord[]): RunFact
   return { kind: "inventory-host", text: `inventory host: ${label}` };
 }
 
+/** Where a trial's traffic-gen ran, in words; records from before the generator host ran it on the sender. */
+export function trafficGenOnText(r: Pick<TrialRecord, "trafficGenRun">): string {
+  const run = r.trafficGenRun;
+  if (run?.ranOn === "generator") return `on a generator host${run.vcpu !== null ? ` (${run.vcpu} vCPUs)` : ""}, the sender's CPU left to kumod`;
+  return "on the sender, beside kumod";
+}
+
 export function runFacts(manifest: RunManifest, records: readonly TrialRecord[]): RunFacts {
   const starts = records.map((r) => r.startedAt).sort((a, b) => Date.parse(a) - Date.parse(b));
   const ends = records.map((r) => r.endedAt).sort((a, b) => Date.parse(a) - Date.parse(b));
@@ -69,6 +78,7 @@ export function runFacts(manifest: RunManifest, records: readonly TrialRecord[])
     sink: sinkOf(manifest, records),
     kernels: { sender: tally(records.map((r) => recorded(r.context.hosts?.sender.kernel))), sink: tally(records.map((r) => recorded(r.context.hosts?.sink.kernel))) },
     tls: tally(records.map((r) => (r.context.kumomta ? tlsText(r.context.kumomta.egressTls) : "not recorded"))),
+    trafficGenOn: tally(records.map(trafficGenOnText)),
     traffic: { ...manifest.traffic, trialsPerSize: manifest.trialsPerSize, coolDownSeconds: manifest.coolDownSeconds },
     dates: { created: manifest.createdAt, firstTrialStart: starts[0] ?? null, lastTrialEnd: ends[ends.length - 1] ?? null },
   };

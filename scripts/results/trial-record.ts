@@ -5,6 +5,7 @@
  * (`valid` + `invalidReasons`).
  */
 import { z } from "zod";
+import { nicStatsSchema } from "../trial/nic-stats";
 import { trafficGenSummarySchema } from "../trial/traffic-gen-output";
 
 export const TRIAL_RECORD_SCHEMA_VERSION = 1;
@@ -103,6 +104,35 @@ export const hostResourcesSchema = z
   .strict();
 export type HostResources = z.infer<typeof hostResourcesSchema>;
 
+/** traffic-gen's process over the trial: CPU (% of one core per interval), memory (KiB). */
+export const trafficGenProcessSchema = z
+  .object({
+    samples: count,
+    cpuPct: seriesSummarySchema,
+    cpuSeconds: nonNeg,
+    /** cpuPct.mean ÷ (the host's vCPUs × 100). */
+    hostCpuShare: nonNeg,
+    rssKiB: seriesSummarySchema,
+    peakRssKiB: count,
+  })
+  .strict();
+
+export const trafficGenRunSchema = z
+  .object({
+    /** `sender`: beside the sender's kumod; `generator`: on the lab's generator host. */
+    ranOn: z.enum(["sender", "generator"]),
+    /** The host's name as progress shows it, e.g. `generator (3.91.2.8)`. */
+    host: z.string().min(1),
+    /** Where traffic-gen submitted, e.g. `10.0.1.12:2025` (the sender's private address) or `127.0.0.1:2025`. */
+    target: z.string().min(1),
+    /** The host's vCPUs as it reports them (nproc). */
+    vcpu: z.number().int().positive().nullable(),
+    /** null when the process could not be sampled twice (it ended within one interval, or the sampler failed). */
+    process: trafficGenProcessSchema.nullable(),
+  })
+  .strict();
+export type TrafficGenRun = z.infer<typeof trafficGenRunSchema>;
+
 /** One kumod's counters over the trial (after − before of each total series; scripts/kumomta/metrics.ts). */
 export const kumodCounterDeltasSchema = z
   .object({
@@ -154,6 +184,8 @@ export const deliveryOutcomesSchema = z
   })
   .strict();
 
+const gaugeFigureSchema = z.object({ max: nonNeg, nonZeroPolls: count }).strict();
+
 /**
  * The sender kumod's own view of the trial and the ceilings its configuration puts on the rate
  * (scripts/kumomta/metrics.ts names each series). Figures are null when kumod did not show them.
@@ -176,11 +208,30 @@ export const kumomtaViewSchema = z
     meanDeliverySeconds: nonNeg.nullable(),
     /** connection_limit / meanDeliverySeconds: the most kumod's configuration lets it deliver per second. */
     ceilingMsgsPerSec: nonNeg.nullable(),
+    /** Times memory use crossed kumod's low-memory threshold (memory_low_count delta). Absent in older records. */
+    memoryLowCount: count.optional(),
+    /** Peak memory_usage polled during the trial against memory_limit; null when kumod exported neither. Absent in older records. */
+    memory: z.object({ peakUsageBytes: nonNeg, limitBytes: nonNeg.nullable(), peakShare: nonNeg.nullable() }).strict().nullable().optional(),
+    /**
+     * RocksDB spool gauges polled about once a second (scripts/trial/kumod-gauges.ts): highest value
+     * over every spool path and polls above 0; a gauge is null when kumod did not export it (LocalDisk
+     * spools; KumoMTA releases before the `dev` metrics). Absent in older records.
+     */
+    rocksdb: z
+      .object({
+        polls: count,
+        writeStopped: gaugeFigureSchema.nullable(),
+        delayedWriteRate: gaugeFigureSchema.nullable(),
+        loadShedActive: gaugeFigureSchema.nullable(),
+        backgroundErrors: gaugeFigureSchema.nullable(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 export type KumomtaView = z.infer<typeof kumomtaViewSchema>;
 
-export const limitKindSchema = z.enum(["sender-cpu", "sink-cpu", "disk", "network", "kumomta-config", "undetermined"]);
+export const limitKindSchema = z.enum(["sender-cpu", "sink-cpu", "disk", "network", "kumomta-config", "generator", "undetermined"]);
 export type LimitKind = z.infer<typeof limitKindSchema>;
 
 /** What limited a trial (scripts/trial/limit-verdict.ts), with the figures it rests on. */
@@ -199,6 +250,10 @@ export const trialVerdictSchema = z
         linkShare: nonNeg.nullable(),
         nicDrops: count.nullable(),
         ceilingShare: nonNeg.nullable(),
+        /** traffic-gen's own CPU as a share of its host's capacity (its process ÷ the host's vCPUs). Absent in older records. */
+        generatorCpuShare: nonNeg.nullable().optional(),
+        /** Increases of the NIC's ENA allowance counters (ethtool -S), over every host; null where unknown. Absent in older records. */
+        nicAllowanceExceeded: count.nullable().optional(),
       })
       .strict(),
   })
@@ -313,7 +368,12 @@ export const trialRecordSchema = z
     trafficGen: trafficGenSummarySchema.optional(),
     endToEnd: endToEndSchema.optional(),
     metrics: z.object({ sender: beforeAfter, sink: beforeAfter }).strict(),
-    resources: z.object({ sender: hostResourcesSchema, sink: hostResourcesSchema }).strict().optional(),
+    /** CPU/memory/network of each host; `generator` when traffic-gen ran on its own host. */
+    resources: z.object({ sender: hostResourcesSchema, sink: hostResourcesSchema, generator: hostResourcesSchema.optional() }).strict().optional(),
+    /** Where traffic-gen ran and what it used itself (scripts/trial/process-sampler.ts). Absent in older records. */
+    trafficGenRun: trafficGenRunSchema.optional(),
+    /** The NIC's own counters (ethtool -S) per host, or why there are none. Absent in older records. */
+    nic: z.object({ sender: nicStatsSchema, sink: nicStatsSchema, generator: nicStatsSchema.optional() }).strict().optional(),
     /** Each kumod's counters over the trial; a host is null when its metrics were not read both before and after. Absent in older records. */
     kumodCounters: z.object({ sender: kumodCounterDeltasSchema.nullable(), sink: kumodCounterDeltasSchema.nullable() }).strict().optional(),
     context: trialContextSchema,

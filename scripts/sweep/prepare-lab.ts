@@ -6,9 +6,9 @@ import { profileRecord } from "../../lab-config/profiles";
 import type { KumomtaSettings, LabConfig } from "../../lab-config/schema";
 import type { LabHosts } from "../hosts/lab-hosts";
 import type { ProgressSink } from "../progress/events";
-import { SENDER_METRICS_URL, SENDER_SUBMISSION_ADDRESS, SINK_METRICS_URL } from "../provision/lab-endpoints";
+import { SENDER_GENERATOR_PORT, SENDER_METRICS_URL, SENDER_SUBMISSION_ADDRESS, SINK_METRICS_URL } from "../provision/lab-endpoints";
 import type { Port25Proof } from "../provision/port25-proof";
-import { openLabSessions, provisionLab, provisionStandbySender, type LabSessions } from "../provision/provision-lab";
+import { closeLabSessions, openLabSessions, provisionLab, provisionStandbySender, type LabSessions } from "../provision/provision-lab";
 import type { SshSessionOptions } from "../ssh/session";
 import { runTrial, type TrialOutcome } from "../trial/run-trial";
 import type { PreparedLab, TrialSpec } from "./run-sweep";
@@ -41,14 +41,10 @@ export async function prepareLab(hosts: LabHosts, cfg: LabConfig, opts: { progre
       proof: result.proof,
       kumomta: cfg.kumomta,
       workload: PUBLISHED_WORKLOAD,
-      close: async () => {
-        sessions.sender.close();
-        sessions.sink.close();
-      },
+      close: async () => closeLabSessions(sessions),
     };
   } catch (e) {
-    sessions.sender.close();
-    sessions.sink.close();
+    closeLabSessions(sessions);
     throw e;
   }
 }
@@ -94,7 +90,7 @@ export async function prepareStandbyLab(hosts: LabHosts, cfg: LabConfig, opts: {
 /** Pushes a workload's policies (DKIM keys, sender options, sink behaviour) before its trials; idempotent. */
 export async function useWorkload(lab: ProvisionedLab, name: string, cfg: LabConfig, opts: { progress: ProgressSink }): Promise<void> {
   if (lab.workload === name) return;
-  await Promise.all([lab.sessions.sender.connect(), lab.sessions.sink.connect()]);
+  await Promise.all([lab.sessions.sender.connect(), lab.sessions.sink.connect(), lab.sessions.generator?.connect()]);
   const result = await provisionLab(lab.hosts, { progress: opts.progress, sessions: lab.sessions, ssh: sshOptions(cfg, opts.progress), kumomta: cfg.kumomta, workload: resolveWorkload(cfg, name), restartSenderWithSink: true });
   lab.proof = result.proof;
   lab.workload = name;
@@ -115,7 +111,8 @@ export async function runPreparedTrial(
   },
 ): Promise<TrialOutcome> {
   // A connection lost in an earlier trial is opened again (bounded by the SSH connect deadline).
-  await Promise.all([lab.sessions.sender.connect(), lab.sessions.sink.connect()]);
+  await Promise.all([lab.sessions.sender.connect(), lab.sessions.sink.connect(), lab.sessions.generator?.connect()]);
+  const generator = lab.sessions.generator && lab.hosts.generator ? { host: lab.sessions.generator, senderAddress: lab.hosts.generator.senderAddress } : undefined;
   const size = lab.hosts.sender.size;
   return runTrial({
     runId: opts.runId,
@@ -129,7 +126,13 @@ export async function runPreparedTrial(
     hosts: lab.hosts,
     sender: lab.sessions.sender,
     sink: lab.sessions.sink,
-    endpoints: { submissionTarget: SENDER_SUBMISSION_ADDRESS, senderMetricsUrl: SENDER_METRICS_URL, sinkMetricsUrl: SINK_METRICS_URL },
+    ...(generator ? { generator: generator.host } : {}),
+    endpoints: {
+      // With a generator host, traffic-gen submits from there to the sender's generator listener.
+      submissionTarget: generator ? `${generator.senderAddress}:${SENDER_GENERATOR_PORT}` : SENDER_SUBMISSION_ADDRESS,
+      senderMetricsUrl: SENDER_METRICS_URL,
+      sinkMetricsUrl: SINK_METRICS_URL,
+    },
     port25Proof: lab.proof,
     kumomta: lab.kumomta,
     profile: profileRecord(opts.cfg, opts.source === "stack"),

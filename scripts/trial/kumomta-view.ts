@@ -9,6 +9,7 @@
  */
 import { KUMOD_SERIES } from "../kumomta/metrics";
 import type { KumodCounterDeltas, KumomtaView } from "../results/trial-record";
+import type { KumodGauges } from "./kumod-gauges";
 import { seriesDelta, type MetricsSnapshot } from "./prometheus";
 
 export interface KumomtaViewInput {
@@ -19,6 +20,8 @@ export interface KumomtaViewInput {
   peakConnections: number | null;
   connectionLimit: number | null;
   maxReady: number | null;
+  /** The health gauges polled during the trial (kumod-gauges.ts). Default null: not polled. */
+  gauges?: KumodGauges | null;
 }
 
 export function kumomtaView(x: KumomtaViewInput): KumomtaView {
@@ -33,6 +36,9 @@ export function kumomtaView(x: KumomtaViewInput): KumomtaView {
     connectionsDenied: Math.max(0, x.counters.connectionsDenied),
     // Absent until the limit is first exceeded (an absent series reads as 0 before and after).
     memoryOverLimit: Math.max(0, seriesDelta(x.before, x.after, KUMOD_SERIES.memoryOverLimit)),
+    memoryLowCount: Math.max(0, seriesDelta(x.before, x.after, KUMOD_SERIES.memoryLowCount)),
+    memory: x.gauges?.memory ?? null,
+    ...(x.gauges ? { rocksdb: { polls: x.gauges.polls, ...x.gauges.rocksdb } } : {}),
     deliveries,
     meanDeliverySeconds: mean,
     ceilingMsgsPerSec: mean !== null && mean > 0 && x.connectionLimit !== null ? x.connectionLimit / mean : null,

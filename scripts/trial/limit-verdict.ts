@@ -9,10 +9,17 @@
  *     not have made it faster: each connection was busy delivering, and there were no more. Ready
  *     queue full delays (max_ready) and the memory limit exceeded (load shedding) are also kumod's
  *     ceilings: named as such when they happened.
- *  2. Otherwise the resource with the highest share at or above LIMIT_SHARE: sender CPU (mean %),
- *     sink CPU, the sender's spool disk (mean io_ticks utilisation), the network (share of the link
- *     speed; any dropped packet counts as at the limit).
- *  3. Otherwise undetermined, listing every figure.
+ *     RocksDB's load-shedding gate latched (rocks_spool_load_shed_active) is one too: kumod refused
+ *     injections.
+ *  2. The load generator: traffic-gen's CPU at or above LIMIT_SHARE of its host's capacity (its
+ *     own process's CPU ÷ the host's vCPUs, /proc/<pid>/stat). Then the
+ *     offered load, not the MTA, set the rate — even when traffic-gen ran on the sender and so also
+ *     filled the sender's CPU.
+ *  3. Otherwise the resource with the highest share at or above LIMIT_SHARE: sender CPU (mean %),
+ *     sink CPU, the sender's spool disk (mean io_ticks utilisation; a RocksDB write stall or
+ *     write slowdown counts as at the limit), the network (share of the link speed; any dropped
+ *     packet, or packets over the ENA allowance, counts as at the limit).
+ *  4. Otherwise undetermined, listing every figure.
  */
 import type { KumomtaView, LimitKind, TrialRecord, TrialVerdict } from "../results/trial-record";
 
@@ -24,6 +31,7 @@ export const LIMIT_KIND_NAMES: Readonly<Record<LimitKind, string>> = {
   disk: "disk",
   network: "network",
   "kumomta-config": "KumoMTA configuration ceiling",
+  generator: "load generator (traffic-gen)",
   undetermined: "undetermined",
 };
 
@@ -46,7 +54,15 @@ export interface VerdictInput {
   linkShare: number | null;
   nicDrops: number | null;
   kumomta: KumomtaView | null;
+  /** traffic-gen's CPU as a share of its host's capacity (see rule 2); null when not sampled. Default null. */
+  generatorCpuShare?: number | null;
+  /** Where traffic-gen ran, for the wording; null when unknown. Default null. */
+  trafficGenOn?: "sender" | "generator" | null;
+  /** Packets over the ENA allowance (ethtool -S), all hosts; null when no host reports them. Default null. */
+  nicAllowanceExceeded?: number | null;
 }
+
+const polls = (f: { nonZeroPolls: number } | null | undefined, total: number): string => `${f?.nonZeroPolls ?? 0} of ${total} polls`;
 
 export function verdictOf(x: VerdictInput): TrialVerdict {
   const k = x.kumomta;
@@ -59,17 +75,32 @@ export function verdictOf(x: VerdictInput): TrialVerdict {
     linkShare: x.linkShare,
     nicDrops: x.nicDrops,
     ceilingShare,
+    generatorCpuShare: x.generatorCpuShare ?? null,
+    nicAllowanceExceeded: x.nicAllowanceExceeded ?? null,
   };
+  const rocks = k?.rocksdb;
+  const stalled = rocks && ((rocks.writeStopped?.max ?? 0) > 0 || (rocks.delayedWriteRate?.max ?? 0) > 0);
+  const stallText = stalled
+    ? `RocksDB write stall (rocks_spool_write_stopped in ${polls(rocks.writeStopped, rocks.polls)}, write slowdown in ${polls(rocks.delayedWriteRate, rocks.polls)})`
+    : null;
+  const allowance = x.nicAllowanceExceeded ?? 0;
+  const diskShare = x.diskUtilPct === null ? null : x.diskUtilPct / 100;
   const resources: Array<[Exclude<LimitKind, "kumomta-config" | "undetermined">, number | null, string]> = [
     ["sender-cpu", x.senderCpuPct === null ? null : x.senderCpuPct / 100, x.senderCpuPct === null ? "sender CPU unknown" : `sender CPU ${x.senderCpuPct.toFixed(0)} %`],
     ["sink-cpu", x.sinkCpuPct === null ? null : x.sinkCpuPct / 100, x.sinkCpuPct === null ? "sink CPU unknown" : `sink CPU ${x.sinkCpuPct.toFixed(0)} %`],
-    ["disk", x.diskUtilPct === null ? null : x.diskUtilPct / 100, x.diskUtilPct === null ? "spool disk unknown" : `spool disk ${x.diskUtilPct.toFixed(0)} % busy`],
+    [
+      "disk",
+      stalled ? Math.max(1, diskShare ?? 0) : diskShare,
+      `${x.diskUtilPct === null ? "spool disk unknown" : `spool disk ${x.diskUtilPct.toFixed(0)} % busy`}${stallText ? `, ${stallText}` : ""}`,
+    ],
     [
       "network",
-      x.nicDrops !== null && x.nicDrops > 0 ? Math.max(1, x.linkShare ?? 0) : x.linkShare,
-      `${x.linkShare === null ? "network unknown (no link speed)" : `network ${pct(x.linkShare)} of the link`}${x.nicDrops ? `, ${x.nicDrops} packets dropped` : ""}`,
+      (x.nicDrops !== null && x.nicDrops > 0) || allowance > 0 ? Math.max(1, x.linkShare ?? 0) : x.linkShare,
+      `${x.linkShare === null ? "network unknown (no link speed)" : `network ${pct(x.linkShare)} of the link`}${x.nicDrops ? `, ${x.nicDrops} packets dropped` : ""}${allowance > 0 ? `, ${allowance} packets over the ENA allowance` : ""}`,
     ],
   ];
+  const gen = x.generatorCpuShare ?? null;
+  const genText = gen === null ? null : `traffic-gen ${x.trafficGenOn === "generator" ? "on the generator host" : x.trafficGenOn === "sender" ? "on the sender" : ""} at ${pct(gen)} of its host's CPU`.replace("  ", " ");
   const hits = resources.filter((r): r is [Exclude<LimitKind, "kumomta-config" | "undetermined">, number, string] => r[1] !== null && r[1] >= LIMIT_SHARE).sort((a, b) => b[1] - a[1]);
 
   const kumod: string[] = [];
@@ -78,15 +109,20 @@ export function verdictOf(x: VerdictInput): TrialVerdict {
   }
   if (k && k.delayedReadyQueueFull > 0) kumod.push(`max_ready${k.maxReady !== null ? ` ${k.maxReady}` : ""} (${k.delayedReadyQueueFull} messages delayed, ready queue full)`);
   if (k && k.memoryOverLimit > 0) kumod.push(`memory limit (exceeded ${k.memoryOverLimit} times: load shedding)`);
+  if (rocks && (rocks.loadShedActive?.max ?? 0) > 0) kumod.push(`spool load shedding (rocks_spool_load_shed_active in ${polls(rocks.loadShedActive, rocks.polls)}: injections refused)`);
   const also = (names: Array<[unknown, number, string]>): string => (names.length ? `; also at the limit: ${names.map((h) => h[2]).join(", ")}` : "");
 
   if (kumod.length > 0) return { limit: "kumomta-config", text: `configuration ceiling: ${kumod.join("; ")}${also(hits)}`, evidence };
+  if (gen !== null && gen >= LIMIT_SHARE && genText) return { limit: "generator", text: `${genText}: the offered load, not the MTA, set the rate${also(hits)}`, evidence };
   const top = hits[0];
+  if (top && top[0] === "sender-cpu" && x.trafficGenOn === "sender" && gen !== null && gen >= 0.2) {
+    return { limit: top[0], text: `${top[2]} (traffic-gen took ${pct(gen)} of it: a generator host would leave it to kumod)${also(hits.slice(1))}`, evidence };
+  }
   if (top) return { limit: top[0], text: `${top[2]}${also(hits.slice(1))}`, evidence };
   const ceiling = k ? ceilingText(k, x.msgsPerSec) : null;
   return {
     limit: "undetermined",
-    text: `undetermined (${[...resources.map((r) => r[2]), ceiling ?? "configuration ceiling unknown", ...(k && k.peakConnections !== null && k.connectionLimit !== null ? [`peak ${k.peakConnections} of ${k.connectionLimit} connections`] : [])].join(", ")})`,
+    text: `undetermined (${[...resources.map((r) => r[2]), ...(genText ? [genText] : []), ceiling ?? "configuration ceiling unknown", ...(k && k.peakConnections !== null && k.connectionLimit !== null ? [`peak ${k.peakConnections} of ${k.connectionLimit} connections`] : [])].join(", ")})`,
     evidence,
   };
 }
@@ -98,10 +134,21 @@ export function linkShareOf(r: Pick<TrialRecord, "resources">): number | null {
   return h === undefined || link == null ? null : (Math.max(h.netTxBytesPerSec.mean, h.netRxBytesPerSec.mean) * 8) / link;
 }
 
+/**
+ * traffic-gen's CPU as a share of its host's capacity: its own process's mean CPU ÷ (vCPUs × 100),
+ * wherever it ran. Not the host's CPU: on the sender that is kumod's too, and a host's /proc/stat
+ * may count more than the generator (the namespace test lab's hosts share one machine's). null when
+ * the process was not sampled.
+ */
+export function generatorCpuShareOf(r: Pick<TrialRecord, "trafficGenRun">): number | null {
+  return r.trafficGenRun?.process?.hostCpuShare ?? null;
+}
+
 /** A trial's verdict from what its record holds. */
-export function verdictOfRecord(r: Pick<TrialRecord, "resources" | "endToEnd" | "kumomta">): TrialVerdict {
+export function verdictOfRecord(r: Pick<TrialRecord, "resources" | "endToEnd" | "kumomta"> & Partial<Pick<TrialRecord, "trafficGenRun" | "nic">>): TrialVerdict {
   const res = r.resources;
-  const drops = res ? [res.sender.netDrops, res.sink.netDrops].filter((d) => d !== undefined) : [];
+  const drops = res ? [res.sender.netDrops, res.sink.netDrops, res.generator?.netDrops].filter((d) => d !== undefined) : [];
+  const nics = r.nic ? [r.nic.sender, r.nic.sink, r.nic.generator].flatMap((n) => (n?.available && n.allowanceExceeded !== null ? [n.allowanceExceeded] : [])) : [];
   return verdictOf({
     msgsPerSec: r.endToEnd?.msgsPerSec ?? null,
     senderCpuPct: res?.sender.cpuPct.mean ?? null,
@@ -110,6 +157,9 @@ export function verdictOfRecord(r: Pick<TrialRecord, "resources" | "endToEnd" | 
     linkShare: linkShareOf(r),
     nicDrops: drops.length ? drops.reduce((a, d) => a + d.rx + d.tx, 0) : null,
     kumomta: r.kumomta ?? null,
+    generatorCpuShare: generatorCpuShareOf(r),
+    trafficGenOn: r.trafficGenRun?.ranOn ?? null,
+    nicAllowanceExceeded: nics.length ? nics.reduce((a, b) => a + b, 0) : null,
   });
 }
 
@@ -125,7 +175,7 @@ export interface SizeVerdict {
  * A size's verdict: the limit most of its trials share (ties: the order of LIMIT_KIND_NAMES),
  * worded by its most recent trial with that verdict, and how many trials agree.
  */
-export function sizeVerdictOf(records: readonly Pick<TrialRecord, "verdict" | "resources" | "endToEnd" | "kumomta">[]): SizeVerdict | null {
+export function sizeVerdictOf(records: readonly (Pick<TrialRecord, "verdict" | "resources" | "endToEnd" | "kumomta"> & Partial<Pick<TrialRecord, "trafficGenRun" | "nic">>)[]): SizeVerdict | null {
   const verdicts = records.map((r) => r.verdict ?? verdictOfRecord(r));
   if (verdicts.length === 0) return null;
   const order = Object.keys(LIMIT_KIND_NAMES) as LimitKind[];

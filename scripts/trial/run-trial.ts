@@ -1,8 +1,10 @@
 /**
- * One trial: traffic-gen on the sender against the sender's own kumod, with every figure around it
- * collected — metrics before and after on both hosts, the sender's queue drained, the sink's
- * counter polled to place the last delivery, CPU/memory/network sampled on both hosts — and one
- * durable record written whatever happens (a failed trial says why).
+ * One trial: traffic-gen against the sender's kumod — on the sender itself, or on the lab's
+ * generator host when it has one — with every figure around it collected: metrics before and after
+ * on both kumods, the sender's queue drained, the sink's counter polled to place the last delivery,
+ * CPU/memory/network sampled on every host, traffic-gen's own CPU and memory, kumod's RocksDB and
+ * memory gauges, the NICs' own counters — and one durable record written whatever happens (a
+ * failed trial says why).
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -27,8 +29,19 @@ import { PUBLISHED_WORKLOAD, type ResolvedWorkload } from "../../lab-config/work
 import { ProgressLineReader, parseTrafficGenOutput, type TrafficGenSummary } from "./traffic-gen-output";
 import { shellQuote } from "../ssh/shell-quote";
 import { validityOf } from "./validity";
-import type { CoolDown, EndToEnd, KumodCounterDeltas, TrialProfile, TrialRecord } from "../results/trial-record";
+import type { CoolDown, EndToEnd, KumodCounterDeltas, TrafficGenRun, TrialProfile, TrialRecord } from "../results/trial-record";
 import { TRIAL_RECORD_SCHEMA_VERSION } from "../results/trial-record";
+import { CLEAR_PID_FILE_COMMAND, parseProcessSamples, processSamplerScript, summarizeProcess, trafficGenCommand, type ProcessSummary } from "./process-sampler";
+import { kumodGaugePollerScript, parseKumodGaugePolls, type KumodGauges } from "./kumod-gauges";
+import { ethtoolCommand, nicStatsOf, parseEthtool, type EthtoolReading, type NicStats } from "./nic-stats";
+
+type HostRole = "sender" | "sink" | "generator";
+
+/** `ethtool -S` on a host; a host without it (or a driver without statistics) reads as such, never as an error. */
+async function readEthtool(host: RemoteHost, iface: string): Promise<EthtoolReading> {
+  const r = await host.exec(ethtoolCommand(iface), { timeoutMs: 10_000 });
+  return parseEthtool(r.code, r.stdout + r.stderr);
+}
 
 
 export interface TrialEndpoints {
@@ -54,6 +67,12 @@ export interface TrialInput {
   hosts: LabHosts;
   sender: RemoteHost;
   sink: RemoteHost;
+  /**
+   * The generator host: traffic-gen runs there against `endpoints.submissionTarget` (the sender's
+   * generator listener) instead of on the sender. Default: none, traffic-gen runs on the sender.
+   * An HTTP-injection workload still runs on the sender (kumod's HTTP listener is loopback only).
+   */
+  generator?: RemoteHost;
   endpoints: TrialEndpoints;
   /** The port-25 proof from provisioning; null when there is none (the trial is then invalid). */
   port25Proof: Record<string, unknown> | null;
@@ -75,11 +94,18 @@ export type TrialOutcome = { status: "recorded"; record: TrialRecord } | { statu
 /** What the trial gathered so far; turned into the record at the end, whatever happened. */
 interface TrialState {
   failure?: { step: string; message: string };
-  facts: { sender?: HostFacts; sink?: HostFacts };
+  facts: { sender?: HostFacts; sink?: HostFacts; generator?: HostFacts };
   metrics: { sender: { before?: MetricsSnapshot; after?: MetricsSnapshot }; sink: { before?: MetricsSnapshot; after?: MetricsSnapshot } };
   trafficGen?: TrafficGenSummary;
   endToEnd?: EndToEnd;
-  resources: Partial<Record<"sender" | "sink", ResourceSummary>>;
+  resources: Partial<Record<"sender" | "sink" | "generator", ResourceSummary>>;
+  /** traffic-gen's process, sampled where it ran. */
+  trafficGenProcess?: ProcessSummary | null;
+  /** kumod's health gauges polled on the sender. */
+  gauges?: KumodGauges;
+  /** ethtool -S before the trial, per host (read beside the facts). */
+  nicBefore: Partial<Record<"sender" | "sink" | "generator", EthtoolReading>>;
+  nic: Partial<Record<"sender" | "sink" | "generator", NicStats>>;
   /** Each kumod's counters over the trial, once its metrics after are read. */
   kumodCounters: { sender: KumodCounterDeltas | null; sink: KumodCounterDeltas | null };
   /** Known once the drain wait ends, even if the sink cannot be read afterwards. */
@@ -160,9 +186,14 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   const startedAt = new Date();
   const cap = durationCap(traffic);
   const viaHttp = input.workload?.traffic.http ? true : false;
+  // Where traffic-gen runs: the generator host when there is one (HTTP injection stays on the sender).
+  const generator = viaHttp ? undefined : input.generator;
+  const tgHost = generator ?? input.sender;
+  const ranOn = generator ? ("generator" as const) : ("sender" as const);
+  const submissionTarget = input.endpoints.submissionTarget;
   // A body file was copied to the sender when the workload's policies were pushed (provision-lab.ts).
   const remoteBodyFile = input.workload?.traffic.bodyFile ? remoteBodyFilePath(input.workload.name) : null;
-  const args = trafficGenArgs({ ...traffic, remoteBodyFile }, viaHttp ? `http://${input.endpoints.httpInjectListen ?? SENDER_HTTP_LISTEN}` : input.endpoints.submissionTarget, cap.seconds);
+  const args = trafficGenArgs({ ...traffic, remoteBodyFile }, viaHttp ? `http://${input.endpoints.httpInjectListen ?? SENDER_HTTP_LISTEN}` : submissionTarget, cap.seconds);
   // The sender counts HTTP injections under http_listener, SMTP ones under esmtp_listener.
   const injected = viaHttp ? KUMOD_SERIES.receivedHttp : KUMOD_SERIES.received;
   const workloadName = input.workload?.name ?? PUBLISHED_WORKLOAD;
@@ -170,8 +201,10 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   await mkdir(rawDir, { recursive: true });
   const rel = (f: string): string => path.relative(input.resultsDir, path.join(rawDir, f));
 
-  const state: TrialState = { facts: {}, metrics: { sender: {}, sink: {} }, kumodCounters: { sender: null, sink: null }, resources: {}, files: {} };
-  const samplers: Array<{ name: "sender" | "sink" } & Background> = [];
+  const state: TrialState = { facts: {}, metrics: { sender: {}, sink: {} }, kumodCounters: { sender: null, sink: null }, resources: {}, nicBefore: {}, nic: {}, files: {} };
+  const samplers: Array<{ name: HostRole } & Background> = [];
+  let processSampler: Background | undefined;
+  let gaugePoller: Background | undefined;
   let pollers: { sender: Background; sink: Background } | undefined;
   let connectionPoller: Background | undefined;
   let trafficGenStdout = "";
@@ -186,10 +219,20 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
       Promise.all([
         readHostFacts(input.sender, KUMOD_PATH, input.hosts.sinkAddressFromSender),
         readHostFacts(input.sink, KUMOD_PATH, undefined),
-        input.sender.exec("pkill -x traffic-gen; true", { timeoutMs: 10_000, sudo: true }),
+        tgHost.exec(`pkill -x traffic-gen; ${CLEAR_PID_FILE_COMMAND}; true`, { timeoutMs: 10_000, sudo: true }),
+        // The generator's main interface is the one towards the sender.
+        generator ? readHostFacts(generator, KUMOD_PATH, submissionTarget.replace(/:\d+$/, "")) : Promise.resolve(undefined),
       ]),
     );
     facts.catch(() => undefined); // awaited below; not left unobserved meanwhile
+    // The NICs' counters before, as soon as each host's interface is known: beside the metrics below.
+    const hostsReady = facts.then(([senderFacts, sinkFacts, , generatorFacts]): Array<[HostRole, RemoteHost, HostFacts]> => [
+      ["sender", input.sender, senderFacts],
+      ["sink", input.sink, sinkFacts],
+      ...(generator && generatorFacts ? [["generator", generator, generatorFacts] as [HostRole, RemoteHost, HostFacts]] : []),
+    ]);
+    const nicBeforeRead = hostsReady.then((hs) => Promise.all(hs.map(([, h, f]) => readEthtool(h, f.interface))));
+    nicBeforeRead.catch(() => undefined); // awaited below
 
     // 2. Metrics before — once the sender holds nothing from earlier (a message left from an
     //    interrupted trial would be delivered during this one and inflate the sink's count).
@@ -217,8 +260,11 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     }
     const sinkBefore = await inStep("metrics before", () => readMetrics(input.sink, input.endpoints.sinkMetricsUrl));
     state.metrics = { sender: { before: senderBefore }, sink: { before: sinkBefore } };
-    const [senderFacts, sinkFacts] = await facts;
-    state.facts = { sender: senderFacts, sink: sinkFacts };
+    const [senderFacts, sinkFacts, , generatorFacts] = await facts;
+    state.facts = { sender: senderFacts, sink: sinkFacts, ...(generatorFacts ? { generator: generatorFacts } : {}) };
+    const hostsNow = await hostsReady;
+    const nicBefore = await inStep("NIC statistics", () => nicBeforeRead);
+    hostsNow.forEach(([role], i) => (state.nicBefore[role] = nicBefore[i] as EthtoolReading));
     const senderBaseline = seriesValue(senderBefore, injected) ?? 0;
     const sinkBaseline = seriesValue(sinkBefore, KUMOD_SERIES.received) ?? 0;
 
@@ -226,6 +272,11 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     //    places the first injection, the sink's the last delivery.
     samplers.push({ name: "sender", ...background(input.sender, `bash -c ${shellQuote(samplerScript(senderFacts.interface, maxSeconds))}`, maxSeconds * 1000) });
     samplers.push({ name: "sink", ...background(input.sink, `bash -c ${shellQuote(samplerScript(sinkFacts.interface, maxSeconds))}`, maxSeconds * 1000) });
+    if (generator && generatorFacts) samplers.push({ name: "generator", ...background(generator, `bash -c ${shellQuote(samplerScript(generatorFacts.interface, maxSeconds))}`, maxSeconds * 1000) });
+    // traffic-gen's own CPU and memory, 4 times a second, where it runs (found by its pid file).
+    processSampler = background(tgHost, `bash -c ${shellQuote(processSamplerScript(maxSeconds * 4, 0.25))}`, maxSeconds * 1000);
+    // kumod's RocksDB and memory gauges on the sender, once a second.
+    gaugePoller = background(input.sender, `bash -c ${shellQuote(kumodGaugePollerScript(input.endpoints.senderMetricsUrl, maxSeconds))}`, maxSeconds * 1000);
     pollers = {
       sender: background(input.sender, `bash -c ${shellQuote(counterPollerScript(input.endpoints.senderMetricsUrl, injected, maxSeconds * 40))}`, maxSeconds * 1000),
       sink: background(input.sink, `bash -c ${shellQuote(counterPollerScript(input.endpoints.sinkMetricsUrl, KUMOD_SERIES.received, maxSeconds * 40))}`, maxSeconds * 1000),
@@ -240,14 +291,14 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
 
     // 4. traffic-gen.
     const reader = new ProgressLineReader();
-    const command = `exec ${args.argv.map(shellQuote).join(" ")}`;
+    const command = trafficGenCommand(args.argv.map(shellQuote).join(" "));
     progress({
       type: "step-start",
-      host: input.sender.name,
+      host: tgHost.name,
       step: `traffic-gen: ${traffic.messageCount} messages, concurrency ${traffic.concurrency}, ${remoteBodyFile ? `body file ${remoteBodyFile}` : `${traffic.bodySize} B bodies`} (cap ${cap.seconds} s)`,
     });
     const run = await inStep("traffic-gen", () =>
-      input.sender.exec(command, {
+      tgHost.exec(command, {
         timeoutMs: (cap.seconds + 60) * 1000,
         signal,
         onStdout: (c) => {
@@ -262,7 +313,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     if (run.code === null && !run.signal) {
       throw new TrialStepError(
         "traffic-gen",
-        `lost the SSH connection to ${input.sender.name} before traffic-gen finished (no exit status came back); the remote traffic-gen was stopped with it. The next trial reconnects`,
+        `lost the SSH connection to ${tgHost.name} before traffic-gen finished (no exit status came back); the remote traffic-gen was stopped with it. The next trial reconnects`,
       );
     }
     if (run.code !== 0 && !/overall rate:/.test(tgOut)) {
@@ -270,7 +321,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     }
     const tg = await inStep("parse traffic-gen output", async () => parseTrafficGenOutput(tgOut, run.stderr));
     state.trafficGen = tg;
-    progress({ type: "step-done", host: input.sender.name, step: "traffic-gen", ms: Math.round(tg.elapsed.seconds * 1000), detail: `${tg.sent} sent, ${tg.failed} failed, ${tg.rate.msgsPerSec.toFixed(1)} msgs/s` });
+    progress({ type: "step-done", host: tgHost.name, step: "traffic-gen", ms: Math.round(tg.elapsed.seconds * 1000), detail: `${tg.sent} sent, ${tg.failed} failed, ${tg.rate.msgsPerSec.toFixed(1)} msgs/s` });
 
     // 5. Wait (bounded) until the sender has delivered what it accepted.
     const drainStart = Date.now();
@@ -298,6 +349,12 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     state.metrics = { sender: { before: senderBefore, after: senderNow }, sink: { before: sinkBefore, after: sinkAfter } };
     state.kumodCounters.sink = await inStep("metrics after", async () => kumodCounterDeltas(sinkBefore, sinkAfter));
     const [senderPolls, sinkPolls, connectionPolls] = await Promise.all([pollers.sender.stop(), pollers.sink.stop(), connectionPoller.stop()]);
+    // The NICs' own counters after, beside the metrics (a host without ethtool says so).
+    const nicAfter = await inStep("NIC statistics", () => Promise.all(hostsNow.map(([, h, f]) => readEthtool(h, f.interface))));
+    hostsNow.forEach(([role, , f], i) => {
+      const before = state.nicBefore[role];
+      if (before) state.nic[role] = nicStatsOf(f.interface, before, nicAfter[i] as EthtoolReading);
+    });
     pollers = undefined;
     connectionPoller = undefined;
     const connections = parseCounterPolls(connectionPolls);
@@ -341,6 +398,19 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   } finally {
     if (pollers) await Promise.all([pollers.sender.stop(), pollers.sink.stop()]);
     if (connectionPoller) await connectionPoller.stop();
+    if (gaugePoller) {
+      const text = await gaugePoller.stop();
+      await writeFile(path.join(rawDir, "sender-kumod-gauges.txt"), text);
+      state.files["senderKumodGauges"] = rel("sender-kumod-gauges.txt");
+      state.gauges = parseKumodGaugePolls(text);
+    }
+    if (processSampler) {
+      const text = await processSampler.stop();
+      await writeFile(path.join(rawDir, `traffic-gen-process-${ranOn}.txt`), text);
+      state.files["trafficGenProcess"] = rel(`traffic-gen-process-${ranOn}.txt`);
+      const vcpu = state.facts[ranOn]?.vcpu;
+      state.trafficGenProcess = vcpu ? summarizeProcess(parseProcessSamples(text), vcpu) : null;
+    }
     // Raw series and logs beside the record, whatever happened.
     const sampled = await Promise.all(samplers.map(async (s) => ({ s, text: await s.stop() })));
     for (const { s, text } of sampled) {
@@ -348,7 +418,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
       const points = resourceSeries(raw);
       const file = `samples-${s.name}.jsonl`;
       await writeFile(path.join(rawDir, file), points.map((p) => JSON.stringify(p)).join("\n") + (points.length ? "\n" : ""));
-      state.files[s.name === "sender" ? "samples" : "samplesSink"] = rel(file);
+      state.files[{ sender: "samples", sink: "samplesSink", generator: "samplesGenerator" }[s.name]] = rel(file);
       const facts = state.facts[s.name];
       if (facts) state.resources[s.name] = summarizeResources(facts.interface, facts.linkBitsPerSecond, points, dropsOf(raw));
     }
@@ -357,7 +427,8 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   }
 
   if (signal.aborted) return { status: "interrupted", detail: state.failure?.message ?? "interrupted" };
-  return { status: "recorded", record: buildRecord(input, state, { startedAt, cap, args, rel }) };
+  const trafficGenRun: TrafficGenRun = { ranOn, host: tgHost.name, target: viaHttp ? `http://${input.endpoints.httpInjectListen ?? SENDER_HTTP_LISTEN}` : submissionTarget, vcpu: state.facts[ranOn]?.vcpu ?? null, process: state.trafficGenProcess ?? null };
+  return { status: "recorded", record: buildRecord(input, state, { startedAt, cap, args, rel, trafficGenRun }) };
 }
 
 /** A workload's body file: the bytes each message carried (the file, CRLF line endings); null without one or when it cannot be read now. */
@@ -373,7 +444,7 @@ function bodyBytesOf(workload: ResolvedWorkload | undefined): number | null {
 function buildRecord(
   input: TrialInput,
   state: TrialState,
-  x: { startedAt: Date; cap: ReturnType<typeof durationCap>; args: ReturnType<typeof trafficGenArgs>; rel: (f: string) => string },
+  x: { startedAt: Date; cap: ReturnType<typeof durationCap>; args: ReturnType<typeof trafficGenArgs>; rel: (f: string) => string; trafficGenRun: TrafficGenRun },
 ): TrialRecord {
   const status = state.failure ? "failed" : "ok";
   const traffic = input.workload?.traffic ?? input.traffic;
@@ -402,10 +473,15 @@ function buildRecord(
           peakConnections: state.peakConnections ?? null,
           connectionLimit: input.kumomta.connectionLimit,
           maxReady: input.kumomta.maxReady,
+          gauges: state.gauges ?? null,
         })
       : undefined;
-  const resources = state.resources.sender && state.resources.sink ? { sender: state.resources.sender, sink: state.resources.sink } : undefined;
-  const verdict = status === "ok" ? verdictOfRecord({ resources, endToEnd: state.endToEnd, kumomta: view }) : undefined;
+  const resources =
+    state.resources.sender && state.resources.sink
+      ? { sender: state.resources.sender, sink: state.resources.sink, ...(state.resources.generator ? { generator: state.resources.generator } : {}) }
+      : undefined;
+  const nic = state.nic.sender && state.nic.sink ? { sender: state.nic.sender, sink: state.nic.sink, ...(state.nic.generator ? { generator: state.nic.generator } : {}) } : undefined;
+  const verdict = status === "ok" ? verdictOfRecord({ resources, endToEnd: state.endToEnd, kumomta: view, trafficGenRun: x.trafficGenRun, ...(nic ? { nic } : {}) }) : undefined;
   const hostFacts = (f: HostFacts | undefined): { vcpu: number; memGiB: number; kernel: string } | undefined =>
     f ? { vcpu: f.vcpu, memGiB: f.memGiB, kernel: f.kernel } : undefined;
   const sender = hostFacts(state.facts.sender);
@@ -437,7 +513,9 @@ function buildRecord(
       sender: { before: state.metrics.sender.before?.series ?? {}, after: state.metrics.sender.after?.series ?? {} },
       sink: { before: state.metrics.sink.before?.series ?? {}, after: state.metrics.sink.after?.series ?? {} },
     },
-    ...(state.resources.sender && state.resources.sink ? { resources: { sender: state.resources.sender, sink: state.resources.sink } } : {}),
+    ...(resources ? { resources } : {}),
+    trafficGenRun: x.trafficGenRun,
+    ...(nic ? { nic } : {}),
     kumodCounters: state.kumodCounters,
     workload: { name: input.workload?.name ?? PUBLISHED_WORKLOAD, settings: input.workload ? { ...input.workload } : { published: true } },
     // Every deferral is retried (short retry_interval, scripts/kumomta/policy-api.ts); a retry still

@@ -46,6 +46,27 @@ export function formatTrialSummary(r: TrialRecord, recordFile: string): string {
     const per = view.meanDeliverySeconds === null ? "no delivery timed" : `${ms(view.meanDeliverySeconds)} per message, ceiling ${view.ceilingMsgsPerSec === null ? "unknown" : `${n(view.ceilingMsgsPerSec, 1)} msgs/s`}`;
     lines.push(`  kumod: ${conns}, ${per}; ${n(view.delayedReadyQueueFull)} ready-queue-full delays, ${n(view.connectionsDenied)} connections denied, memory limit exceeded ${n(view.memoryOverLimit)} times`);
   }
+  const run = r.trafficGenRun;
+  if (run) {
+    const p = run.process;
+    const own = p
+      ? `${n(p.cpuPct.mean)} % of a core (p95 ${n(p.cpuPct.p95)} %), ${n(p.hostCpuShare * 100)} % of its ${run.vcpu ?? "?"} vCPUs, ${n(p.cpuSeconds, 2)} CPU-s, peak ${n(p.peakRssKiB / 1024, 1)} MiB resident`
+      : "its own CPU and memory not sampled";
+    lines.push(`  traffic-gen on the ${run.ranOn} → ${run.target}: ${own}`);
+  }
+  if (res?.generator) lines.push(`  generator host: CPU mean ${n(res.generator.cpuPct.mean)} % (p95 ${n(res.generator.cpuPct.p95)} %), tx ${mbps(res.generator.netTxBytesPerSec.mean)}`);
+  const health: string[] = [];
+  if (view?.memory) health.push(`memory peak ${n(view.memory.peakUsageBytes / 2 ** 20)} MiB${view.memory.peakShare !== null ? ` (${n(view.memory.peakShare * 100)} % of its limit)` : ""}`);
+  const rocks = view?.rocksdb;
+  if (rocks) {
+    const g = (name: string, f: { nonZeroPolls: number } | null): string => (f === null ? `${name} not exported` : `${name} in ${f.nonZeroPolls} of ${rocks.polls} polls`);
+    health.push(`RocksDB: ${g("write stall", rocks.writeStopped)}, ${g("load shedding", rocks.loadShedActive)}`);
+  }
+  if (health.length) lines.push(`  kumod health: ${health.join("; ")}`);
+  if (r.nic) {
+    const nics = Object.entries(r.nic).map(([host, s]) => (s.available ? `${host} ${s.allowanceExceeded === null ? "no ENA allowance counters" : `${n(s.allowanceExceeded)} packets over the ENA allowance`}` : `${host} — ${s.reason}`));
+    lines.push(`  NIC (ethtool -S): ${nics.join("; ")}`);
+  }
   if (r.verdict) lines.push(`  limited by: ${r.verdict.text}`);
   for (const reason of r.invalidReasons) lines.push(`  WARNING ${reason.code}: ${reason.detail}`);
   lines.push(`  record: ${recordFile}`);

@@ -255,6 +255,16 @@ describe.skipIf(!canRun)("kumod stand-in fidelity to KumoMTA", () => {
     expect(body).not.toContain("transient_fail");
     expect(body).not.toContain("0.0.0.0");
     expect(body).not.toMatch(/^delayed_due_to_ready_queue_full/m); // absent until it first happens
+    // kumo-server-memory/src/lib.rs: the memory gauges from start-up (soft limit 3/4 of MemTotal), the
+    // over-limit and low-memory counters absent until their first transition.
+    const memTotal = Number(/^MemTotal:\s+(\d+) kB/m.exec(fs.readFileSync("/proc/meminfo", "utf8"))?.[1]) * 1024;
+    expect(series(body, "memory_limit")).toBe(Math.floor((memTotal * 3) / 4));
+    expect(body).toMatch(/^memory_usage \d+$/m);
+    expect(body).not.toMatch(/^memory_over_limit_count/m);
+    expect(body).not.toMatch(/^memory_low_count/m);
+    // spool/src/rocks.rs: gauges only for RocksDB spools (these are LocalDisk, define_spool's default),
+    // and release 2026.06.23 has no stall/load-shedding gauges at all.
+    expect(body).not.toMatch(/^rocks_spool_/m);
     const sinkBody = (await metricsText("127.0.0.87", 8002)).body;
     expect(series(sinkBody, 'total_messages_received{service="esmtp_listener:127.0.0.87:2525"}')).toBe(2);
     const untrusted = await metricsText("127.0.0.88", 8000, "127.0.0.9");
