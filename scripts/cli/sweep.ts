@@ -60,6 +60,8 @@ export interface SweepCliOptions {
   dryRun?: boolean;
   /** `--accept-config-change`: resume although today's config differs from run.json (run.json's settings are used; recorded). */
   acceptConfigChange?: boolean;
+  /** `--duration <seconds>`: steady-state trials of this length (overrides trials.durationSeconds). Default: the config's; unset = message-count trials. Example: 1800. */
+  duration?: number;
 }
 
 /** Lets the tests run the real CLI over the namespace lab; product code always passes nothing. */
@@ -92,7 +94,8 @@ async function confirm(question: string): Promise<boolean> {
   }
 }
 
-async function makeDriver(cfg: LabConfig, opts: SweepCliOptions): Promise<LabDriver> {
+/** The lab driver the sweep (and `npm run knee`) runs on: the inventory, or the Pulumi stack. */
+export async function makeDriver(cfg: LabConfig, opts: Pick<SweepCliOptions, "inventory" | "backend" | "policyPack" | "stack">): Promise<LabDriver> {
   if (opts.inventory) return InventoryLabDriver.fromFile(opts.inventory);
   const url = backendUrl(opts.backend);
   // Loaded here, not at the top: the Automation API takes seconds to import and --dry-run never needs it.
@@ -126,6 +129,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     .option("--fail-fast", "stop at the first failed trial", false)
     .option("--no-policy-pack", "run `pulumi up` without kumolab's guard rails (policy-pack/); only for debugging the pack itself")
     .option("--dry-run", "print the plan, its estimate and assumptions, then stop: nothing is opened or created (no Pulumi CLI, credentials or stack needed)", false)
+    .option("--duration <seconds>", "steady-state trials: traffic-gen runs this long instead of traffic.messageCount; each trial records its rate over time and a rate-dropped flag (default: trials.durationSeconds)", positive)
     .option("--accept-config-change", "with --resume: go on although today's lab config differs from the run's (run.json's settings are used; recorded in run.json)", false)
     .exitOverride();
   program.parse(argv, { from: "user" });
@@ -141,6 +145,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     process.stderr.write(`${(e as Error).message}\n`);
     return e instanceof LabConfigError ? EXIT.CONFIG : EXIT.FAILED;
   }
+  if (opts.duration !== undefined) cfg = { ...cfg, trials: { ...cfg.trials, durationSeconds: opts.duration } };
 
   // What to run: a resumed sweep keeps what it set out to do.
   let manifest: RunManifest | undefined;

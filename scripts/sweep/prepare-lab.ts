@@ -86,6 +86,7 @@ export async function runPreparedTrial(
     kumomta: lab.kumomta,
     ...(spec.coolDown ? { coolDown: spec.coolDown } : {}),
     ...(opts.drainTimeoutSeconds !== undefined ? { drainTimeoutSeconds: opts.drainTimeoutSeconds } : {}),
+    ...(opts.cfg.trials.durationSeconds !== undefined ? { durationSeconds: opts.cfg.trials.durationSeconds } : {}),
     progress: opts.progress,
     signal: opts.signal,
   });

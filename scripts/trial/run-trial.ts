@@ -27,7 +27,9 @@ import { PUBLISHED_WORKLOAD, type ResolvedWorkload } from "../../lab-config/work
 import { ProgressLineReader, parseTrafficGenOutput, type TrafficGenSummary } from "./traffic-gen-output";
 import { shellQuote } from "../ssh/shell-quote";
 import { validityOf } from "./validity";
-import type { CoolDown, EndToEnd, KumodCounterDeltas, TrialRecord } from "../results/trial-record";
+import { intervalFor, ratePerInterval } from "./rate-series";
+import { rateDropOfSeries } from "./rate-drop";
+import type { CoolDown, EndToEnd, KumodCounterDeltas, RateOverTime, TrialRecord } from "../results/trial-record";
 import { TRIAL_RECORD_SCHEMA_VERSION } from "../results/trial-record";
 
 
@@ -61,6 +63,11 @@ export interface TrialInput {
   kumomta: KumomtaSettings;
   /** The cool-down that ran before the trial (scripts/sweep/settle.ts), recorded with it. */
   coolDown?: CoolDown;
+  /**
+   * A steady-state trial: traffic-gen runs this many seconds (`--duration`, no `--message-count`).
+   * Default: unset = a trial of `traffic.messageCount` messages under the duration cap. Example: 1800.
+   */
+  durationSeconds?: number;
   /** Longest wait for the sender's queue to drain after traffic-gen ends. Default: max(30 s, the run's own length). */
   drainTimeoutSeconds?: number;
   progress: ProgressSink;
@@ -82,6 +89,7 @@ interface TrialState {
   kumodCounters: { sender: KumodCounterDeltas | null; sink: KumodCounterDeltas | null };
   /** Known once the drain wait ends, even if the sink cannot be read afterwards. */
   drain?: { queueDrained: boolean; waitSeconds: number; senderDelivered: number };
+  rateOverTime?: RateOverTime;
   /** Highest outbound connection count the sender's kumod showed while the trial ran. */
   peakConnections?: number;
   files: Record<string, string>;
@@ -156,11 +164,12 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   const { progress, signal } = input;
   const traffic = input.workload?.traffic ?? input.traffic;
   const startedAt = new Date();
-  const cap = durationCap(traffic);
+  const steady = input.durationSeconds !== undefined;
+  const cap = input.durationSeconds !== undefined ? { seconds: input.durationSeconds, reason: `steady state: traffic-gen runs ${input.durationSeconds} s (--duration), no --message-count` } : durationCap(traffic);
   const viaHttp = input.workload?.traffic.http ? true : false;
   // A body file was copied to the sender when the workload's policies were pushed (provision-lab.ts).
   const remoteBodyFile = input.workload?.traffic.bodyFile ? remoteBodyFilePath(input.workload.name) : null;
-  const args = trafficGenArgs({ ...traffic, remoteBodyFile }, viaHttp ? `http://${input.endpoints.httpInjectListen ?? SENDER_HTTP_LISTEN}` : input.endpoints.submissionTarget, cap.seconds);
+  const args = trafficGenArgs({ ...traffic, remoteBodyFile }, viaHttp ? `http://${input.endpoints.httpInjectListen ?? SENDER_HTTP_LISTEN}` : input.endpoints.submissionTarget, cap.seconds, steady ? "duration" : "count");
   // The sender counts HTTP injections under http_listener, SMTP ones under esmtp_listener.
   const injected = viaHttp ? KUMOD_SERIES.receivedHttp : KUMOD_SERIES.received;
   const workloadName = input.workload?.name ?? PUBLISHED_WORKLOAD;
@@ -242,7 +251,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     progress({
       type: "step-start",
       host: input.sender.name,
-      step: `traffic-gen: ${traffic.messageCount} messages, concurrency ${traffic.concurrency}, ${remoteBodyFile ? `body file ${remoteBodyFile}` : `${traffic.bodySize} B bodies`} (cap ${cap.seconds} s)`,
+      step: `traffic-gen: ${steady ? `${cap.seconds} s steady state` : `${traffic.messageCount} messages`}, concurrency ${traffic.concurrency}, ${remoteBodyFile ? `body file ${remoteBodyFile}` : `${traffic.bodySize} B bodies`} ${steady ? "" : ` (cap ${cap.seconds} s)`}`,
     });
     const run = await inStep("traffic-gen", () =>
       input.sender.exec(command, {
@@ -250,7 +259,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
         signal,
         onStdout: (c) => {
           trafficGenStdout += c;
-          for (const p of reader.push(c)) progress({ type: "rate", msgsPerSec: p.msgsPerSec, sent: p.sent, total: traffic.messageCount });
+          for (const p of reader.push(c)) progress({ type: "rate", msgsPerSec: p.msgsPerSec, sent: p.sent, ...(steady ? {} : { total: traffic.messageCount }) });
         },
         onStderr: (c) => (trafficGenStderr += c),
       }),
@@ -312,6 +321,20 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     const first = timeCounterReached(relative(senderPolls, senderBaseline), 1);
     const last = sinkReceived > 0 ? timeCounterReached(relative(sinkPolls, sinkBaseline), sinkReceived) : undefined;
     const firstInjection = first?.at ?? startedAt.getTime() / 1000;
+    // The rate over time, from the first injection for the length traffic-gen ran: what each kumod
+    // counted per interval. Only a steady-state trial is judged for a drop: a message-count run
+    // ends with its clients finishing one by one, which would read as one.
+    if (first !== undefined) {
+      const runSeconds = steady ? cap.seconds : tg.elapsed.seconds;
+      const interval = intervalFor(runSeconds);
+      const series = {
+        intervalSeconds: interval,
+        startAt: new Date(first.at * 1000).toISOString(),
+        accepted: ratePerInterval(relative(senderPolls, senderBaseline), first.at, runSeconds, interval),
+        delivered: ratePerInterval(relative(sinkPolls, sinkBaseline), first.at, runSeconds, interval),
+      };
+      state.rateOverTime = { series, drop: steady ? (rateDropOfSeries(series) ?? null) : null };
+    }
     const lastDelivery = last?.at;
     // Without the sender's own first reading there is no end-to-end window (never mix clocks).
     const e2eSeconds = first !== undefined && lastDelivery !== undefined ? lastDelivery - firstInjection : undefined;
@@ -389,6 +412,7 @@ function buildRecord(
     senderCounters: state.kumodCounters.sender,
     drain: state.drain,
     sinkBehaviour: input.workload?.sink.kind ?? "discard",
+    durationMode: input.durationSeconds !== undefined,
   });
   const senderBefore = state.metrics.sender.before;
   const view =
@@ -428,6 +452,7 @@ function buildRecord(
       durationCapReason: x.cap.reason,
       extraArgs: x.args.extraArgs,
       argv: x.args.argv,
+      ...(input.durationSeconds !== undefined ? { durationSeconds: input.durationSeconds } : {}),
     },
     ...(state.trafficGen ? { trafficGen: state.trafficGen } : {}),
     ...(state.endToEnd ? { endToEnd: state.endToEnd } : {}),
@@ -443,6 +468,7 @@ function buildRecord(
     ...(view ? { kumomta: view } : {}),
     ...(verdict ? { verdict } : {}),
     ...(input.coolDown ? { coolDown: input.coolDown } : {}),
+    ...(state.rateOverTime ? { rateOverTime: state.rateOverTime } : {}),
     ...(c && after ? { outcomes: { deferrals: c.transientFailures, bounces: c.permanentFailures, retries: c.transientFailures, queueAtEnd: queueDepth(after) } } : {}),
     context: {
       kumodVersion: { sender: state.facts.sender?.kumodVersion ?? "unknown", sink: state.facts.sink?.kumodVersion ?? "unknown" },

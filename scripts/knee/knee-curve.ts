@@ -1,0 +1,56 @@
+/**
+ * The latency curve of a knee run: one point per step, from its trial record (read back through
+ * zod) — offered load, achieved acceptance rate, traffic-gen's p50/p99 transaction latency — and
+ * the knee by ./knee-rule.ts.
+ */
+import type { TrialRecord } from "../results/trial-record";
+import { kneeOf, type KneeResult } from "./knee-rule";
+import type { KneeRun } from "./knee-run";
+
+export interface KneePoint {
+  trial: number;
+  fraction: number | null;
+  throttle: string | null;
+  offeredMsgsPerSec: number | null;
+  /** traffic-gen's acceptance rate, msgs/s; null when the step failed. */
+  achievedMsgsPerSec: number | null;
+  p50Seconds: number | null;
+  p99Seconds: number | null;
+  status: "ok" | "failed" | "missing";
+  valid: boolean;
+  /** Why the step's figure is not trusted (invalid reasons, or the failure); empty when valid. */
+  notes: string[];
+}
+
+export interface KneeCurve {
+  points: KneePoint[];
+  knee: KneeResult;
+  /** The knee's offered load (msgs/s; null = the unthrottled step or no knee). */
+  kneeMsgsPerSec: number | null;
+}
+
+/**
+ * The points in order of offered load (the unthrottled step last). Only valid steps enter the
+ * rule: an invalid step's latency (sends failed, the sink saturated) is not the sender's.
+ */
+export function kneeCurve(run: KneeRun, records: readonly TrialRecord[]): KneeCurve {
+  const points: KneePoint[] = run.steps.map((s) => {
+    const r = records.find((x) => x.sizeId === run.sizeId && x.trial === s.trial);
+    if (!r) return { ...s, achievedMsgsPerSec: null, p50Seconds: null, p99Seconds: null, status: "missing", valid: false, notes: ["no record (interrupted?)"] };
+    const lat = r.trafficGen?.latency ?? null;
+    return {
+      ...s,
+      achievedMsgsPerSec: r.trafficGen?.rate.msgsPerSec ?? null,
+      p50Seconds: lat?.p50 ?? null,
+      p99Seconds: lat?.p99 ?? null,
+      status: r.status,
+      valid: r.valid,
+      notes: r.failure ? [`${r.failure.step}: ${r.failure.message}`] : r.invalidReasons.map((x) => x.code),
+    };
+  });
+  const load = (p: KneePoint): number => p.offeredMsgsPerSec ?? Number.POSITIVE_INFINITY;
+  points.sort((a, b) => load(a) - load(b));
+  const knee = kneeOf(points.map((p) => ({ offeredMsgsPerSec: p.offeredMsgsPerSec, p99Seconds: p.valid ? p.p99Seconds : null })));
+  const kneePoint = knee.kneeIndex === null ? undefined : points[knee.kneeIndex];
+  return { points, knee, kneeMsgsPerSec: kneePoint?.offeredMsgsPerSec ?? null };
+}
