@@ -1,0 +1,141 @@
+/**
+ * The knee's and the steady-state mode's pure decisions, with expected values worked out by hand:
+ * the rate-dropped rule, the rate series from counter polls, the ThrottleSpec rendering (syntax of
+ * KumoMTA crates/throttle/src/lib.rs), the knee rule, the fractions option and the curve from records.
+ */
+import { describe, expect, it } from "vitest";
+import { rateDropOf, rateDropOfSeries } from "../../scripts/trial/rate-drop";
+import { counterAt, intervalFor, ratePerInterval } from "../../scripts/trial/rate-series";
+import { throttleFor } from "../../scripts/knee/throttle-spec";
+import { kneeOf } from "../../scripts/knee/knee-rule";
+import { parseFractions } from "../../scripts/knee/knee-run";
+import { throttledSteps } from "../../scripts/knee/run-knee";
+import { sparkline } from "../../scripts/report/sparkline";
+import { trialVerdictLine } from "../../scripts/sweep/verdict";
+import { parseThrottle } from "../fixtures/traffic-gen/format";
+
+describe("rate-dropped: the last third's rate below 80 % of the first third's", () => {
+  it("a run that falls from 100 to 70 msgs/s is flagged (70 ÷ 100 = 0.70)", () => {
+    const d = rateDropOf("accepted", [100, 100, 100, 70, 70, 70]);
+    expect(d).toEqual({ series: "accepted", firstRate: 100, lastRate: 70, ratio: 0.7, dropped: true });
+  });
+  it("a run that eases from 100 to 85 msgs/s is not (0.85)", () => {
+    expect(rateDropOf("accepted", [100, 100, 90, 90, 85, 85])?.dropped).toBe(false);
+  });
+  it("exactly 80 % is not a drop: the rule is strictly below", () => {
+    // 4 intervals: thirds of 1 → first 50, last 40.
+    expect(rateDropOf("delivered", [50, 45, 45, 40])).toMatchObject({ firstRate: 50, lastRate: 40, dropped: false });
+  });
+  it("the middle third is not judged: 7 intervals → thirds of 2 ([100,100] and [79,79])", () => {
+    expect(rateDropOf("accepted", [100, 100, 0, 0, 0, 79, 79])).toMatchObject({ firstRate: 100, lastRate: 79, dropped: true });
+  });
+  it("fewer than 3 intervals say nothing; a first third that carried nothing has no ratio", () => {
+    expect(rateDropOf("accepted", [100, 10])).toBeUndefined();
+    expect(rateDropOf("accepted", [0, 50, 50])).toMatchObject({ ratio: null, dropped: false });
+  });
+  it("the delivered series (where network credits show) decides when it dropped, though acceptance held", () => {
+    expect(rateDropOfSeries({ accepted: [100, 100, 100], delivered: [100, 90, 50] })).toMatchObject({ series: "delivered", dropped: true, lastRate: 50 });
+    expect(rateDropOfSeries({ accepted: [100, 100, 100], delivered: [100, 100, 100] })).toMatchObject({ dropped: false });
+  });
+  it("the terminal verdict line carries the flag with its figures", () => {
+    const line = trialVerdictLine({
+      sizeId: "c2-r4", trial: 1, status: "ok", valid: true, invalidReasons: [], trafficGen: { rate: { msgsPerSec: 85 } },
+      rateOverTime: { drop: { series: "delivered", firstRate: 100, lastRate: 70, ratio: 0.7, dropped: true } },
+    });
+    expect(line).toBe("c2-r4 trial 1: 85.0 msgs/s → VALID ⚠ rate-dropped: delivered rate in the last third 70.0 msgs/s = 70 % of the first third's 100.0 msgs/s — the mean is not the sustained rate");
+  });
+});
+
+describe("the rate over time from a counter polled on the host", () => {
+  // Readings every 0.5 s (t0 = t1, so each reading's time is exact).
+  const at = (t: number, value: number) => ({ t0: t, t1: t, value });
+  const polls = [at(10, 0), at(10.5, 50), at(11, 100), at(11.5, 180), at(12, 260), at(12.5, 300), at(13, 340)];
+  it("messages per 1 s interval: 100−0, 260−100, 340−260", () => {
+    expect(ratePerInterval(polls, 10, 3, 1)).toEqual([100, 160, 80]);
+  });
+  it("a trailing part shorter than an interval is left out", () => {
+    expect(ratePerInterval(polls, 10, 2.5, 1)).toEqual([100, 160]);
+  });
+  it("intervals before the first reading are left out; the counter at a time is the last reading at or before it", () => {
+    expect(ratePerInterval(polls, 9, 2, 1)).toEqual([100]);
+    expect(counterAt(polls, 11.4)).toBe(100);
+    expect(counterAt(polls, 9.99)).toBeUndefined();
+  });
+  it("per-second rates for a 2 s interval: (260 − 0) ÷ 2", () => {
+    expect(ratePerInterval(polls, 10, 2, 2)).toEqual([130]);
+  });
+  it("about 30 intervals per run, at least 1 s each", () => {
+    expect([intervalFor(3), intervalFor(30), intervalFor(31), intervalFor(1800)]).toEqual([1, 1, 2, 60]);
+  });
+  it("a sparkline scales from 0 to the maximum", () => {
+    expect(sparkline([0, 4, 8, 8])).toBe("▁▅██");
+  });
+});
+
+describe("ThrottleSpec for an offered load (crates/throttle/src/lib.rs syntax)", () => {
+  it("N/s from 10 msgs/s up, rounded", () => {
+    expect(throttleFor(350.4)).toEqual({ spec: "350/s", msgsPerSec: 350 });
+    expect(throttleFor(10)).toEqual({ spec: "10/s", msgsPerSec: 10 });
+  });
+  it("below 10 msgs/s per minute, with a burst of about one second's messages", () => {
+    // 2.5 msgs/s = 150/min; one second's worth = ceil(150/60) = 3.
+    expect(throttleFor(2.5)).toEqual({ spec: "150/min,max_burst=3", msgsPerSec: 2.5 });
+    expect(throttleFor(0.5)).toEqual({ spec: "30/min,max_burst=1", msgsPerSec: 0.5 });
+  });
+  it("below one a minute per hour: 0.004 msgs/s = 14.4/h → 14/h", () => {
+    expect(throttleFor(0.004)).toEqual({ spec: "14/h,max_burst=1", msgsPerSec: 14 / 3600 });
+  });
+  it("nothing to offer: zero, negative, below one an hour", () => {
+    expect(() => throttleFor(0)).toThrow(/positive rate/);
+    expect(() => throttleFor(-5)).toThrow(/positive rate/);
+    expect(() => throttleFor(0.0001)).toThrow(/below one message an hour/);
+  });
+  it("every rendered spec parses as ThrottleSpec::try_from does, to the rate it stands for", () => {
+    for (const r of [1234.6, 10, 9.99, 2.5, 0.02, 0.004]) {
+      const t = throttleFor(r);
+      const p = parseThrottle(t.spec);
+      expect(p.limit / p.periodSeconds).toBeCloseTo(t.msgsPerSec, 9);
+    }
+  });
+  it("the steps of a knee: 40 %, 80 % of a 1,000 msgs/s maximum are trials 2 and 3", () => {
+    expect(throttledSteps(1000, [0.4, 0.8])).toEqual([
+      { trial: 2, fraction: 0.4, throttle: "400/s", offeredMsgsPerSec: 400 },
+      { trial: 3, fraction: 0.8, throttle: "800/s", offeredMsgsPerSec: 800 },
+    ]);
+  });
+});
+
+describe("the knee: the highest offered load before p99 exceeds 2× the lightest step's", () => {
+  const step = (offered: number | null, p99ms: number | null) => ({ offeredMsgsPerSec: offered, p99Seconds: p99ms === null ? null : p99ms / 1000 });
+  it("p99 10, 12, 19, 35 ms at 100..400 msgs/s: turns at 400 (35 > 20), the knee is 300", () => {
+    const k = kneeOf([step(100, 10), step(200, 12), step(300, 19), step(400, 35), step(null, 80)]);
+    expect(k.kneeIndex).toBe(2);
+    expect(k.turnIndex).toBe(3);
+    expect(k.referenceP99Seconds).toBeCloseTo(0.01, 12);
+    expect(k.limitP99Seconds).toBeCloseTo(0.02, 12);
+    expect(k.text).toMatch(/the knee is 300\.0 msgs\/s/);
+  });
+  it("the first turn decides, even if a higher step comes back down", () => {
+    expect(kneeOf([step(100, 10), step(200, 25), step(300, 15)]).kneeIndex).toBe(0);
+  });
+  it("order is by offered load, not by the order given; the unthrottled step counts as the highest", () => {
+    const k = kneeOf([step(null, 15), step(300, 11), step(100, 10)]);
+    expect(k.kneeIndex).toBe(0); // nothing exceeded 20 ms: the highest (unthrottled) step
+    expect(k.turnIndex).toBeNull();
+    expect(k.text).toMatch(/no knee within the measured range/);
+  });
+  it("steps without a latency are skipped; none at all = no knee", () => {
+    expect(kneeOf([step(100, null), step(200, 10), step(300, 21)])).toMatchObject({ kneeIndex: 1, turnIndex: 2 });
+    expect(kneeOf([step(100, null)]).kneeIndex).toBeNull();
+  });
+});
+
+describe("--fractions", () => {
+  it("sorted, each in (0, 1], each once", () => {
+    expect(parseFractions("0.85, 0.25,0.5,1")).toEqual([0.25, 0.5, 0.85, 1]);
+    expect(() => parseFractions("0.5,1.2")).toThrow(/'1.2' is not a fraction in \(0, 1\]/);
+    expect(() => parseFractions("0")).toThrow(/not a fraction/);
+    expect(() => parseFractions("0.5,0.5")).toThrow(/more than once/);
+    expect(() => parseFractions("")).toThrow(/one or more/);
+  });
+});
