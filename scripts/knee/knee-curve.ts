@@ -27,12 +27,23 @@ export interface KneeCurve {
   knee: KneeResult;
   /** The knee's offered load (msgs/s; null = the unthrottled step or no knee). */
   kneeMsgsPerSec: number | null;
+  /** Invalid reasons of the judged steps up to the knee: what, besides the sender, may have set the latency there. */
+  caveats: string[];
 }
 
 /**
- * The points in order of offered load (the unthrottled step last). Only valid steps enter the
- * rule: an invalid step's latency (sends failed, the sink saturated) is not the sender's.
+ * Reasons that make a step's latency meaningless: it failed, sent nothing, or its sends failed
+ * (traffic-gen records the latency of failed attempts too, crates/traffic-gen/src/main.rs). The
+ * other reasons (the sink's CPU, the network, the disk, the queue not drained) say what limited
+ * the step, not that its latency is wrong: those steps are judged, and named as caveats.
  */
+export const LATENCY_VOIDING_REASONS: readonly string[] = ["failed", "nothing-sent", "send-failures"];
+
+export function judged(p: Pick<KneePoint, "status" | "p99Seconds" | "notes" | "valid">): boolean {
+  return p.status === "ok" && p.p99Seconds !== null && (p.valid || !p.notes.some((n) => LATENCY_VOIDING_REASONS.includes(n)));
+}
+
+/** The points in order of offered load (the unthrottled step last), and the knee over the judged ones. */
 export function kneeCurve(run: KneeRun, records: readonly TrialRecord[]): KneeCurve {
   const points: KneePoint[] = run.steps.map((s) => {
     const r = records.find((x) => x.sizeId === run.sizeId && x.trial === s.trial);
@@ -50,7 +61,9 @@ export function kneeCurve(run: KneeRun, records: readonly TrialRecord[]): KneeCu
   });
   const load = (p: KneePoint): number => p.offeredMsgsPerSec ?? Number.POSITIVE_INFINITY;
   points.sort((a, b) => load(a) - load(b));
-  const knee = kneeOf(points.map((p) => ({ offeredMsgsPerSec: p.offeredMsgsPerSec, p99Seconds: p.valid ? p.p99Seconds : null })));
+  const knee = kneeOf(points.map((p) => ({ offeredMsgsPerSec: p.offeredMsgsPerSec, p99Seconds: judged(p) ? p.p99Seconds : null })));
   const kneePoint = knee.kneeIndex === null ? undefined : points[knee.kneeIndex];
-  return { points, knee, kneeMsgsPerSec: kneePoint?.offeredMsgsPerSec ?? null };
+  const upTo = knee.kneeIndex === null ? [] : points.slice(0, knee.kneeIndex + 1).filter((p) => judged(p) && !p.valid);
+  const caveats = [...new Set(upTo.flatMap((p) => p.notes))];
+  return { points, knee, kneeMsgsPerSec: kneePoint?.offeredMsgsPerSec ?? null, caveats };
 }

@@ -1,6 +1,6 @@
 /**
- * The `rate-dropped` flag of a steady-state (duration) trial: the rate in the last third of the
- * run fell below 80 % of the rate in its first third.
+ * The `rate-dropped` flag of a steady-state (duration) trial: leaving out the first interval, the
+ * rate in the last third of the run fell below 80 % of the rate in its first third.
  *
  * Why: AWS instances sold with "up to" network bandwidth (typically 16 vCPUs or fewer) have a
  * baseline and spend network I/O credits to burst above it, for a limited time (AWS: "typically
@@ -11,13 +11,16 @@
  * fraction of the burst, far more than the few per cent a rate varies by within a run. Thirds,
  * not the first and last interval, so one slow interval (a reconnect, a compaction) does not
  * decide; 80 % leaves room for that noise while any fall to a baseline crosses it.
+ * The first interval is left out: it holds the start-up — 20,000 connections opening, or a
+ * throttle's initial burst (max_burst defaults to the limit: a whole second's messages at once,
+ * crates/throttle/src/lib.rs) — which would read as a drop, or hide one.
  * The flag says the run's mean is not the sustained rate: the last third is closer to it.
  */
 import { z } from "zod";
 
 /** The last third below this share of the first third = the rate dropped. */
 export const RATE_DROP_THRESHOLD = 0.8;
-/** Fewer intervals than this say nothing about a trend (a third must hold at least one). */
+/** Fewer judged intervals than this (after the first) say nothing about a trend (a third must hold at least one). */
 export const MIN_INTERVALS = 3;
 
 export const rateDropSchema = z
@@ -36,8 +39,9 @@ export type RateDrop = z.infer<typeof rateDropSchema>;
 
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
-/** The rule on one series of per-interval rates; undefined when it has fewer than MIN_INTERVALS intervals. */
-export function rateDropOf(series: "accepted" | "delivered", rates: readonly number[], threshold = RATE_DROP_THRESHOLD): RateDrop | undefined {
+/** The rule on one series of per-interval rates; undefined when fewer than MIN_INTERVALS follow the first. */
+export function rateDropOf(series: "accepted" | "delivered", all: readonly number[], threshold = RATE_DROP_THRESHOLD): RateDrop | undefined {
+  const rates = all.slice(1);
   if (rates.length < MIN_INTERVALS) return undefined;
   const third = Math.floor(rates.length / 3);
   const firstRate = mean(rates.slice(0, third));

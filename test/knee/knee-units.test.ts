@@ -9,12 +9,13 @@ import { counterAt, intervalFor, ratePerInterval } from "../../scripts/trial/rat
 import { throttleFor } from "../../scripts/knee/throttle-spec";
 import { kneeOf } from "../../scripts/knee/knee-rule";
 import { parseFractions } from "../../scripts/knee/knee-run";
+import { judged } from "../../scripts/knee/knee-curve";
 import { throttledSteps } from "../../scripts/knee/run-knee";
 import { sparkline } from "../../scripts/report/sparkline";
 import { trialVerdictLine } from "../../scripts/sweep/verdict";
 import { parseThrottle } from "../fixtures/traffic-gen/format";
 
-describe("rate-dropped: the last third's rate below 80 % of the first third's", () => {
+describe("rate-dropped: after the first interval, the last third's rate below 80 % of the first third's", () => {
   it("a run that falls from 100 to 70 msgs/s is flagged (70 ÷ 100 = 0.70)", () => {
     const d = rateDropOf("accepted", [100, 100, 100, 70, 70, 70]);
     expect(d).toEqual({ series: "accepted", firstRate: 100, lastRate: 70, ratio: 0.7, dropped: true });
@@ -23,19 +24,23 @@ describe("rate-dropped: the last third's rate below 80 % of the first third's", 
     expect(rateDropOf("accepted", [100, 100, 90, 90, 85, 85])?.dropped).toBe(false);
   });
   it("exactly 80 % is not a drop: the rule is strictly below", () => {
-    // 4 intervals: thirds of 1 → first 50, last 40.
-    expect(rateDropOf("delivered", [50, 45, 45, 40])).toMatchObject({ firstRate: 50, lastRate: 40, dropped: false });
+    // 3 judged intervals after the first: thirds of 1 → first 50, last 40.
+    expect(rateDropOf("delivered", [999, 50, 45, 40])).toMatchObject({ firstRate: 50, lastRate: 40, dropped: false });
   });
-  it("the middle third is not judged: 7 intervals → thirds of 2 ([100,100] and [79,79])", () => {
-    expect(rateDropOf("accepted", [100, 100, 0, 0, 0, 79, 79])).toMatchObject({ firstRate: 100, lastRate: 79, dropped: true });
+  it("the middle third is not judged: 6 intervals after the first → thirds of 2 ([100,100] and [79,79])", () => {
+    expect(rateDropOf("accepted", [5, 100, 100, 0, 0, 79, 79])).toMatchObject({ firstRate: 100, lastRate: 79, dropped: true });
   });
-  it("fewer than 3 intervals say nothing; a first third that carried nothing has no ratio", () => {
-    expect(rateDropOf("accepted", [100, 10])).toBeUndefined();
-    expect(rateDropOf("accepted", [0, 50, 50])).toMatchObject({ ratio: null, dropped: false });
+  it("the first interval (start-up: connections opening, a throttle's initial burst) is left out", () => {
+    expect(rateDropOf("accepted", [300, 100, 100, 100])).toMatchObject({ firstRate: 100, lastRate: 100, dropped: false });
+    expect(rateDropOf("accepted", [10, 100, 100, 100])).toMatchObject({ firstRate: 100, dropped: false });
+  });
+  it("fewer than 3 intervals after the first say nothing; a first third that carried nothing has no ratio", () => {
+    expect(rateDropOf("accepted", [100, 10, 10])).toBeUndefined();
+    expect(rateDropOf("accepted", [0, 0, 50, 50])).toMatchObject({ ratio: null, dropped: false });
   });
   it("the delivered series (where network credits show) decides when it dropped, though acceptance held", () => {
-    expect(rateDropOfSeries({ accepted: [100, 100, 100], delivered: [100, 90, 50] })).toMatchObject({ series: "delivered", dropped: true, lastRate: 50 });
-    expect(rateDropOfSeries({ accepted: [100, 100, 100], delivered: [100, 100, 100] })).toMatchObject({ dropped: false });
+    expect(rateDropOfSeries({ accepted: [100, 100, 100, 100], delivered: [100, 100, 90, 50] })).toMatchObject({ series: "delivered", dropped: true, lastRate: 50 });
+    expect(rateDropOfSeries({ accepted: [100, 100, 100, 100], delivered: [100, 100, 100, 100] })).toMatchObject({ dropped: false });
   });
   it("the terminal verdict line carries the flag with its figures", () => {
     const line = trialVerdictLine({
@@ -137,5 +142,19 @@ describe("--fractions", () => {
     expect(() => parseFractions("0")).toThrow(/not a fraction/);
     expect(() => parseFractions("0.5,0.5")).toThrow(/more than once/);
     expect(() => parseFractions("")).toThrow(/one or more/);
+  });
+});
+
+describe("which steps the knee rule judges", () => {
+  const p = (valid: boolean, notes: string[], status: "ok" | "failed" | "missing" = "ok", p99Seconds: number | null = 0.01) => ({ valid, notes, status, p99Seconds });
+  it("valid steps, and invalid ones whose reasons say what limited them (the sink's CPU, the network)", () => {
+    expect(judged(p(true, []))).toBe(true);
+    expect(judged(p(false, ["sink-cpu-high", "network-near-link"]))).toBe(true);
+  });
+  it("not steps whose latency is void: failed, nothing sent, failed sends (their attempts are timed too), or no latency", () => {
+    expect(judged(p(false, ["send-failures"]))).toBe(false);
+    expect(judged(p(false, ["nothing-sent"]))).toBe(false);
+    expect(judged(p(false, ["traffic-gen: exit 1"], "failed"))).toBe(false);
+    expect(judged(p(true, [], "ok", null))).toBe(false);
   });
 });
