@@ -4,6 +4,8 @@
  * are listed with their reasons and never enter a mean. Flags look at every trial of a size.
  */
 import { coolDownText } from "../sweep/settle";
+import { sparkline } from "./sparkline";
+import { rateDropText } from "../trial/rate-drop";
 import { readManifest, readRecords, readTimeline } from "../results/results-dir";
 import type { RunManifest } from "../results/run-manifest";
 import type { InvalidReason, LimitKind, TrialRecord } from "../results/trial-record";
@@ -46,6 +48,10 @@ export interface TrialRow {
   networkMBps: number | null;
   /** The cool-down before the trial in words ("14 s, settled"); absent when none was measured. */
   coolDown?: string;
+  /** Accepted msgs/s over the run as a sparkline ("▇▇██"); absent in records without a rate series. */
+  rateSparkline?: string;
+  /** A steady-state trial's rate-dropped flag in words (scripts/trial/rate-drop.ts); absent when the rate held or was not judged. */
+  rateDropped?: string;
   reasons: InvalidReason[];
 }
 
@@ -345,6 +351,8 @@ function trialRow(r: TrialRecord, size: { label: string; vcpu: number }, shown: 
     sinkCpuPct: r.resources?.sink.cpuPct.mean ?? null,
     networkMBps: tx === undefined ? null : tx / 1e6,
     ...(r.coolDown ? { coolDown: coolDownText(r.coolDown) } : {}),
+    ...(r.rateOverTime ? { rateSparkline: sparkline(r.rateOverTime.series.accepted) } : {}),
+    ...(r.rateOverTime?.drop?.dropped ? { rateDropped: rateDropText(r.rateOverTime.drop) } : {}),
     reasons: r.invalidReasons,
   };
 }

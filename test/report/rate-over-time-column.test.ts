@@ -1,0 +1,28 @@
+/** The per-trial table shows each trial's rate over time as a sparkline, and a steady-state trial's rate-dropped flag in its result. */
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { aggregate } from "../../scripts/report/build-report";
+import { renderMarkdown } from "../../scripts/report/markdown";
+import { readManifest } from "../../scripts/results/results-dir";
+import { makeRecord } from "../results/make-record";
+
+const FIXTURE = join(__dirname, "../fixtures/results/sweep-3-sizes");
+const series = (accepted: number[]) => ({ intervalSeconds: 60, startAt: "2026-03-01T09:15:00.000Z", accepted, delivered: accepted });
+
+describe("per-trial rate over time", () => {
+  it("a held rate reads flat; a dropped one is flagged with its figures; older records show neither", () => {
+    const held = { ...makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-03-01T09:15:00Z" }), rateOverTime: { series: series([800, 800, 800, 800]), drop: { series: "accepted" as const, firstRate: 800, lastRate: 800, ratio: 1, dropped: false } } };
+    const dropped = { ...makeRecord({ sizeId: "c2-r4", trial: 2, startedAt: "2026-03-01T09:20:00Z" }), rateOverTime: { series: series([800, 800, 400, 400]), drop: { series: "accepted" as const, firstRate: 800, lastRate: 400, ratio: 0.5, dropped: true } } };
+    const older = makeRecord({ sizeId: "c2-r4", trial: 3, startedAt: "2026-03-01T09:25:00Z" });
+    const md = renderMarkdown(aggregate(readManifest(FIXTURE), [held, dropped, older], [])).split("\n");
+    const header = (md.find((l) => l.startsWith("| size | trial |")) ?? "").split(" | ");
+    const rows = md.filter((l) => /^\| .* \| [123] \| /.test(l)).map((l) => l.split(" | "));
+    const elapsed = header.indexOf("elapsed");
+    const result = header.indexOf("result");
+    // ▁▂▃▄▅▆▇█ scaled 0..max: 800 of 800 is █, 400 of 800 is round(3.5) = ▅.
+    expect(rows.map((r) => (r[elapsed] ?? "").split(" ").at(-1))).toEqual(["████", "██▅▅", expect.stringMatching(/s$/)]);
+    expect(rows[0]?.[result]).not.toMatch(/rate-dropped/);
+    expect(rows[1]?.[result]).toMatch(/⚠ rate-dropped: accepted rate in the last third 400\.0 msgs\/s = 50 % of the first third's 800\.0 msgs\/s/);
+    expect(rows[2]?.[result]).not.toMatch(/rate-dropped/);
+  });
+});
