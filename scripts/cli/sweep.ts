@@ -201,6 +201,13 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       acceptedDifferences = differences;
     }
     cfg = runCfg;
+    // Steady state or not, as the run began: run.json decides, never today's config or --duration.
+    if (opts.duration !== undefined && opts.duration !== manifest.trialDurationSeconds) {
+      process.stderr.write(`--resume: this run's trials are ${manifest.trialDurationSeconds === undefined ? "message-count trials" : `${manifest.trialDurationSeconds} s steady-state trials`} (run.json); drop --duration\n`);
+      return EXIT.CONFIG;
+    }
+    const { durationSeconds: _todays, ...trialsOfRun } = cfg.trials;
+    cfg = { ...cfg, trials: { ...trialsOfRun, ...(manifest.trialDurationSeconds !== undefined ? { durationSeconds: manifest.trialDurationSeconds } : {}) } };
     recorded = existsSync(path.join(resultsDir, "trials.jsonl")) ? readRecords(resultsDir).records.length : 0;
     sizes = manifest.sizes.map((m) => cfg.sender.sizes.find((s) => s.id === m.id) ?? { id: m.id, instanceType: m.label.includes(".") ? m.label : "inventory.host", vcpu: m.vcpu, ramGiB: m.ramGiB, arch: m.arch ?? "x86_64", hourlyUsd: m.hourlyUsd });
     trials = manifest.trialsPerSize;
@@ -327,6 +334,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       trialsPerSize: trials,
       workloads: { names: workloads, baseline: cfg.workloads.baseline },
       coolDownSeconds: coolDown,
+      ...(cfg.trials.durationSeconds !== undefined ? { trialDurationSeconds: cfg.trials.durationSeconds } : {}),
       traffic: {
         concurrency: cfg.traffic.concurrency,
         messageCount: cfg.traffic.messageCount,
