@@ -4,6 +4,8 @@
  * the knee by ./knee-rule.ts.
  */
 import type { TrialRecord } from "../results/trial-record";
+import { KUMOD_SERIES } from "../kumomta/metrics";
+import { seriesDelta } from "../trial/prometheus";
 import { kneeOf, type KneeResult } from "./knee-rule";
 import type { KneeRun } from "./knee-run";
 
@@ -16,6 +18,12 @@ export interface KneePoint {
   achievedMsgsPerSec: number | null;
   p50Seconds: number | null;
   p99Seconds: number | null;
+  /**
+   * The sender kumod's mean time per delivery to the sink over the step, seconds: the delta of
+   * deliver_message_latency_rollup's _sum ÷ its _count (scripts/kumomta/metrics.ts); kumod exports
+   * no percentiles of it as a total series. Null when nothing was delivered or the metrics are missing.
+   */
+  kumodMeanDeliverySeconds: number | null;
   status: "ok" | "failed" | "missing";
   valid: boolean;
   /** Why the step's figure is not trusted (invalid reasons, or the failure); empty when valid. */
@@ -47,13 +55,18 @@ export function judged(p: Pick<KneePoint, "status" | "p99Seconds" | "notes" | "v
 export function kneeCurve(run: KneeRun, records: readonly TrialRecord[]): KneeCurve {
   const points: KneePoint[] = run.steps.map((s) => {
     const r = records.find((x) => x.sizeId === run.sizeId && x.trial === s.trial);
-    if (!r) return { ...s, achievedMsgsPerSec: null, p50Seconds: null, p99Seconds: null, status: "missing", valid: false, notes: ["no record (interrupted?)"] };
+    if (!r) return { ...s, achievedMsgsPerSec: null, p50Seconds: null, p99Seconds: null, kumodMeanDeliverySeconds: null, status: "missing", valid: false, notes: ["no record (interrupted?)"] };
     const lat = r.trafficGen?.latency ?? null;
+    const before = { at: r.startedAt, series: r.metrics.sender.before };
+    const after = { at: r.endedAt, series: r.metrics.sender.after };
+    const calls = seriesDelta(before, after, KUMOD_SERIES.deliveryLatencyCount);
+    const sum = seriesDelta(before, after, KUMOD_SERIES.deliveryLatencySum);
     return {
       ...s,
       achievedMsgsPerSec: r.trafficGen?.rate.msgsPerSec ?? null,
       p50Seconds: lat?.p50 ?? null,
       p99Seconds: lat?.p99 ?? null,
+      kumodMeanDeliverySeconds: calls > 0 && sum >= 0 ? sum / calls : null,
       status: r.status,
       valid: r.valid,
       notes: r.failure ? [`${r.failure.step}: ${r.failure.message}`] : r.invalidReasons.map((x) => x.code),

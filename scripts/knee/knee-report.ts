@@ -32,10 +32,10 @@ export function kneeMarkdown(run: KneeRun, curve: KneeCurve, records: readonly T
     `**${curve.knee.text}.**`,
     ...(curve.caveats.length > 0 ? ["", `Caveat: steps up to the knee are invalid as sweep figures (${curve.caveats.join(", ")}): the lab, not only the sender, may have set their latency.`] : []),
     "",
-    `Rule: the reference is the p99 of the lightest judged step; a step turns up when its p99 exceeds ${KNEE_FACTOR}× the reference; the knee is the highest offered load before the first step that turns up. Latency is traffic-gen's transaction latency (each message's SMTP transaction, as traffic-gen times it). Failed steps, and steps with failed sends or nothing sent, are shown but not judged; other invalid steps are judged and named.`,
+    `Rule: the reference is the p99 of the lightest judged step; a step turns up when its p99 exceeds ${KNEE_FACTOR}× the reference; the knee is the highest offered load before the first step that turns up. Latency is traffic-gen's transaction latency (each message's SMTP transaction into the sender, as traffic-gen times it); "kumod delivery (mean)" is the sender kumod's mean time per delivery to the sink (deliver_message_latency_rollup _sum ÷ _count over the step). Failed steps, and steps with failed sends or nothing sent, are shown but not judged; other invalid steps are judged and named.`,
     "",
-    "| step | offered (msgs/s) | throttle | achieved (msgs/s) | p50 | p99 | p99 ÷ reference | rate over time | valid |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| step | offered (msgs/s) | throttle | achieved (msgs/s) | p50 | p99 | p99 ÷ reference | kumod delivery (mean) | rate over time | valid |",
+    "|---|---|---|---|---|---|---|---|---|---|",
   ];
   const ref = curve.knee.referenceP99Seconds;
   for (const p of curve.points) {
@@ -43,7 +43,7 @@ export function kneeMarkdown(run: KneeRun, curve: KneeCurve, records: readonly T
     const spark = rec?.rateOverTime ? sparkline(rec.rateOverTime.series.accepted) + (rec.rateOverTime.drop?.dropped ? " ⚠ rate-dropped" : "") : "—";
     const mark = curve.knee.kneeIndex !== null && curve.points[curve.knee.kneeIndex] === p ? " ← knee" : curve.knee.turnIndex !== null && curve.points[curve.knee.turnIndex] === p ? " ← turns up" : "";
     lines.push(
-      `| ${p.trial}${mark} | ${p.offeredMsgsPerSec === null ? "unthrottled" : rate(p.offeredMsgsPerSec)} | ${p.throttle ?? "—"} | ${rate(p.achievedMsgsPerSec)} | ${ms(p.p50Seconds)} | ${ms(p.p99Seconds)} | ${ref && p.p99Seconds !== null ? `${(p.p99Seconds / ref).toFixed(2)}×` : "—"} | ${spark} | ${p.valid ? "yes" : `no (${p.notes.join("; ")}${judged(p) ? "; judged" : "; not judged"})`} |`,
+      `| ${p.trial}${mark} | ${p.offeredMsgsPerSec === null ? "unthrottled" : rate(p.offeredMsgsPerSec)} | ${p.throttle ?? "—"} | ${rate(p.achievedMsgsPerSec)} | ${ms(p.p50Seconds)} | ${ms(p.p99Seconds)} | ${ref && p.p99Seconds !== null ? `${(p.p99Seconds / ref).toFixed(2)}×` : "—"} | ${ms(p.kumodMeanDeliverySeconds)} | ${spark} | ${p.valid ? "yes" : `no (${p.notes.join("; ")}${judged(p) ? "; judged" : "; not judged"})`} |`,
     );
   }
   lines.push("", `Chart: ${KNEE_REPORT_FILES.svg}. Records: trials.jsonl (step = trial number), raw output under raw/.`, "");

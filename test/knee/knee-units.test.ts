@@ -9,7 +9,8 @@ import { counterAt, intervalFor, ratePerInterval } from "../../scripts/trial/rat
 import { throttleFor } from "../../scripts/knee/throttle-spec";
 import { kneeOf } from "../../scripts/knee/knee-rule";
 import { parseFractions } from "../../scripts/knee/knee-run";
-import { judged } from "../../scripts/knee/knee-curve";
+import { judged, kneeCurve } from "../../scripts/knee/knee-curve";
+import { makeRecord } from "../results/make-record";
 import { throttledSteps } from "../../scripts/knee/run-knee";
 import { sparkline } from "../../scripts/report/sparkline";
 import { trialVerdictLine } from "../../scripts/sweep/verdict";
@@ -156,5 +157,45 @@ describe("which steps the knee rule judges", () => {
     expect(judged(p(false, ["nothing-sent"]))).toBe(false);
     expect(judged(p(false, ["traffic-gen: exit 1"], "failed"))).toBe(false);
     expect(judged(p(true, [], "ok", null))).toBe(false);
+  });
+});
+
+describe("the curve from a knee run's records (read back as the report reads them)", () => {
+  const kneeRun = (steps: Array<[number, number | null, number | null]>) => ({
+    schemaVersion: 1 as const, runId: "knee-x", createdAt: "2026-03-01T09:00:00.000Z", lab: "inventory hosts.yaml", sizeId: "c2-r4",
+    fractions: [0.25, 0.5], maxMsgsPerSec: 1000,
+    steps: steps.map(([trial, fraction, offered]) => ({ trial, fraction, throttle: offered === null ? null : `${offered}/s`, offeredMsgsPerSec: offered })),
+  });
+  const rec = (trial: number, p99: number, deliveries?: { sum: number; count: number }, invalidReasons: Array<{ code: "sink-cpu-high" | "send-failures"; detail: string }> = []) => {
+    const r = makeRecord({ sizeId: "c2-r4", trial, startedAt: `2026-03-01T09:0${trial}:00Z`, p99, invalidReasons });
+    if (!deliveries) return r;
+    const sum = "deliver_message_latency_rollup_sum{service=\"smtp_client\"}";
+    const count = "deliver_message_latency_rollup_count{service=\"smtp_client\"}";
+    return { ...r, metrics: { ...r.metrics, sender: { before: { [sum]: 10, [count]: 100 }, after: { [sum]: 10 + deliveries.sum, [count]: 100 + deliveries.count } } } };
+  };
+  it("ordered by offered load with the unthrottled step last; p99 30 ms > 2 × 12 ms turns at 500 msgs/s, the knee is 250", () => {
+    const c = kneeCurve(kneeRun([[1, null, null], [2, 0.25, 250], [3, 0.5, 500]]), [rec(1, 0.08), rec(2, 0.012), rec(3, 0.03)]);
+    expect(c.points.map((p) => p.trial)).toEqual([2, 3, 1]);
+    expect(c.kneeMsgsPerSec).toBe(250);
+    expect(c.points[c.knee.turnIndex ?? -1]?.trial).toBe(3);
+  });
+  it("kumod's mean delivery time: Δ_sum ÷ Δ_count (6 s over 2,000 deliveries = 3 ms)", () => {
+    const c = kneeCurve(kneeRun([[1, null, null]]), [rec(1, 0.05, { sum: 6, count: 2000 })]);
+    expect(c.points[0]?.kumodMeanDeliverySeconds).toBeCloseTo(0.003, 12);
+  });
+  it("a step whose sends failed is not judged; one limited by the sink's CPU is, and named as a caveat", () => {
+    const c = kneeCurve(kneeRun([[1, null, null], [2, 0.25, 250], [3, 0.5, 500]]), [
+      rec(1, 0.2, undefined, [{ code: "send-failures", detail: "x" }]),
+      rec(2, 0.01, undefined, [{ code: "sink-cpu-high", detail: "y" }]),
+      rec(3, 0.015),
+    ]);
+    // Step 1 (p99 200 ms) would have turned up; it is not judged, so no step turns up.
+    expect(c.knee.turnIndex).toBeNull();
+    expect(c.points[c.knee.kneeIndex ?? -1]?.trial).toBe(3);
+    expect(c.caveats).toEqual(["sink-cpu-high"]);
+  });
+  it("a step without a record shows as missing", () => {
+    const c = kneeCurve(kneeRun([[1, null, null], [2, 0.25, 250]]), [rec(1, 0.05)]);
+    expect(c.points.map((p) => p.status)).toEqual(["missing", "ok"]);
   });
 });

@@ -99,6 +99,11 @@ describe.skipIf(skip)("npm run knee on the namespace lab (steady-state steps)", 
     expect(rows[0]).toMatch(/\| \d+\/s \|/);
     expect(rows[2]).toMatch(/unthrottled/);
     for (const row of rows) expect(row).toMatch(/ ms \| .* ms \|/);
+    // The sender kumod's mean delivery time per step (deliver_message_latency_rollup _sum ÷ _count).
+    const header = (md.split("\n").find((l) => l.startsWith("| step |")) ?? "").split(" | ");
+    const kumodCol = header.indexOf("kumod delivery (mean)");
+    expect(kumodCol).toBeGreaterThan(0);
+    for (const row of rows) expect(row.split(" | ")[kumodCol]).toMatch(/^\d+(\.\d+)? ms$/);
     // The lightest step is the rule's reference: its p99 is 1.00× itself.
     expect(rows[0]).toMatch(/\| 1\.00× \|/);
     expect(md).toMatch(/p99 (stayed within|turns up at)/);
