@@ -39,9 +39,12 @@ export function ratePerInterval(polls: readonly CounterPoll[], start: number, se
 /** About this many intervals per run: enough points for a sparkline, each long enough to smooth 25 ms polls. */
 export const TARGET_INTERVALS = 30;
 
-/** The interval for a run of `seconds`: 1 s up to 30 s, then seconds ÷ 30 rounded up to a whole second. */
+/**
+ * The interval for a run of `seconds`: 0.5 s below 30 s (a short run still gets enough intervals
+ * to judge; 20 polls each), else seconds ÷ 30 rounded up to a whole second (1 s at 30 s, 60 s at 30 min).
+ */
 export function intervalFor(seconds: number): number {
-  return Math.max(1, Math.ceil(seconds / TARGET_INTERVALS));
+  return seconds < TARGET_INTERVALS ? 0.5 : Math.ceil(seconds / TARGET_INTERVALS);
 }
 
 export const rateSeriesSchema = z

@@ -245,7 +245,12 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     const running = await Promise.all([pollers.sender.started(10_000), pollers.sink.started(10_000)]);
     if (running.includes(false)) progress({ type: "log", level: "warn", message: "a metrics poller did not start within 10 s: the end-to-end rate may be missing" });
 
-    // 4. traffic-gen.
+    // 4. traffic-gen. Its start on the sender's clock (one call, just before): its deadline is
+    //    `--duration` after that, and the rate over time must end there, not at the last
+    //    injection — clients still send one more message while traffic-gen finishes (main.rs
+    //    latency.refresh()), a trickle that would read as a drop.
+    const clock = await inStep("traffic-gen", () => input.sender.exec(`bash -c ${shellQuote('printf "%s" "$EPOCHREALTIME"')}`, { timeoutMs: 10_000 }));
+    const tgStartedAt = /^\d+(\.\d+)?$/.test(clock.stdout.trim()) ? Number(clock.stdout.trim()) : undefined;
     const reader = new ProgressLineReader();
     const command = `exec ${args.argv.map(shellQuote).join(" ")}`;
     progress({
@@ -321,16 +326,19 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     const first = timeCounterReached(relative(senderPolls, senderBaseline), 1);
     const last = sinkReceived > 0 ? timeCounterReached(relative(sinkPolls, sinkBaseline), sinkReceived) : undefined;
     const firstInjection = first?.at ?? startedAt.getTime() / 1000;
-    // The rate over time, from the first injection for the length traffic-gen ran: what each kumod
-    // counted per interval. Only a steady-state trial is judged for a drop: a message-count run
-    // ends with its clients finishing one by one, which would read as one.
+    // The rate over time, in whole intervals from the first injection to traffic-gen's deadline (or
+    // its end, for a message-count run), both on the sender's clock: what each kumod counted per
+    // interval. Only a steady-state trial is judged for a drop: a message-count run ends with its
+    // clients finishing one by one, which would read as one.
     if (first !== undefined) {
-      const runSeconds = steady ? cap.seconds : tg.elapsed.seconds;
+      const senderRelative = relative(senderPolls, senderBaseline);
+      const ranFor = steady ? cap.seconds : tg.elapsed.seconds;
+      const runSeconds = tgStartedAt !== undefined ? tgStartedAt + ranFor - first.at : ranFor;
       const interval = intervalFor(runSeconds);
       const series = {
         intervalSeconds: interval,
         startAt: new Date(first.at * 1000).toISOString(),
-        accepted: ratePerInterval(relative(senderPolls, senderBaseline), first.at, runSeconds, interval),
+        accepted: ratePerInterval(senderRelative, first.at, runSeconds, interval),
         delivered: ratePerInterval(relative(sinkPolls, sinkBaseline), first.at, runSeconds, interval),
       };
       state.rateOverTime = { series, drop: steady ? (rateDropOfSeries(series) ?? null) : null };

@@ -70,8 +70,8 @@ describe("the rate over time from a counter polled on the host", () => {
   it("per-second rates for a 2 s interval: (260 − 0) ÷ 2", () => {
     expect(ratePerInterval(polls, 10, 2, 2)).toEqual([130]);
   });
-  it("about 30 intervals per run, at least 1 s each", () => {
-    expect([intervalFor(3), intervalFor(30), intervalFor(31), intervalFor(1800)]).toEqual([1, 1, 2, 60]);
+  it("about 30 intervals per run: 0.5 s below 30 s, then whole seconds", () => {
+    expect([intervalFor(3), intervalFor(29.9), intervalFor(30), intervalFor(31), intervalFor(1800)]).toEqual([0.5, 0.5, 1, 2, 60]);
   });
   it("a sparkline scales from 0 to the maximum", () => {
     expect(sparkline([0, 4, 8, 8])).toBe("▁▅██");
