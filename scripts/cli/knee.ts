@@ -15,7 +15,8 @@ import { Command, InvalidArgumentError } from "commander";
 import { DEFAULTS_FILE, loadLabConfig, PROJECT_DIR } from "../../lab-config/load";
 import { LabConfigError } from "../../lab-config/resolve";
 import { senderSizeById, type LabConfig, type SenderSize } from "../../lab-config/schema";
-import { INVENTORY_CONNECT_DEADLINE_SECONDS } from "../hosts/inventory";
+import { INVENTORY_CONNECT_DEADLINE_SECONDS, InventoryError } from "../hosts/inventory";
+import { backendUrl } from "../cloud/backend";
 import { formatTeardownFailure, type LabDriver } from "../lab-drivers/lab-driver";
 import { terminalProgress } from "../progress/terminal";
 import { appendRecord } from "../results/results-dir";
@@ -117,14 +118,23 @@ export async function kneeMain(argv: string[], hooks: KneeCliHooks = {}): Promis
     return EXIT.CONFIG;
   }
 
-  const driver = await (hooks.makeDriver ?? makeDriver)(cfg, opts);
+  // An inventory's driver only reads its file; a stack is opened (and created, if new) only after
+  // "Go ahead?", so that a mistake or a 'no' leaves nothing behind (as for the sweep).
+  const openDriver = (): Promise<LabDriver> => (hooks.makeDriver ?? makeDriver)(cfg, opts);
+  let early: LabDriver | undefined;
   let size: SenderSize;
-  if (driver.fixedSize) {
-    if (opts.size && opts.size !== driver.fixedSize.id) {
-      process.stderr.write(`${driver.description} has one sender size (${driver.fixedSize.id}); drop --size\n`);
+  try {
+    early = opts.inventory ? await openDriver() : undefined;
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return e instanceof InventoryError ? EXIT.CONFIG : EXIT.FAILED;
+  }
+  if (early?.fixedSize) {
+    if (opts.size && opts.size !== early.fixedSize.id) {
+      process.stderr.write(`${early.description} has one sender size (${early.fixedSize.id}); drop --size\n`);
       return EXIT.CONFIG;
     }
-    size = driver.fixedSize;
+    size = early.fixedSize;
   } else {
     if (!opts.size) {
       process.stderr.write(`--size is required: one of ${cfg.sender.sizes.map((s) => s.id).join(", ")}\n`);
@@ -137,13 +147,14 @@ export async function kneeMain(argv: string[], hooks: KneeCliHooks = {}): Promis
       return EXIT.CONFIG;
     }
   }
+  const labText = early?.description ?? `stack ${opts.stack} (${backendUrl(opts.backend)})${opts.policyPack ? "" : ", guard rails OFF (--no-policy-pack)"}`;
   const coolDown = opts.coolDown ?? cfg.trials.coolDownSeconds;
   const resultsDir = path.resolve(opts.results ?? path.join(PROJECT_DIR, "results", newRunId()));
   const durationSeconds = cfg.trials.durationSeconds;
   const each = durationSeconds !== undefined ? `${durationSeconds} s steady state` : `${cfg.traffic.messageCount.toLocaleString("en-US")} messages`;
   process.stdout.write(
     [
-      `Knee plan — ${driver.description}, sender size ${size.id} (${size.instanceType}, ${size.vcpu} vCPU, ${size.ramGiB} GiB)`,
+      `Knee plan — ${labText}, sender size ${size.id} (${size.instanceType}, ${size.vcpu} vCPU, ${size.ramGiB} GiB)`,
       `  step 1: unthrottled (${each}, concurrency ${cfg.traffic.concurrency}) to measure the maximum`,
       `  steps 2–${opts.fractions.length + 1}: ${opts.fractions.map((f) => `${Math.round(f * 100)} %`).join(", ")} of it with traffic-gen --throttle (${each} each)`,
       `  cool-down up to ${coolDown} s between steps; results in ${resultsDir}; the lab is ${opts.keep ? "kept" : "destroyed"} at the end`,
@@ -163,6 +174,7 @@ export async function kneeMain(argv: string[], hooks: KneeCliHooks = {}): Promis
     }
   }
 
+  const driver = early ?? (await openDriver());
   mkdirSync(resultsDir, { recursive: true });
   const planned: KneeRun = {
     schemaVersion: 1,
