@@ -251,12 +251,13 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     //    latency.refresh()), a trickle that would read as a drop.
     const clock = await inStep("traffic-gen", () => input.sender.exec(`bash -c ${shellQuote('printf "%s" "$EPOCHREALTIME"')}`, { timeoutMs: 10_000 }));
     const tgStartedAt = /^\d+(\.\d+)?$/.test(clock.stdout.trim()) ? Number(clock.stdout.trim()) : undefined;
+    if (tgStartedAt === undefined) progress({ type: "log", level: "warn", message: `${input.sender.name}: could not read the clock before traffic-gen (exit ${clock.code ?? "?"}: ${clock.stderr.trim().slice(0, 120)}); the rate over time ends at the first injection + traffic-gen's run time instead` });
     const reader = new ProgressLineReader();
     const command = `exec ${args.argv.map(shellQuote).join(" ")}`;
     progress({
       type: "step-start",
       host: input.sender.name,
-      step: `traffic-gen: ${steady ? `${cap.seconds} s steady state` : `${traffic.messageCount} messages`}, concurrency ${traffic.concurrency}, ${remoteBodyFile ? `body file ${remoteBodyFile}` : `${traffic.bodySize} B bodies`} ${steady ? "" : ` (cap ${cap.seconds} s)`}`,
+      step: `traffic-gen: ${steady ? `${cap.seconds} s steady state` : `${traffic.messageCount} messages`}, concurrency ${traffic.concurrency}, ${remoteBodyFile ? `body file ${remoteBodyFile}` : `${traffic.bodySize} B bodies`}${steady ? "" : ` (cap ${cap.seconds} s)`}`,
     });
     const run = await inStep("traffic-gen", () =>
       input.sender.exec(command, {
