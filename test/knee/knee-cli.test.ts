@@ -10,7 +10,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { resolveLabConfig } from "../../lab-config/resolve";
-import { writeManifest } from "../../scripts/results/results-dir";
+import { appendRecord, writeManifest } from "../../scripts/results/results-dir";
+import { writeKneeRun } from "../../scripts/knee/knee-run";
+import { makeRecord } from "../results/make-record";
+import { existsSync, readFileSync } from "node:fs";
 import { manifestTraffic, runSettingsOf, workloadTrafficOf } from "../../scripts/sweep/run-settings";
 import { smallLabConfigObject } from "../lab/lab-files";
 
@@ -97,4 +100,24 @@ describe("npm run sweep -- --duration with --resume", () => {
     expect(again.code, again.out).toBe(2);
     expect(again.out).toMatch(/--resume: this run's trials are 90 s steady-state trials \(run\.json\); drop --duration/);
   }, 90_000);
+});
+
+describe("npm run report on a knee folder", () => {
+  it("rebuilds knee-report.md and knee-chart.svg from knee.json and trials.jsonl", async () => {
+    const dir = path.join(work, "knee-x");
+    mkdirSync(dir);
+    writeKneeRun(dir, {
+      schemaVersion: 1, runId: "knee-x", createdAt: "2026-03-01T09:00:00.000Z", lab: "inventory hosts.yaml", sizeId: "c2-r4", fractions: [0.5], maxMsgsPerSec: 800,
+      steps: [{ trial: 1, fraction: null, throttle: null, offeredMsgsPerSec: null }, { trial: 2, fraction: 0.5, throttle: "400/s", offeredMsgsPerSec: 400 }],
+    });
+    appendRecord(dir, makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-03-01T09:01:00Z", p99: 0.05 }));
+    appendRecord(dir, makeRecord({ sizeId: "c2-r4", trial: 2, startedAt: "2026-03-01T09:02:00Z", p99: 0.01 }));
+    const r = await run(cli("report"), [dir]);
+    expect(r.code, r.out).toBe(0);
+    // p99 50 ms unthrottled > 2 × 10 ms at 400 msgs/s: it turns up there, and the knee is 400.
+    const md = readFileSync(path.join(dir, "knee-report.md"), "utf8");
+    expect(md).toMatch(/the knee is 400\.0 msgs\/s/);
+    expect(md.split("\n").filter((l) => /^\| \d/.test(l))).toHaveLength(2);
+    expect(existsSync(path.join(dir, "knee-chart.svg"))).toBe(true);
+  }, 60_000);
 });
