@@ -5,7 +5,7 @@
  */
 import { coolDownText } from "../sweep/settle";
 import { sparkline } from "./sparkline";
-import { rateDropText } from "../trial/rate-drop";
+import { RATE_DROP_THRESHOLD, rateDropText } from "../trial/rate-drop";
 import { readManifest, readRecords, readTimeline } from "../results/results-dir";
 import type { RunManifest } from "../results/run-manifest";
 import type { InvalidReason, LimitKind, TrialRecord } from "../results/trial-record";
@@ -66,6 +66,8 @@ export type SizeFlag =
   | "send-failures"
   | "delivery-failures"
   | "ready-queue-full"
+  /** A steady-state trial whose rate fell during the run (scripts/trial/rate-drop.ts). */
+  | "rate-dropped"
   | "trial-failed"
   | "missing-port25-proof"
   | "disk-saturated"
@@ -227,11 +229,13 @@ function flagsFor(records: readonly TrialRecord[]): { flags: SizeFlag[]; details
       }),
     `ran above ${LINK_SHARE_LIMIT * 100} % of the link speed`,
   );
-  check("deadline-hit", (r) => has(r, "incomplete-deadline") || r.trafficGen?.outcome === "deadline-reached", "hit traffic-gen's deadline");
+  // A steady-state trial (params.durationSeconds) ends at its deadline by design: not a hit.
+  check("deadline-hit", (r) => has(r, "incomplete-deadline") || (r.params.durationSeconds === undefined && r.trafficGen?.outcome === "deadline-reached"), "hit traffic-gen's deadline");
   check("send-failures", (r) => has(r, "send-failures") || (r.trafficGen?.failed ?? 0) > 0, "had failed sends");
   check("delivery-failures", (r) => has(r, "delivery-failures"), "had deliveries to the sink fail at the sender's kumod");
   // Not a reason to exclude a figure, but it shapes it: kumod held messages back for a free ready-queue slot.
   check("ready-queue-full", (r) => (r.kumodCounters?.sender?.delayedReadyQueueFull ?? 0) > 0, "had messages delayed because the ready queue was full (kumomta.maxReady)");
+  check("rate-dropped", (r) => r.rateOverTime?.drop?.dropped === true, `lost rate during the run (steady state: the last third below ${RATE_DROP_THRESHOLD * 100} % of the first; burst credits?)`);
   check("missing-port25-proof", (r) => has(r, "missing-port25-proof") || r.context.port25Proof === null, "lacked the port-25 proof");
   check("disk-saturated", (r) => has(r, "disk-saturated"), `had a disk busy more than ${DISK_UTIL_LIMIT_PCT} % of the trial`);
   check("nic-drops", (r) => has(r, "nic-drops") || [r.resources?.sender.netDrops, r.resources?.sink.netDrops].some((d) => d !== undefined && d.rx + d.tx > NIC_DROPS_LIMIT), `dropped more than ${NIC_DROPS_LIMIT} packets`);

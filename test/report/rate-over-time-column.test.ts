@@ -26,3 +26,20 @@ describe("per-trial rate over time", () => {
     expect(rows[2]?.[result]).not.toMatch(/rate-dropped/);
   });
 });
+
+describe("per-size flags of steady-state trials", () => {
+  it("reaching the deadline is the plan (no deadline-hit); a dropped rate flags the size, red when a valid trial dropped", () => {
+    const steady = (trial: number, dropped: boolean) => {
+      const r = makeRecord({ sizeId: "c2-r4", trial, startedAt: `2026-03-01T09:1${trial}:00Z`, outcome: "deadline-reached" });
+      return { ...r, params: { ...r.params, durationSeconds: 1800 }, rateOverTime: { series: series([800, 800, 800, dropped ? 300 : 800]), drop: { series: "accepted" as const, firstRate: 800, lastRate: dropped ? 300 : 800, ratio: dropped ? 0.375 : 1, dropped } } };
+    };
+    const report = aggregate(readManifest(FIXTURE), [steady(1, false), steady(2, true)], []);
+    const row = report.rows.find((r) => r.sizeId === "c2-r4");
+    expect(row?.flags).not.toContain("deadline-hit");
+    expect(row?.flags).toContain("rate-dropped");
+    expect(row?.figureFlags).toContain("rate-dropped");
+    // The same trials as message-count trials did hit the deadline.
+    const counted = aggregate(readManifest(FIXTURE), [makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-03-01T09:11:00Z", outcome: "deadline-reached" })], []);
+    expect(counted.rows.find((r) => r.sizeId === "c2-r4")?.flags).toContain("deadline-hit");
+  });
+});
