@@ -5,9 +5,10 @@
  * Why: AWS instances sold with "up to" network bandwidth (typically 16 vCPUs or fewer) have a
  * baseline and spend network I/O credits to burst above it, for a limited time (AWS: "typically
  * from 5 to 60 minutes, depending on the instance size"; EC2 User Guide, "Amazon EC2 instance
- * network bandwidth"); smaller EBS-optimized instances likewise burst to their maximum EBS
- * bandwidth for 30 minutes at least once a day (EC2 User Guide, "Amazon EBS–optimized
- * instances"). When credits run out the rate falls to the baseline — for the small sizes a
+ * network bandwidth", https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-network-bandwidth.html);
+ * smaller EBS-optimized instances likewise "can support maximum performance for 30 minutes at
+ * least once every 24 hours" (EC2 User Guide, "Amazon EBS–optimized instances",
+ * https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ebs-optimized.html). When credits run out the rate falls to the baseline — for the small sizes a
  * fraction of the burst, far more than the few per cent a rate varies by within a run. Thirds,
  * not the first and last interval, so one slow interval (a reconnect, a compaction) does not
  * decide; 80 % leaves room for that noise while any fall to a baseline crosses it.
