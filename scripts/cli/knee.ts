@@ -25,7 +25,7 @@ import { installInterrupts } from "../sweep/interrupts";
 import { trialVerdictLine } from "../sweep/verdict";
 import { DEFAULT_FRACTIONS, parseFractions, writeKneeRun, type KneeRun } from "../knee/knee-run";
 import { writeKneeReport } from "../knee/knee-report";
-import { runKnee, type KneeDeps } from "../knee/run-knee";
+import { runKnee, stepDurationCap, type KneeDeps } from "../knee/run-knee";
 import { EXIT } from "./exit-codes";
 import { runMain } from "./run-main";
 import { makeDriver } from "./sweep";
@@ -198,7 +198,7 @@ export async function kneeMain(argv: string[], hooks: KneeCliHooks = {}): Promis
     prepare: (hosts, o) => prepareLab(hosts, cfg, o),
     runStep: async (lab, step, o) => {
       // The step's throttle goes in as the traffic's: traffic-gen-args renders it as --throttle.
-      const stepCfg: LabConfig = { ...cfg, traffic: { ...cfg.traffic, throttle: step.throttle } };
+      const stepCfg: LabConfig = { ...cfg, traffic: { ...cfg.traffic, throttle: step.throttle, durationCapSeconds: stepDurationCap(cfg.traffic, step.offeredMsgsPerSec) } };
       const total = opts.fractions.length + 1;
       const outcome = await runPreparedTrial(lab, { sizeId: size.id, size, trial: step.trial, trials: total, ...(o.coolDown ? { coolDown: o.coolDown } : {}) }, { runId: planned.runId, resultsDir, cfg: stepCfg, progress: o.progress, signal: o.signal });
       if (outcome.status === "interrupted") return "interrupted";

@@ -5,7 +5,8 @@
  * interrupt) unless kept. Everything that touches the world comes in through `KneeDeps`, as for
  * the sweep (../sweep/run-sweep.ts), so the namespace lab can drive it in the tests.
  */
-import type { SenderSize } from "../../lab-config/schema";
+import type { LabConfig, SenderSize } from "../../lab-config/schema";
+import { durationCap } from "../trial/duration-cap";
 import type { LabHosts } from "../hosts/lab-hosts";
 import type { LabDriver, TeardownOutcome } from "../lab-drivers/lab-driver";
 import type { ProgressSink } from "../progress/events";
@@ -54,6 +55,19 @@ export function throttledSteps(maxMsgsPerSec: number, fractions: readonly number
     const t = throttleFor(maxMsgsPerSec * fraction);
     return { trial: i + 2, fraction, throttle: t.spec, offeredMsgsPerSec: t.msgsPerSec };
   });
+}
+
+/**
+ * traffic-gen's `--duration` cap for a throttled message-count step: the run's own cap, or twice
+ * the time the throttle needs for the messages if that is longer — the auto cap assumes a
+ * pessimistic 50 msgs/s (../trial/duration-cap.ts), and a step throttled below it would hit its
+ * deadline by design. A cap set in the config is kept as set (the user chose it).
+ */
+export function stepDurationCap(traffic: Pick<LabConfig["traffic"], "durationCapSeconds" | "messageCount">, offeredMsgsPerSec: number | null): LabConfig["traffic"]["durationCapSeconds"] {
+  if (traffic.durationCapSeconds !== "auto" || offeredMsgsPerSec === null) return traffic.durationCapSeconds;
+  const auto = durationCap(traffic).seconds;
+  const needed = Math.ceil((2 * traffic.messageCount) / offeredMsgsPerSec);
+  return needed > auto ? needed : "auto";
 }
 
 export async function runKnee<L extends PreparedLab>(deps: KneeDeps<L>, opts: KneeOptions): Promise<KneeOutcome> {

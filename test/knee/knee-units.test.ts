@@ -11,7 +11,7 @@ import { kneeOf } from "../../scripts/knee/knee-rule";
 import { parseFractions } from "../../scripts/knee/knee-run";
 import { judged, kneeCurve } from "../../scripts/knee/knee-curve";
 import { makeRecord } from "../results/make-record";
-import { throttledSteps } from "../../scripts/knee/run-knee";
+import { stepDurationCap, throttledSteps } from "../../scripts/knee/run-knee";
 import { sparkline } from "../../scripts/report/sparkline";
 import { trialVerdictLine } from "../../scripts/sweep/verdict";
 import { parseThrottle } from "../fixtures/traffic-gen/format";
@@ -197,5 +197,16 @@ describe("the curve from a knee run's records (read back as the report reads the
   it("a step without a record shows as missing", () => {
     const c = kneeCurve(kneeRun([[1, null, null], [2, 0.25, 250]]), [rec(1, 0.05)]);
     expect(c.points.map((p) => p.status)).toEqual(["missing", "ok"]);
+  });
+});
+
+describe("the deadline of a throttled message-count step", () => {
+  it("twice the throttle's time when that is past the auto cap (10,000 at 20/s = 500 s → 1,000 s; auto is max(60, 10,000 ÷ 50) = 200 s)", () => {
+    expect(stepDurationCap({ durationCapSeconds: "auto", messageCount: 10_000 }, 20)).toBe(1000);
+  });
+  it("the auto cap when it is already longer (10,000 at 400/s = 25 s, ×2 = 50 s < 200 s), for the unthrottled step, and a configured cap as set", () => {
+    expect(stepDurationCap({ durationCapSeconds: "auto", messageCount: 10_000 }, 400)).toBe("auto");
+    expect(stepDurationCap({ durationCapSeconds: "auto", messageCount: 10_000 }, null)).toBe("auto");
+    expect(stepDurationCap({ durationCapSeconds: 90, messageCount: 10_000 }, 20)).toBe(90);
   });
 });
