@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { aggregate } from "../../scripts/report/build-report";
 import { renderMarkdown } from "../../scripts/report/markdown";
+import { renderHtml } from "../../scripts/report/html";
 import { readManifest } from "../../scripts/results/results-dir";
 import { makeRecord } from "../results/make-record";
 
@@ -41,5 +42,14 @@ describe("per-size flags of steady-state trials", () => {
     // The same trials as message-count trials did hit the deadline.
     const counted = aggregate(readManifest(FIXTURE), [makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-03-01T09:11:00Z", outcome: "deadline-reached" })], []);
     expect(counted.rows.find((r) => r.sizeId === "c2-r4")?.flags).toContain("deadline-hit");
+  });
+});
+
+describe("a steady-state run's header", () => {
+  it("says the trials' length instead of a message count, in the Markdown and the HTML", () => {
+    const manifest = { ...readManifest(FIXTURE), trialDurationSeconds: 1800 };
+    const report = aggregate(manifest, [makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-03-01T09:15:00Z" })], []);
+    expect(renderMarkdown(report)).toMatch(/traffic-gen: 1800 s steady state \(--duration, no --message-count\), bodies of /);
+    expect(renderHtml(report, { rate: "", rateNarrow: "", cost: "", costNarrow: "" })).toMatch(/1800 s steady state per trial \(--duration\), bodies of [\d,]+ bytes, concurrency [\d,]+[;,]/);
   });
 });
