@@ -197,6 +197,12 @@ export const labConfigSchema = z
       .object({
         count: positiveInt,
         coolDownSeconds: z.number().int().nonnegative(),
+        /**
+         * Steady-state trials: traffic-gen runs this many seconds (its `--duration`, no
+         * `--message-count`) and each trial records its rate over time (scripts/trial/rate-drop.ts).
+         * Default: unset = trials of `traffic.messageCount` messages. Example: 1800. `--duration` overrides.
+         */
+        durationSeconds: positiveInt.max(86_400, { message: "must be at most 86400 (a day); a longer run outlives the lab's TTL" }).optional(),
       })
       .strict(),
     /**

@@ -8,6 +8,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { writeComparison } from "../report/compare";
 import { buildAndWriteReport } from "../report/write-report";
+import { KNEE_FILE } from "../knee/knee-run";
+import { writeKneeReport } from "../knee/knee-report";
 import { exitCodeOf, UsageError } from "./exit-codes";
 
 function mustExist(dir: string): string {
@@ -35,6 +37,14 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const dir = mustExist(program.args[0] ?? "");
+  // A knee run (npm run knee) has knee.json instead of run.json: its own report.
+  if (existsSync(join(dir, KNEE_FILE)) && !existsSync(join(dir, "run.json"))) {
+    const knee = await writeKneeReport(dir);
+    process.stdout.write(`${knee.markdown}
+Wrote ${knee.files.join(", ")}
+`);
+    return;
+  }
   const { report, markdown, files } = await buildAndWriteReport(dir);
   process.stdout.write(`${markdown}\n\n`);
   for (const s of report.headline) process.stdout.write(`${s}\n`);

@@ -79,6 +79,8 @@ export interface SweepCliOptions {
   parallel?: number;
   /** `--spot`: the sender (and the sink where its size/location offers it) on spot capacity; default off. A reclaimed host's size is retried on demand. */
   spot?: boolean;
+  /** `--duration <seconds>`: steady-state trials of this length (overrides trials.durationSeconds). Default: the config's; unset = message-count trials. Example: 1800. */
+  duration?: number;
 }
 
 /** Lets the tests run the real CLI over the namespace lab; product code always passes nothing. */
@@ -118,7 +120,9 @@ function onceOnly(f: () => Promise<string>): () => Promise<string> {
   return () => (p ??= f());
 }
 
-function driverMaker(): (cfg: LabConfig, opts: SweepCliOptions, slot: LabSlot) => Promise<LabDriver> {
+type DriverOptions = Pick<SweepCliOptions, "inventory" | "backend" | "policyPack" | "stack" | "prefetch">;
+
+function driverMaker(): (cfg: LabConfig, opts: DriverOptions, slot: LabSlot) => Promise<LabDriver> {
   let lookup: (() => Promise<string>) | undefined;
   return async (cfg, opts, slot) => {
     if (opts.inventory) return InventoryLabDriver.fromFile(opts.inventory);
@@ -152,6 +156,11 @@ function driverMaker(): (cfg: LabConfig, opts: SweepCliOptions, slot: LabSlot) =
   };
 }
 
+/** The lab driver of one lab on `--stack` (or the inventory), one sender: what `npm run knee` runs on. */
+export function makeDriver(cfg: LabConfig, opts: Pick<SweepCliOptions, "inventory" | "backend" | "policyPack" | "stack">): Promise<LabDriver> {
+  return driverMaker()(cfg, { ...opts, prefetch: false }, { lab: labLabel(0), sizes: [] });
+}
+
 export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Promise<number> {
   const program = new Command("sweep")
     .description("Run every sender size × trials, report, and tear the lab down")
@@ -172,6 +181,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     .option("--no-policy-pack", "run `pulumi up` without kumolab's guard rails (policy-pack/); only for debugging the pack itself")
     .option("--dry-run", "print the plan, its estimate and assumptions, then stop: nothing is opened or created (no Pulumi CLI, credentials or stack needed)", false)
     .option("--spot", "sender (and sink where offered) on spot capacity: cheaper, may be reclaimed; a reclaimed trial is recorded failed and its size retried on demand", false)
+    .option("--duration <seconds>", "steady-state trials: traffic-gen runs this long instead of traffic.messageCount; each trial records its rate over time and a rate-dropped flag (default: trials.durationSeconds)", positive)
     .option("--accept-config-change", "with --resume: go on although today's lab config differs from the run's (run.json's settings are used; recorded in run.json)", false)
     .option("--parallel <n>", "up to n labs at once, one size per lab at a time, each its own stack <stack>-lab<i> (default 1: one lab on --stack)", positive)
     .exitOverride();
@@ -188,6 +198,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     process.stderr.write(`${(e as Error).message}\n`);
     return e instanceof LabConfigError ? EXIT.CONFIG : EXIT.FAILED;
   }
+  if (opts.duration !== undefined) cfg = { ...cfg, trials: { ...cfg.trials, durationSeconds: opts.duration } };
 
   // What to run: a resumed sweep keeps what it set out to do.
   let manifest: RunManifest | undefined;
@@ -243,6 +254,13 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       acceptedDifferences = differences;
     }
     cfg = runCfg;
+    // Steady state or not, as the run began: run.json decides, never today's config or --duration.
+    if (opts.duration !== undefined && opts.duration !== manifest.trialDurationSeconds) {
+      process.stderr.write(`--resume: this run's trials are ${manifest.trialDurationSeconds === undefined ? "message-count trials" : `${manifest.trialDurationSeconds} s steady-state trials`} (run.json); drop --duration\n`);
+      return EXIT.CONFIG;
+    }
+    const { durationSeconds: _todays, ...trialsOfRun } = cfg.trials;
+    cfg = { ...cfg, trials: { ...trialsOfRun, ...(manifest.trialDurationSeconds !== undefined ? { durationSeconds: manifest.trialDurationSeconds } : {}) } };
     recorded = existsSync(path.join(resultsDir, "trials.jsonl")) ? readRecords(resultsDir).records.length : 0;
     sizes = manifest.sizes.map((m) => cfg.sender.sizes.find((s) => s.id === m.id) ?? { id: m.id, instanceType: m.label.includes(".") ? m.label : "inventory.host", vcpu: m.vcpu, ramGiB: m.ramGiB, arch: m.arch ?? "x86_64", hourlyUsd: m.hourlyUsd });
     trials = manifest.trialsPerSize;
@@ -405,6 +423,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       profile: cfg.profile,
       workloads: { names: workloads, baseline: cfg.workloads.baseline },
       coolDownSeconds: coolDown,
+      ...(cfg.trials.durationSeconds !== undefined ? { trialDurationSeconds: cfg.trials.durationSeconds } : {}),
       traffic: {
         concurrency: cfg.traffic.concurrency,
         messageCount: cfg.traffic.messageCount,

@@ -4,6 +4,8 @@
  * are listed with their reasons and never enter a mean. Flags look at every trial of a size.
  */
 import { coolDownText } from "../sweep/settle";
+import { sparkline } from "./sparkline";
+import { RATE_DROP_THRESHOLD, rateDropText } from "../trial/rate-drop";
 import { readManifest, readRecords, readTimeline } from "../results/results-dir";
 import type { RunManifest } from "../results/run-manifest";
 import type { InvalidReason, LimitKind, TrialRecord } from "../results/trial-record";
@@ -47,6 +49,10 @@ export interface TrialRow {
   networkMBps: number | null;
   /** The cool-down before the trial in words ("14 s, settled"); absent when none was measured. */
   coolDown?: string;
+  /** Accepted msgs/s over the run as a sparkline ("▇▇██"); absent in records without a rate series. */
+  rateSparkline?: string;
+  /** A steady-state trial's rate-dropped flag in words (scripts/trial/rate-drop.ts); absent when the rate held or was not judged. */
+  rateDropped?: string;
   reasons: InvalidReason[];
 }
 
@@ -61,6 +67,8 @@ export type SizeFlag =
   | "send-failures"
   | "delivery-failures"
   | "ready-queue-full"
+  /** A steady-state trial whose rate fell during the run (scripts/trial/rate-drop.ts). */
+  | "rate-dropped"
   | "trial-failed"
   | "missing-port25-proof"
   | "disk-saturated"
@@ -227,11 +235,13 @@ function flagsFor(records: readonly TrialRecord[]): { flags: SizeFlag[]; details
       }),
     `ran above ${LINK_SHARE_LIMIT * 100} % of the link speed`,
   );
-  check("deadline-hit", (r) => has(r, "incomplete-deadline") || r.trafficGen?.outcome === "deadline-reached", "hit traffic-gen's deadline");
+  // A steady-state trial (params.durationSeconds) ends at its deadline by design: not a hit.
+  check("deadline-hit", (r) => has(r, "incomplete-deadline") || (r.params.durationSeconds === undefined && r.trafficGen?.outcome === "deadline-reached"), "hit traffic-gen's deadline");
   check("send-failures", (r) => has(r, "send-failures") || (r.trafficGen?.failed ?? 0) > 0, "had failed sends");
   check("delivery-failures", (r) => has(r, "delivery-failures"), "had deliveries to the sink fail at the sender's kumod");
   // Not a reason to exclude a figure, but it shapes it: kumod held messages back for a free ready-queue slot.
   check("ready-queue-full", (r) => (r.kumodCounters?.sender?.delayedReadyQueueFull ?? 0) > 0, "had messages delayed because the ready queue was full (kumomta.maxReady)");
+  check("rate-dropped", (r) => r.rateOverTime?.drop?.dropped === true, `lost rate during the run (steady state: the last third below ${RATE_DROP_THRESHOLD * 100} % of the first; burst credits?)`);
   check("missing-port25-proof", (r) => has(r, "missing-port25-proof") || r.context.port25Proof === null, "lacked the port-25 proof");
   check("disk-saturated", (r) => has(r, "disk-saturated"), `had a disk busy more than ${DISK_UTIL_LIMIT_PCT} % of the trial`);
   check("nic-drops", (r) => has(r, "nic-drops") || [r.resources?.sender.netDrops, r.resources?.sink.netDrops].some((d) => d !== undefined && d.rx + d.tx > NIC_DROPS_LIMIT), `dropped more than ${NIC_DROPS_LIMIT} packets`);
@@ -351,6 +361,8 @@ function trialRow(r: TrialRecord, size: { label: string; vcpu: number }, shown: 
     sinkCpuPct: r.resources?.sink.cpuPct.mean ?? null,
     networkMBps: tx === undefined ? null : tx / 1e6,
     ...(r.coolDown ? { coolDown: coolDownText(r.coolDown) } : {}),
+    ...(r.rateOverTime ? { rateSparkline: sparkline(r.rateOverTime.series.accepted) } : {}),
+    ...(r.rateOverTime?.drop?.dropped ? { rateDropped: rateDropText(r.rateOverTime.drop) } : {}),
     reasons: r.invalidReasons,
   };
 }

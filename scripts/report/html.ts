@@ -112,7 +112,7 @@ function facts(report: Report): string {
     [
       "traffic-gen",
       esc(
-        `${t.messageCount.toLocaleString("en-US")} messages of ${t.bodySizeBytes.toLocaleString("en-US")} bytes, concurrency ${t.concurrency.toLocaleString("en-US")}, deadline ${t.durationCapSeconds} s${t.extraArgs.length > 0 ? `, extra arguments ${t.extraArgs.join(" ")}` : ""}; ${t.trialsPerSize} trials per size, ${t.coolDownSeconds} s cool-down`,
+        `${t.trialDurationSeconds !== undefined ? `${t.trialDurationSeconds} s steady state per trial (--duration), bodies` : `${t.messageCount.toLocaleString("en-US")} messages`} of ${t.bodySizeBytes.toLocaleString("en-US")} bytes, concurrency ${t.concurrency.toLocaleString("en-US")}${t.trialDurationSeconds !== undefined ? "" : `, deadline ${t.durationCapSeconds} s`}${t.extraArgs.length > 0 ? `, extra arguments ${t.extraArgs.join(" ")}` : ""}; ${t.trialsPerSize} trials per size, ${t.coolDownSeconds} s cool-down`,
       ),
     ],
     ["dates", esc(`run created ${f.dates.created}; trials from ${f.dates.firstTrialStart ?? "—"} to ${f.dates.lastTrialEnd ?? "—"}`)],
@@ -155,7 +155,7 @@ export function renderHtml(report: Report, charts: ReportCharts): string {
 <title>KumoMTA throughput — run ${esc(report.runId)}</title>
 <style>${PAGE_STYLE}</style></head><body>
 <h1>KumoMTA throughput — run ${esc(report.runId)}</h1>
-<p class="sub">${esc(`${report.rows.length} sender size${report.rows.length === 1 ? "" : "s"} against ${report.facts.sink.text}; ${report.facts.traffic.messageCount.toLocaleString("en-US")} messages of ${report.facts.traffic.bodySizeBytes.toLocaleString("en-US")} bytes per trial; run created ${report.createdAt}`)}</p>
+<p class="sub">${esc(`${report.rows.length} sender size${report.rows.length === 1 ? "" : "s"} against ${report.facts.sink.text}; ${report.facts.traffic.trialDurationSeconds !== undefined ? `${report.facts.traffic.trialDurationSeconds} s steady state` : `${report.facts.traffic.messageCount.toLocaleString("en-US")} messages`} of ${report.facts.traffic.bodySizeBytes.toLocaleString("en-US")} bytes per trial; run created ${report.createdAt}`)}</p>
 <section class="headline" id="headline"><h2 style="border:0;margin:0 0 4px">In short</h2>${headline}</section>
 <figure class="chart rate" id="chart"><div class="wide">${charts.rate}</div><div class="narrow">${charts.rateNarrow}</div>
 <figcaption class="note">Error bars: ${esc(ERROR_BARS)}. Hollow grey dots are excluded trials; they are not in the mean.</figcaption></figure>

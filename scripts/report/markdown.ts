@@ -23,7 +23,7 @@ export function renderMarkdown(report: Report): string {
   out.push(`# KumoMTA throughput — run ${report.runId}`, "");
   out.push(
     `Lab ${report.labId} (${report.source}), created ${report.createdAt}. Sink: ${m.sink.label}. ` +
-      `traffic-gen: ${m.traffic.messageCount.toLocaleString("en-US")} messages of ${m.traffic.bodySizeBytes.toLocaleString("en-US")} bytes, concurrency ${m.traffic.concurrency}, ` +
+      `traffic-gen: ${m.trialDurationSeconds !== undefined ? `${m.trialDurationSeconds} s steady state (--duration, no --message-count), bodies` : `${m.traffic.messageCount.toLocaleString("en-US")} messages`} of ${m.traffic.bodySizeBytes.toLocaleString("en-US")} bytes, concurrency ${m.traffic.concurrency}, ` +
       `duration cap ${m.traffic.durationCapSeconds} s; ${m.trialsPerSize} trials per size, ${m.coolDownSeconds} s cool-down.`,
     "",
   );

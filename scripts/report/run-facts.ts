@@ -29,7 +29,8 @@ export interface RunFacts {
   tls: Tally[];
   /** Where traffic-gen ran: on the sender beside kumod, or on the lab's generator host (lab-config/generator.ts). */
   trafficGenOn: Tally[];
-  traffic: RunManifest["traffic"] & { trialsPerSize: number; coolDownSeconds: number };
+  /** `trialDurationSeconds`: steady-state trials of this length (run.json); absent = message-count trials. */
+  traffic: RunManifest["traffic"] & { trialsPerSize: number; coolDownSeconds: number; trialDurationSeconds?: number };
   dates: { created: string; firstTrialStart: string | null; lastTrialEnd: string | null };
 }
 
@@ -79,7 +80,7 @@ export function runFacts(manifest: RunManifest, records: readonly TrialRecord[])
     kernels: { sender: tally(records.map((r) => recorded(r.context.hosts?.sender.kernel))), sink: tally(records.map((r) => recorded(r.context.hosts?.sink.kernel))) },
     tls: tally(records.map((r) => (r.context.kumomta ? tlsText(r.context.kumomta.egressTls) : "not recorded"))),
     trafficGenOn: tally(records.map(trafficGenOnText)),
-    traffic: { ...manifest.traffic, trialsPerSize: manifest.trialsPerSize, coolDownSeconds: manifest.coolDownSeconds },
+    traffic: { ...manifest.traffic, trialsPerSize: manifest.trialsPerSize, coolDownSeconds: manifest.coolDownSeconds, ...(manifest.trialDurationSeconds !== undefined ? { trialDurationSeconds: manifest.trialDurationSeconds } : {}) },
     dates: { created: manifest.createdAt, firstTrialStart: starts[0] ?? null, lastTrialEnd: ends[ends.length - 1] ?? null },
   };
 }

@@ -44,6 +44,8 @@ export const runManifestSchema = z
     /** Workloads run at each size, in order (lab-config/workloads.ts); absent = published only; `baseline` for the report's differences. */
     workloads: z.object({ names: z.array(z.string().min(1)).min(1), baseline: z.string().min(1) }).strict().optional(),
     coolDownSeconds: z.number().int().nonnegative(),
+    /** Steady-state trials of this many seconds (trials.durationSeconds / --duration); absent = message-count trials. A resume keeps it. */
+    trialDurationSeconds: z.number().int().positive().optional(),
     traffic: trafficSchema,
     /**
      * Every setting a resume needs, as the sweep resolved it when it started: `--resume` runs the

@@ -7,6 +7,8 @@
 import { z } from "zod";
 import { nicStatsSchema } from "../trial/nic-stats";
 import { trafficGenSummarySchema } from "../trial/traffic-gen-output";
+import { rateSeriesSchema } from "../trial/rate-series";
+import { rateDropSchema } from "../trial/rate-drop";
 
 export const TRIAL_RECORD_SCHEMA_VERSION = 1;
 
@@ -51,8 +53,20 @@ export const trialParamsSchema = z
     durationCapReason: z.string().min(1),
     extraArgs: z.array(z.string()),
     argv: z.array(z.string()).min(1),
+    /** A steady-state trial: traffic-gen ran this many seconds without --message-count (messageCount then unused). Absent = a message-count trial. */
+    durationSeconds: z.number().int().positive().optional(),
   })
   .strict();
+
+/** The trial's rate over time and, for a steady-state trial, whether it dropped (scripts/trial/rate-drop.ts). */
+export const rateOverTimeSchema = z
+  .object({
+    series: rateSeriesSchema,
+    /** The drop rule's outcome; null for a message-count trial or a series too short to judge. */
+    drop: rateDropSchema.nullable(),
+  })
+  .strict();
+export type RateOverTime = z.infer<typeof rateOverTimeSchema>;
 
 export const endToEndSchema = z
   .object({
@@ -387,6 +401,8 @@ export const trialRecordSchema = z
     verdict: trialVerdictSchema.optional(),
     /** The cool-down that ran before this trial (none before a size's first trial); absent in older records. */
     coolDown: coolDownSchema.optional(),
+    /** Accepted and delivered msgs/s per interval over the run, with the rate-dropped flag; absent in older records and when the counters were not polled. */
+    rateOverTime: rateOverTimeSchema.optional(),
     files: trialFilesSchema,
   })
   .strict()

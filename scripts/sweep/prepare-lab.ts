@@ -138,6 +138,7 @@ export async function runPreparedTrial(
     profile: profileRecord(opts.cfg, opts.source === "stack"),
     ...(spec.coolDown ? { coolDown: spec.coolDown } : {}),
     ...(opts.drainTimeoutSeconds !== undefined ? { drainTimeoutSeconds: opts.drainTimeoutSeconds } : {}),
+    ...(opts.cfg.trials.durationSeconds !== undefined ? { durationSeconds: opts.cfg.trials.durationSeconds } : {}),
     progress: opts.progress,
     signal: opts.signal,
   });

@@ -6,6 +6,7 @@
 import { PUBLISHED_WORKLOAD } from "../../lab-config/workloads";
 import { EXIT } from "../cli/exit-codes";
 import { coolDownText, type CoolDown } from "./settle";
+import { rateDropText, type RateDrop } from "../trial/rate-drop";
 
 /** What the verdict needs of a trial record. */
 export interface VerdictRecord {
@@ -19,12 +20,16 @@ export interface VerdictRecord {
   trafficGen?: { rate: { msgsPerSec: number } };
   /** The cool-down before the trial (./settle.ts); absent before a size's first trial and in older records. */
   coolDown?: CoolDown;
+  /** A steady-state trial's drop flag (../trial/rate-drop.ts); absent or null = not judged. */
+  rateOverTime?: { drop: RateDrop | null };
 }
 
-/** One trial's line: ends with VALID or INVALID and, when invalid, every reason. */
+/** One trial's line: ends with VALID or INVALID and, when invalid, every reason; then a steady-state trial's rate-dropped flag. */
 export function trialVerdictLine(r: VerdictRecord): string {
   const line = verdictLineOnly(r);
-  return r.coolDown ? `${line} (after a cool-down of ${coolDownText(r.coolDown)})` : line;
+  const drop = r.rateOverTime?.drop;
+  const flagged = drop?.dropped ? `${line} ⚠ rate-dropped: ${rateDropText(drop)} — the mean is not the sustained rate` : line;
+  return r.coolDown ? `${flagged} (after a cool-down of ${coolDownText(r.coolDown)})` : flagged;
 }
 
 function verdictLineOnly(r: VerdictRecord): string {

@@ -14,7 +14,7 @@ export interface DurationCap {
   reason: string;
 }
 
-export function durationCap(traffic: LabConfig["traffic"]): DurationCap {
+export function durationCap(traffic: Pick<LabConfig["traffic"], "durationCapSeconds" | "messageCount">): DurationCap {
   if (traffic.durationCapSeconds !== "auto") {
     return { seconds: traffic.durationCapSeconds, reason: `traffic.durationCapSeconds = ${traffic.durationCapSeconds} (set in the lab config)` };
   }

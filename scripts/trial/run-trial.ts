@@ -29,7 +29,9 @@ import { PUBLISHED_WORKLOAD, type ResolvedWorkload } from "../../lab-config/work
 import { ProgressLineReader, parseTrafficGenOutput, type TrafficGenSummary } from "./traffic-gen-output";
 import { shellQuote } from "../ssh/shell-quote";
 import { validityOf } from "./validity";
-import type { CoolDown, EndToEnd, KumodCounterDeltas, TrafficGenRun, TrialProfile, TrialRecord } from "../results/trial-record";
+import { intervalFor, ratePerInterval } from "./rate-series";
+import { rateDropOfSeries } from "./rate-drop";
+import type { CoolDown, EndToEnd, KumodCounterDeltas, RateOverTime, TrafficGenRun, TrialProfile, TrialRecord } from "../results/trial-record";
 import { TRIAL_RECORD_SCHEMA_VERSION } from "../results/trial-record";
 import { CLEAR_PID_FILE_COMMAND, parseProcessSamples, processSamplerScript, summarizeProcess, trafficGenCommand, type ProcessSummary } from "./process-sampler";
 import { kumodGaugePollerScript, parseKumodGaugePolls, type KumodGauges } from "./kumod-gauges";
@@ -82,6 +84,11 @@ export interface TrialInput {
   profile?: TrialProfile;
   /** The cool-down that ran before the trial (scripts/sweep/settle.ts), recorded with it. */
   coolDown?: CoolDown;
+  /**
+   * A steady-state trial: traffic-gen runs this many seconds (`--duration`, no `--message-count`).
+   * Default: unset = a trial of `traffic.messageCount` messages under the duration cap. Example: 1800.
+   */
+  durationSeconds?: number;
   /** Longest wait for the sender's queue to drain after traffic-gen ends. Default: max(30 s, the run's own length). */
   drainTimeoutSeconds?: number;
   progress: ProgressSink;
@@ -110,6 +117,7 @@ interface TrialState {
   kumodCounters: { sender: KumodCounterDeltas | null; sink: KumodCounterDeltas | null };
   /** Known once the drain wait ends, even if the sink cannot be read afterwards. */
   drain?: { queueDrained: boolean; waitSeconds: number; senderDelivered: number };
+  rateOverTime?: RateOverTime;
   /** Highest outbound connection count the sender's kumod showed while the trial ran. */
   peakConnections?: number;
   files: Record<string, string>;
@@ -184,7 +192,8 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   const { progress, signal } = input;
   const traffic = input.workload?.traffic ?? input.traffic;
   const startedAt = new Date();
-  const cap = durationCap(traffic);
+  const steady = input.durationSeconds !== undefined;
+  const cap = input.durationSeconds !== undefined ? { seconds: input.durationSeconds, reason: `steady state: traffic-gen runs ${input.durationSeconds} s (--duration), no --message-count` } : durationCap(traffic);
   const viaHttp = input.workload?.traffic.http ? true : false;
   // Where traffic-gen runs: the generator host when there is one (HTTP injection stays on the sender).
   const generator = viaHttp ? undefined : input.generator;
@@ -193,7 +202,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
   const submissionTarget = input.endpoints.submissionTarget;
   // A body file was copied to the sender when the workload's policies were pushed (provision-lab.ts).
   const remoteBodyFile = input.workload?.traffic.bodyFile ? remoteBodyFilePath(input.workload.name) : null;
-  const args = trafficGenArgs({ ...traffic, remoteBodyFile }, viaHttp ? `http://${input.endpoints.httpInjectListen ?? SENDER_HTTP_LISTEN}` : submissionTarget, cap.seconds);
+  const args = trafficGenArgs({ ...traffic, remoteBodyFile }, viaHttp ? `http://${input.endpoints.httpInjectListen ?? SENDER_HTTP_LISTEN}` : submissionTarget, cap.seconds, steady ? "duration" : "count");
   // The sender counts HTTP injections under http_listener, SMTP ones under esmtp_listener.
   const injected = viaHttp ? KUMOD_SERIES.receivedHttp : KUMOD_SERIES.received;
   const workloadName = input.workload?.name ?? PUBLISHED_WORKLOAD;
@@ -289,13 +298,19 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     const running = await Promise.all([pollers.sender.started(10_000), pollers.sink.started(10_000)]);
     if (running.includes(false)) progress({ type: "log", level: "warn", message: "a metrics poller did not start within 10 s: the end-to-end rate may be missing" });
 
-    // 4. traffic-gen.
+    // 4. traffic-gen. Its start on the sender's clock (one call, just before): its deadline is
+    //    `--duration` after that, and the rate over time must end there, not at the last
+    //    injection — clients still send one more message while traffic-gen finishes (main.rs
+    //    latency.refresh()), a trickle that would read as a drop.
+    const clock = await inStep("traffic-gen", () => input.sender.exec(`bash -c ${shellQuote('printf "%s" "$EPOCHREALTIME"')}`, { timeoutMs: 10_000 }));
+    const tgStartedAt = /^\d+(\.\d+)?$/.test(clock.stdout.trim()) ? Number(clock.stdout.trim()) : undefined;
+    if (tgStartedAt === undefined) progress({ type: "log", level: "warn", message: `${input.sender.name}: could not read the clock before traffic-gen (exit ${clock.code ?? "?"}: ${clock.stderr.trim().slice(0, 120)}); the rate over time ends at the first injection + traffic-gen's run time instead` });
     const reader = new ProgressLineReader();
     const command = trafficGenCommand(args.argv.map(shellQuote).join(" "));
     progress({
       type: "step-start",
       host: tgHost.name,
-      step: `traffic-gen: ${traffic.messageCount} messages, concurrency ${traffic.concurrency}, ${remoteBodyFile ? `body file ${remoteBodyFile}` : `${traffic.bodySize} B bodies`} (cap ${cap.seconds} s)`,
+      step: `traffic-gen: ${steady ? `${cap.seconds} s steady state` : `${traffic.messageCount} messages`}, concurrency ${traffic.concurrency}, ${remoteBodyFile ? `body file ${remoteBodyFile}` : `${traffic.bodySize} B bodies`}${steady ? "" : ` (cap ${cap.seconds} s)`}`,
     });
     const run = await inStep("traffic-gen", () =>
       tgHost.exec(command, {
@@ -303,7 +318,7 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
         signal,
         onStdout: (c) => {
           trafficGenStdout += c;
-          for (const p of reader.push(c)) progress({ type: "rate", msgsPerSec: p.msgsPerSec, sent: p.sent, total: traffic.messageCount });
+          for (const p of reader.push(c)) progress({ type: "rate", msgsPerSec: p.msgsPerSec, sent: p.sent, ...(steady ? {} : { total: traffic.messageCount }) });
         },
         onStderr: (c) => (trafficGenStderr += c),
       }),
@@ -371,6 +386,23 @@ export async function runTrial(input: TrialInput): Promise<TrialOutcome> {
     const first = timeCounterReached(relative(senderPolls, senderBaseline), 1);
     const last = sinkReceived > 0 ? timeCounterReached(relative(sinkPolls, sinkBaseline), sinkReceived) : undefined;
     const firstInjection = first?.at ?? startedAt.getTime() / 1000;
+    // The rate over time, in whole intervals from the first injection to traffic-gen's deadline (or
+    // its end, for a message-count run), both on the sender's clock: what each kumod counted per
+    // interval. Only a steady-state trial is judged for a drop: a message-count run ends with its
+    // clients finishing one by one, which would read as one.
+    if (first !== undefined) {
+      const senderRelative = relative(senderPolls, senderBaseline);
+      const ranFor = steady ? cap.seconds : tg.elapsed.seconds;
+      const runSeconds = tgStartedAt !== undefined ? tgStartedAt + ranFor - first.at : ranFor;
+      const interval = intervalFor(runSeconds);
+      const series = {
+        intervalSeconds: interval,
+        startAt: new Date(first.at * 1000).toISOString(),
+        accepted: ratePerInterval(senderRelative, first.at, runSeconds, interval),
+        delivered: ratePerInterval(relative(sinkPolls, sinkBaseline), first.at, runSeconds, interval),
+      };
+      state.rateOverTime = { series, drop: steady ? (rateDropOfSeries(series) ?? null) : null };
+    }
     const lastDelivery = last?.at;
     // Without the sender's own first reading there is no end-to-end window (never mix clocks).
     const e2eSeconds = first !== undefined && lastDelivery !== undefined ? lastDelivery - firstInjection : undefined;
@@ -462,6 +494,7 @@ function buildRecord(
     senderCounters: state.kumodCounters.sender,
     drain: state.drain,
     sinkBehaviour: input.workload?.sink.kind ?? "discard",
+    durationMode: input.durationSeconds !== undefined,
   });
   const senderBefore = state.metrics.sender.before;
   const view =
@@ -506,6 +539,7 @@ function buildRecord(
       durationCapReason: x.cap.reason,
       extraArgs: x.args.extraArgs,
       argv: x.args.argv,
+      ...(input.durationSeconds !== undefined ? { durationSeconds: input.durationSeconds } : {}),
     },
     ...(state.trafficGen ? { trafficGen: state.trafficGen } : {}),
     ...(state.endToEnd ? { endToEnd: state.endToEnd } : {}),
@@ -523,6 +557,7 @@ function buildRecord(
     ...(view ? { kumomta: view } : {}),
     ...(verdict ? { verdict } : {}),
     ...(input.coolDown ? { coolDown: input.coolDown } : {}),
+    ...(state.rateOverTime ? { rateOverTime: state.rateOverTime } : {}),
     ...(c && after ? { outcomes: { deferrals: c.transientFailures, bounces: c.permanentFailures, retries: c.transientFailures, queueAtEnd: queueDepth(after) } } : {}),
     context: {
       kumodVersion: { sender: state.facts.sender?.kumodVersion ?? "unknown", sink: state.facts.sink?.kumodVersion ?? "unknown" },

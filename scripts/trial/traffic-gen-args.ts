@@ -15,8 +15,13 @@ export interface TrafficGenArgs {
  */
 export interface InjectionOptions { http?: { batchSize: number } | null; starttls?: boolean; remoteBodyFile?: string | null }
 
-/** `target`: host:port for SMTP; with `http`, the base URL of kumod's HTTP listener (traffic-gen appends /api/inject/v1). */
-export function trafficGenArgs(traffic: LabConfig["traffic"] & InjectionOptions, target: string, durationCapSeconds: number): TrafficGenArgs {
+/**
+ * `target`: host:port for SMTP; with `http`, the base URL of kumod's HTTP listener (traffic-gen appends /api/inject/v1).
+ * `mode`: `count` (default) sends `traffic.messageCount` with `durationCapSeconds` as the deadline;
+ * `duration` runs for `durationCapSeconds` without `--message-count` (traffic-gen's `done()` is then
+ * each client's elapsed time; crates/traffic-gen/src/main.rs).
+ */
+export function trafficGenArgs(traffic: LabConfig["traffic"] & InjectionOptions, target: string, durationCapSeconds: number, mode: "count" | "duration" = "count"): TrafficGenArgs {
   const extraArgs: string[] = [];
   if (traffic.http) extraArgs.push("--http", "--http-batch-size", String(traffic.http.batchSize));
   if (traffic.starttls) extraArgs.push("--starttls");
@@ -27,7 +32,7 @@ export function trafficGenArgs(traffic: LabConfig["traffic"] & InjectionOptions,
     TRAFFIC_GEN_PATH,
     "--target", target,
     "--concurrency", String(traffic.concurrency),
-    "--message-count", String(traffic.messageCount),
+    ...(mode === "count" ? ["--message-count", String(traffic.messageCount)] : []),
     // A body file replaces the generated body (load_body_file); otherwise bytes, never a unit:
     // traffic-gen's own unit parsing is then irrelevant.
     ...(traffic.remoteBodyFile ? ["--body-file", traffic.remoteBodyFile] : ["--body-size", String(traffic.bodySize)]),

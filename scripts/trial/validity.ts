@@ -26,6 +26,13 @@ export interface ValidityInput {
    * sender's queue is empty. Default: discard (every failure is a reason).
    */
   sinkBehaviour?: "discard" | "smart";
+  /**
+   * A steady-state trial: traffic-gen ran for `durationCapSeconds` without `--message-count`, so
+   * reaching its deadline is the plan, not a shortfall. Its "sent" counts the claims in flight at
+   * the deadline too (main.rs reads the counter, then the runtime drops those sends), so the count
+   * that must match the sink's is what the sender's kumod accepted. Default false.
+   */
+  durationMode?: boolean;
 }
 
 /** The sink may be the limit, not the sender, above this CPU (mean of the trial's samples). */
@@ -50,15 +57,15 @@ export function validityOf(r: ValidityInput): { valid: boolean; reasons: Invalid
   const tg = r.trafficGen;
   if (tg) {
     if (tg.sent === 0) add("nothing-sent", "traffic-gen sent no message");
-    if (tg.outcome === "deadline-reached" || tg.sent < r.messageCount) {
+    if (!r.durationMode && (tg.outcome === "deadline-reached" || tg.sent < r.messageCount)) {
       add("incomplete-deadline", `traffic-gen sent ${tg.sent} of ${r.messageCount} messages (${tg.outcome}); its --duration cap was ${r.durationCapSeconds} s`);
     }
     if (tg.failed > 0 || tg.stderr.clientErrorCount > 0) add("send-failures", `traffic-gen: ${tg.failed} failed, ${tg.stderr.clientErrorCount} client errors`);
   }
   const c = r.senderCounters;
   const smart = r.sinkBehaviour === "smart";
-  if (smart && c && tg && r.drain?.queueDrained && c.delivered + c.permanentFailures !== tg.sent) {
-    add("sink-count-mismatch", `traffic-gen sent ${tg.sent} but the sender delivered ${c.delivered} and bounced ${c.permanentFailures}`);
+  if (smart && c && tg && r.drain?.queueDrained && c.delivered + c.permanentFailures !== (r.durationMode ? c.received : tg.sent)) {
+    add("sink-count-mismatch", `${r.durationMode ? `the sender's kumod accepted ${c.received}` : `traffic-gen sent ${tg.sent}`} but the sender delivered ${c.delivered} and bounced ${c.permanentFailures}`);
   }
   if (!smart && c && c.transientFailures + c.permanentFailures > 0) {
     add(
@@ -72,7 +79,9 @@ export function validityOf(r: ValidityInput): { valid: boolean; reasons: Invalid
   const e2e = r.endToEnd;
   if (e2e) {
     // A smart sink counts every DATA, refused ones too: its count is not the messages sent.
-    if (!smart && tg && e2e.queueDrained && e2e.sinkReceived !== tg.sent) add("sink-count-mismatch", `traffic-gen sent ${tg.sent} but the sink counted ${e2e.sinkReceived}`);
+    if (!smart && r.durationMode && c && e2e.queueDrained && e2e.sinkReceived !== c.received) {
+      add("sink-count-mismatch", `the sender's kumod accepted ${c.received} but the sink counted ${e2e.sinkReceived}`);
+    } else if (!smart && !r.durationMode && tg && e2e.queueDrained && e2e.sinkReceived !== tg.sent) add("sink-count-mismatch", `traffic-gen sent ${tg.sent} but the sink counted ${e2e.sinkReceived}`);
   }
   const res = r.resources;
   if (res) {

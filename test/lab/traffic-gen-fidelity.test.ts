@@ -15,6 +15,7 @@ import * as tls from "node:tls";
 import { buildSync } from "esbuild";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { humanSizeDecimal, rates } from "../fixtures/traffic-gen/format";
+import { parseTrafficGenOutput } from "../../scripts/trial/traffic-gen-output";
 
 const ENTRY = path.resolve(__dirname, "..", "fixtures", "traffic-gen", "main.ts");
 let dir: string;
@@ -366,6 +367,22 @@ describe("traffic-gen stand-in fidelity to crates/traffic-gen/src/main.rs", () =
     // after the spawn: a lower bound that load can only make truer.
     expect(at[5]! - spawnedAfter).toBeGreaterThanOrEqual(1000);
     expect(at[7]! - spawnedAfter).toBeGreaterThanOrEqual(1000);
+  });
+
+  it("steady state: --duration without --message-count runs to the deadline, and --throttle bounds what it claims (done() is each client's elapsed time, main.rs:482-487; claim_one before spec.throttle, main.rs:515-530; local_throttle's GCRA, crates/throttle/src/throttle.rs)", async () => {
+    const srv = await startServer();
+    const r = await runTrafficGen(base(srv.port, ["--concurrency", "2", "--duration", "2", "--throttle", "5/s"]));
+    const s = summary(r);
+    expect(s.how).toBe("Deadline reached, stopping");
+    expect(s.failed).toBe(0);
+    // At least the initial burst of the limit (5); at most what the GCRA admits in 2 s — the burst
+    // plus 5 a second — plus one claim per client held while it sleeps in the throttle.
+    expect(s.sent).toBeGreaterThanOrEqual(5);
+    expect(s.sent).toBeLessThanOrEqual(5 + 5 * 2 + 2);
+    // The latency line the knee reads (scripts/trial/traffic-gen-output.ts) is there, p50 ≤ p99.
+    const parsed = parseTrafficGenOutput(r.stdout, r.stderr);
+    expect(parsed.latency).not.toBeNull();
+    expect(parsed.latency!.p50).toBeLessThanOrEqual(parsed.latency!.p99);
   });
 
   it("--starttls upgrades when STARTTLS is offered, without verifying the certificate, and sends MAIL FROM without a second EHLO (make_smtp_client, main.rs:467-477)", async () => {
