@@ -5,6 +5,7 @@
  *   npm run sweep -- --resume results/<run>
  *   npm run sweep -- --inventory lab-config/hosts.yaml
  *   npm run sweep -- --dry-run     (= npm run plan: the plan and its estimate, offline; nothing opened or created)
+ *   npm run plan -- --parallel 2 --spot --no-prefetch   (the plan options; the plans side by side either way)
  * Exit codes (./exit-codes.ts): 0 every size has a valid figure, 3 the sweep ran but some size has
  * none, 1 failed, 2 config or command line, 130 interrupted.
  */
@@ -60,6 +61,12 @@ export interface SweepCliOptions {
   dryRun?: boolean;
   /** `--accept-config-change`: resume although today's config differs from run.json (run.json's settings are used; recorded). */
   acceptConfigChange?: boolean;
+  /** `--parallel <n>`: labs at once, the sizes dealt among them. Default 1, e.g. 4. */
+  parallel?: number;
+  /** `--spot`: spot capacity for the sender and the sink. Default false. */
+  spot?: boolean;
+  /** false with `--no-prefetch`: no standby sender made ready at the next size. Default true. */
+  prefetch?: boolean;
 }
 
 /** Lets the tests run the real CLI over the namespace lab; product code always passes nothing. */
@@ -127,9 +134,13 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     .option("--no-policy-pack", "run `pulumi up` without kumolab's guard rails (policy-pack/); only for debugging the pack itself")
     .option("--dry-run", "print the plan, its estimate and assumptions, then stop: nothing is opened or created (no Pulumi CLI, credentials or stack needed)", false)
     .option("--accept-config-change", "with --resume: go on although today's lab config differs from the run's (run.json's settings are used; recorded in run.json)", false)
+    .option("--parallel <n>", "labs at once, the sizes dealt among them (default 1)", positive)
+    .option("--spot", "spot capacity for the sender and the sink (default: on demand)", false)
+    .option("--no-prefetch", "no standby sender made ready at the next size while a size is measured (prefetch is on when a lab measures more than one size)")
     .exitOverride();
   program.parse(argv, { from: "user" });
   const opts = program.opts<SweepCliOptions>();
+  const planOptions = { parallel: opts.parallel ?? 1, prefetch: opts.prefetch !== false, spot: opts.spot === true };
   const progress = terminalProgress(process.stdout);
 
   let cfg: LabConfig;
@@ -266,7 +277,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       }
       sizes = [inventorySize];
     }
-    const dry = makePlan(cfg, { sizes, workloads, trials, coolDownSeconds: coolDown, lab: planLab, resultsDir, keep: opts.keep, recorded });
+    const dry = makePlan(cfg, { sizes, workloads, trials, coolDownSeconds: coolDown, lab: planLab, resultsDir, keep: opts.keep, recorded, options: planOptions });
     process.stdout.write(`${formatPlan(dry, cfg)}\nDry run: nothing was opened or created (no Pulumi CLI, credentials or stack were needed). Run without --dry-run to go ahead.\n`);
     return EXIT.OK;
   }
@@ -288,10 +299,10 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     return EXIT.CONFIG;
   }
 
-  const plan = makePlan(cfg, { sizes, workloads, trials, coolDownSeconds: coolDown, lab: planLab, resultsDir, keep: opts.keep, recorded });
+  const plan = makePlan(cfg, { sizes, workloads, trials, coolDownSeconds: coolDown, lab: planLab, resultsDir, keep: opts.keep, recorded, options: planOptions });
   process.stdout.write(`${formatPlan(plan, cfg)}\n`);
   // The lab's VMs power themselves off at expiresAt: a plan that outlives the TTL raises it first, visibly.
-  const ttl = planLab.kind === "stack" ? ttlForPlan(plan.estimate.wallSeconds, cfg.lab.ttlHours) : ({ extend: false } as const);
+  const ttl = planLab.kind === "stack" ? ttlForPlan(plan.estimate.wallSecondsAtMost, cfg.lab.ttlHours) : ({ extend: false } as const);
   if ("tooLong" in ttl) {
     process.stderr.write(`${ttl.tooLong}\n`);
     return EXIT.CONFIG;
