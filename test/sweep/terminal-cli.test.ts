@@ -88,6 +88,19 @@ describe("sweep --dry-run (npm run plan): offline, without the Pulumi CLI, crede
     expect(readdirSync(work).filter((f) => f.startsWith("results"))).toEqual([]);
   });
 
+  it("the plan options choose the estimate's plan (--parallel 2 --no-prefetch --spot); every plan is shown, one recommended", async () => {
+    const { code, out } = await run(cli("sweep"), ["--dry-run", "--lab-config", labConfig, "--parallel", "2", "--no-prefetch", "--spot"]);
+    expect(code, out).toBe(0);
+    // Two sizes on two labs: one size each, so prefetch has nothing to do.
+    expect(out).toMatch(/estimate \(2 labs, spot\): at most \S+ wall time without an interruption/);
+    expect(out).toMatch(/^ +★?→ 2 labs, spot +\S+/m);
+    expect(out).toMatch(/^ +naive: a new lab per size, in turn +\S+ +\$\d+\.\d\d +1\.00× +1\.00×/m);
+    expect(out).toMatch(/^ {2}recommended: .* \(--parallel \d( --no-prefetch)? --spot\) — /m);
+    const bad = await run(cli("sweep"), ["--dry-run", "--lab-config", labConfig, "--parallel", "0"]);
+    expect(bad.code, bad.out).toBe(2);
+    expect(bad.out).toMatch(/--parallel <n>.*must be a positive integer/);
+  });
+
   it("an inventory: its hosts and port, no cloud prices, nothing destroyed, no 'npm run down' (even with --keep)", async () => {
     const { code, out } = await run(cli("sweep"), ["--dry-run", "--lab-config", labConfig, "--inventory", inventory, "--keep"]);
     expect(code, out).toBe(0);
