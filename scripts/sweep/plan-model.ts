@@ -146,7 +146,7 @@ export function spreadSizes<T>(sizes: readonly T[], labs: number): T[][] {
 export function modelLab(sizes: readonly SizeWork[], shape: PlanShape, ctx: PlanContext, a: Assumptions, p: PlanAssumptions): LabModel {
   const cd = coolDownWait(shape, ctx.coolDownSeconds, p);
   const up = ctx.labExists ? 0 : a.labUpSeconds;
-  const destroy = ctx.destroys && !ctx.labExists ? a.destroySeconds : 0;
+  const destroy = ctx.destroys ? a.destroySeconds : 0;
   const prefetch = shape.prefetch && sizes.length > 1 && !ctx.labExists;
   const senderFraction = shape.spot ? p.senderSpotFraction : 1;
   const sinkFraction = shape.spot ? p.sinkSpotFraction : 1;
