@@ -195,7 +195,7 @@ export function formatPlan(plan: SweepPlan, cfg: LabConfig): string {
       : `  sink: ${cfg.sink.vmSize}${cfg.sink.hourlyUsd !== undefined ? ` ($${cfg.sink.hourlyUsd}/h)` : ""}, port ${cfg.sink.smtpPort}`,
     `  results: ${plan.resultsDir}`,
     `  at the end: ${end}`,
-    `  estimate (${inv ? "your hosts" : e.chosen.label}): ${e.upperBound ? "at most " : ""}${formatDuration(e.wallSeconds)} wall time${e.chosen.risk ? ` without an interruption (${formatDuration(e.chosen.expectedWallSeconds)} expected)` : ""}; ${formatCost(e, inv !== undefined)}`,
+    `  estimate: ${e.upperBound ? "at most " : ""}${formatDuration(e.wallSeconds)} wall time${inv ? "" : ` (${e.chosen.label}${e.chosen.risk ? `; ${formatDuration(e.chosen.expectedWallSeconds)} expected with interruptions` : ""})`}; ${formatCost(e, inv !== undefined)}`,
     ...e.cells.map((c) => `    ${c.sizeId}${multi ? ` × ${c.workload}` : ""}: ${at(c)}`),
     inv
       ? `  assumptions: your hosts exist already (no lab up, resize or destroy); provision ${DEFAULT_ASSUMPTIONS.provisionSeconds} s; per-trial overhead ${DEFAULT_ASSUMPTIONS.trialOverheadSeconds} s; trial time = messages ÷ the published rate of the size, or traffic-gen's duration cap when there is none`

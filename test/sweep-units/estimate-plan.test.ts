@@ -118,7 +118,7 @@ describe("formatPlan", () => {
     }
     expect(text).toContain("stack dev (file:///x)");
     expect(text).toContain("trials: 3 per size, 120 s cool-down between them (6 in all)");
-    expect(text).toContain(`estimate (1 lab, prefetch): ${formatDuration(plan.estimate.wallSeconds)} wall time; ${formatCost(plan.estimate, false)}`);
+    expect(text).toContain(`estimate: ${formatDuration(plan.estimate.wallSeconds)} wall time (1 lab, prefetch); ${formatCost(plan.estimate, false)}`);
     expect(text).toMatch(/cost: compute \$\d+\.\d\d \+ data transfer \$\d+\.\d\d = \$\d+\.\d\d in all/);
     expect(text).toMatch(/c2-r4: ~750 msgs\/s expected \(published figure\)/);
     expect(text).toMatch(/assumptions: lab up \d+ s, resize \d+ s/);
@@ -178,7 +178,7 @@ describe("the plan per workload", () => {
     expect(text).toMatch(/c2-r4 × published: ~750 msgs\/s expected \(published figure\)/);
     expect(text).toMatch(/c2-r4 × dkim: rate unknown \(no published figure for this workload\): at most \S+ per trial \(traffic-gen's duration cap\)/);
     expect(text).toMatch(/traffic-gen \(dkim\): 5000 messages/);
-    expect(text).toMatch(/estimate \(1 lab\): at most /);
+    expect(text).toMatch(/estimate: at most \S+ wall time \(1 lab\); /);
     const dkim = plan.estimate.cells.find((c) => c.workload === "dkim");
     expect(dkim?.msgsPerSec).toBeUndefined();
     expect(dkim?.trialSeconds).toBe(100 + DEFAULT_ASSUMPTIONS.trialOverheadSeconds); // auto cap: 5000 / 50 msgs/s

@@ -249,8 +249,11 @@ describe("the default sweep (lab.yaml: 4 sizes × 4 trials of 100,000 × 100 kB,
     // c2's lab: (1 − e^(−0.01 × 2 × 613.333/3600)) × (435 + 1.5 × 613.333) = 0.0034016 × 1355 = 4.6 s → 22m18s.
     expect(text).toMatch(/^ {4}★ {2}4 labs, spot +22m18s +\$14\.75 +0\.23× +0\.95× +interruption 2\.5 %: expected \+5s, \+\$0\.00$/m);
     expect(text).toMatch(/^ {5}→ 2 labs, prefetch, spot +\S+ +\$\d+\.\d\d +0\.\d\d× +0\.\d\d× +standby \$0\.\d\d; interruption \d\.\d %: expected \+\d+s, \+\$0\.\d\d$/m);
-    expect(text).toContain("estimate (2 labs, prefetch, spot): ");
-    expect(text).toContain("without an interruption (");
+    // 2 labs with prefetch: lab 1 (c2, c8) 420 + 613.333 + 30 + (373.878 − 15) + 300 = 1722.211 s = 28m42s (c8's standby
+    // ready in time); lab 2 (c4, c16) 420 + 407.273 + 42.727 + 30 + 347.353 + 300 = 1547.353 s. On demand, senders and
+    // sinks: lab 1 1063.333 × 0.085 + 1287.211 × 0.384 + 1722.211 × 0.338, lab 2 900 × 0.192 + 1112.353 × 0.768
+    // + 1547.353 × 0.338 = 2716.87 $·s/h = $0.7547; on spot × 0.4 = $0.30.
+    expect(text).toMatch(/estimate: 28m42s wall time \(2 labs, prefetch, spot; 28m49s expected with interruptions\); cost: compute \$0\.30 \+ data transfer \$14\.40/);
     // With --spot the recommendation is among spot plans.
     expect(text).toMatch(/recommended: 4 labs, spot \(--parallel 4 --spot\) — the fastest plan costing at most 1\.05× the naive plan \(\$16\.29\)/);
     expect(text).toMatch(/rule: the fastest plan whose cost is at most 1\.05× the naive plan's/);
