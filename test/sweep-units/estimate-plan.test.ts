@@ -150,8 +150,10 @@ describe("formatPlan", () => {
     expect(plan.estimate.wallSeconds).toBeCloseTo(DEFAULT_ASSUMPTIONS.provisionSeconds + 3 * trial + 2 * 15, 6);
     // The lab's lifetime is checked against full cool-downs.
     expect(plan.estimate.wallSecondsAtMost).toBeCloseTo(DEFAULT_ASSUMPTIONS.provisionSeconds + 3 * trial + 2 * 120, 6);
-    // Your own hosts: no other plan to compare.
+    // Your own hosts: no other plan to compare, no standby or spot; the cool-down's assumption still applies.
     expect(text).not.toContain("recommended:");
+    expect(text).not.toMatch(/spot|standby|naive/);
+    expect(text).toContain("measured cool-down: 15 s expected (settle time 15 s, an assumption");
   });
 
   test("a resume says how many trials are already recorded", () => {
