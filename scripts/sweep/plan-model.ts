@@ -131,7 +131,7 @@ function sum(values: Array<number | undefined>): number | undefined {
 
 /** The seconds a cool-down is expected to take under a shape. */
 export function coolDownWait(shape: Pick<PlanShape, "coolDown">, boundSeconds: number, p: PlanAssumptions): number {
-  return shape.coolDown === "full" ? boundSeconds : Math.min(p.settleSeconds, boundSeconds);
+  return shape.coolDown === "measured" ? Math.min(p.settleSeconds, boundSeconds) : boundSeconds;
 }
 
 /** Sizes over `labs` labs, dealt in turn (lab 1 gets sizes 1, N+1, …): each lab has a mix of small and large. */
@@ -147,7 +147,8 @@ export function modelLab(sizes: readonly SizeWork[], shape: PlanShape, ctx: Plan
   const cd = coolDownWait(shape, ctx.coolDownSeconds, p);
   const up = ctx.labExists ? 0 : a.labUpSeconds;
   const destroy = ctx.destroys ? a.destroySeconds : 0;
-  const prefetch = shape.prefetch && sizes.length > 1 && !ctx.labExists;
+  // A lab of one size has no next size to prepare: the loop below never swaps.
+  const prefetch = shape.prefetch && !ctx.labExists;
   const senderFraction = shape.spot ? p.senderSpotFraction : 1;
   const sinkFraction = shape.spot ? p.sinkSpotFraction : 1;
   // A standby is ready this long after its launch, provisioned.
@@ -291,16 +292,18 @@ export interface Recommendation {
  */
 export function recommendPlan(plans: readonly ModelledPlan[], naive: ModelledPlan, opts: { spot: boolean }): Recommendation | undefined {
   const candidates = plans.filter((p) => p.shape.spot === opts.spot);
-  const faster = (x: ModelledPlan, y: ModelledPlan): number => x.expectedWallSeconds - y.expectedWallSeconds || (x.expectedCostUsd ?? Infinity) - (y.expectedCostUsd ?? Infinity);
+  // An unknown cost sorts last (the naive plan prices every size and the sink, so then its cost is unknown too).
+  const cost = (x: ModelledPlan): number => x.expectedCostUsd ?? Infinity;
+  const faster = (x: ModelledPlan, y: ModelledPlan): number => x.expectedWallSeconds - y.expectedWallSeconds || cost(x) - cost(y);
   const limit = naive.costUsd === undefined ? undefined : naive.costUsd * COST_TOLERANCE;
-  if (limit === undefined || candidates.some((p) => p.expectedCostUsd === undefined)) {
+  if (limit === undefined) {
     const best = [...candidates].sort(faster)[0];
     return best && { plan: best, why: "the fastest plan (costs unknown: a size or the sink has no hourlyUsd in lab-config)" };
   }
-  const within = candidates.filter((p) => (p.expectedCostUsd as number) <= limit);
+  const within = candidates.filter((p) => cost(p) <= limit);
   const best = [...within].sort(faster)[0];
   if (best) return { plan: best, why: `the fastest plan costing at most ${COST_TOLERANCE}× the naive plan ($${limit.toFixed(2)})` };
-  const cheapest = [...candidates].sort((x, y) => (x.expectedCostUsd as number) - (y.expectedCostUsd as number) || x.expectedWallSeconds - y.expectedWallSeconds)[0];
+  const cheapest = [...candidates].sort((x, y) => cost(x) - cost(y) || x.expectedWallSeconds - y.expectedWallSeconds)[0];
   return cheapest && { plan: cheapest, why: `no plan costs at most ${COST_TOLERANCE}× the naive plan ($${limit.toFixed(2)}): the cheapest` };
 }
 

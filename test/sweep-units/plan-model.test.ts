@@ -55,6 +55,8 @@ describe("one lab, round numbers", () => {
     // The standbys' idle time: B 620 s × $0.002 + C 330 s × $0.001 = 1.57
     expect(e.standbyUsd as number).toBeCloseTo(1.57, 9);
     expect(e.labs[0]?.standbySeconds).toBeCloseTo(950, 9);
+    // On spot the standby costs half as much: 1.57 × 0.5
+    expect(plan({ prefetch: true, spot: true }).standbyUsd as number).toBeCloseTo(0.785, 9);
   });
 
   test("a measured cool-down is the settle time, never more than the configured cool-down; the full one is the bound", () => {
@@ -65,6 +67,7 @@ describe("one lab, round numbers", () => {
     // Full cool-downs on the prefetch plan: A is measured 620 + 120 = 740 s, B 340 s. B's standby and now C's too are
     // ready in time (B has 320 s left ≥ 320): 400 + 740 + (10 + 320) + (10 + 100) + 200 = 1780 s
     expect(plan({ coolDown: "full" }).wallSeconds).toBeCloseTo(1780, 9);
+    expect(plan({ coolDown: "full" }).label).toBe("1 lab, prefetch, full cool-downs");
   });
 });
 
@@ -93,6 +96,14 @@ describe("parallel labs, round numbers", () => {
     expect(n.wallSeconds).toBe(3000);
     // 1340 × 0.0015 + 940 × 0.0025 + 720 × 0.0015 + 1 = 2.01 + 2.35 + 1.08 + 1 = 6.44
     expect(n.costUsd as number).toBeCloseTo(6.44, 9);
+    expect(n.shape).toEqual({ labs: 1, prefetch: false, spot: false, coolDown: "full" });
+  });
+
+  test("no sizes: no lab, no cost (never $0 that reads as free)", () => {
+    const empty = { ...ctx, work: [] };
+    expect(modelPlan(shape({}), empty, a, p).costUsd).toBeUndefined();
+    expect(modelPlan(shape({}), empty, a, p).wallSeconds).toBe(0);
+    expect(modelNaivePlan(empty, a, p).costUsd).toBeUndefined();
   });
 });
 
@@ -121,10 +132,13 @@ describe("spot, round numbers", () => {
 });
 
 describe("the recommendation", () => {
-  const plans = allPlans(ctx, a, p);
-  const naive = modelNaivePlan(ctx, a, p);
+  // Built inside each test (not at load) so that each test's coverage includes them.
+  const plansOf = (): ModelledPlan[] => allPlans(ctx, a, p);
+  const naiveOf = (): ModelledPlan => modelNaivePlan(ctx, a, p);
 
   test("every plan: 1–2 labs with and without prefetch, 3 labs (one size each), each on demand and spot", () => {
+    const plans = plansOf();
+    expect(plans.every((x) => x.shape.coolDown === "measured")).toBe(true);
     expect(plans.map((x) => x.label)).toEqual([
       "1 lab, prefetch",
       "1 lab, prefetch, spot",
@@ -141,29 +155,47 @@ describe("the recommendation", () => {
 
   test("the fastest on-demand plan within 1.05× the naive cost: 3 labs (1230 s, $6.00 ≤ $6.76)", () => {
     // 3 labs on demand: 1230 × 0.0015 + 830 × 0.0025 + 720 × 0.0015 + 1 = 1.845 + 2.075 + 1.08 + 1 = 6.00
-    const r = recommendPlan(plans, naive, { spot: false });
+    const r = recommendPlan(plansOf(), naiveOf(), { spot: false });
     expect(r?.plan.label).toBe("3 labs");
     expect(r?.plan.costUsd as number).toBeCloseTo(6.0, 9);
     expect(r?.why).toContain("$6.76");
   });
 
   test("a tighter naive cost ($5.50 → limit $5.775) rules 3 labs ($6.00) out: 2 labs with prefetch ($5.705, 1340 s)", () => {
-    const r = recommendPlan(plans, { ...naive, costUsd: 5.5 }, { spot: false });
+    const r = recommendPlan(plansOf(), { ...naiveOf(), costUsd: 5.5 }, { spot: false });
     expect(r?.plan.label).toBe("2 labs, prefetch");
   });
 
   test("nothing within the limit: the cheapest (1 lab, no prefetch, $4.00)", () => {
-    const r = recommendPlan(plans, { ...naive, costUsd: 3 }, { spot: false });
+    const r = recommendPlan(plansOf(), { ...naiveOf(), costUsd: 3 }, { spot: false });
     expect(r?.plan.label).toBe("1 lab, no prefetch");
     expect(r?.why).toMatch(/the cheapest/);
   });
 
   test("spot only to a user who asked for it (--spot); a missing price: the fastest, said so", () => {
-    expect(recommendPlan(plans, naive, { spot: true })?.plan.label).toBe("3 labs, spot");
+    expect(recommendPlan(plansOf(), naiveOf(), { spot: true })?.plan.label).toBe("3 labs, spot");
     const unpriced = { ...ctx, sinkHourlyUsd: undefined };
     const r = recommendPlan(allPlans(unpriced, a, p), modelNaivePlan(unpriced, a, p), { spot: false });
     expect(r?.plan.label).toBe("3 labs");
     expect(r?.why).toMatch(/costs unknown/);
+  });
+
+  test("at the limit counts as within; equal times go to the cheaper, equal costs to the faster", () => {
+    const base = naiveOf();
+    const fake = (label: string, wall: number, cost: number): ModelledPlan => ({ ...base, shape: shape({}), label, expectedWallSeconds: wall, expectedCostUsd: cost });
+    const naive = { ...base, costUsd: 1 };
+    // 1 × 1.05 = 1.05: a plan costing exactly that is within the limit.
+    expect(recommendPlan([fake("slow", 200, 1), fake("fast", 100, 1.05)], naive, { spot: false })?.plan.label).toBe("fast");
+    expect(recommendPlan([fake("dear", 100, 1.04), fake("cheap", 100, 1.01)], naive, { spot: false })?.plan.label).toBe("cheap");
+    expect(recommendPlan([fake("cheap", 100, 1.01), fake("dear", 100, 1.04)], naive, { spot: false })?.plan.label).toBe("cheap");
+    // None within 1.05: the cheapest; of two as cheap, the faster.
+    expect(recommendPlan([fake("slow", 200, 2), fake("fast", 100, 2), fake("dear", 50, 3)], naive, { spot: false })?.plan.label).toBe("fast");
+    expect(recommendPlan([fake("fast", 100, 2), fake("slow", 200, 2)], naive, { spot: false })?.plan.label).toBe("fast");
+    // Costs unknown: the fastest; of two as fast, the priced one.
+    const unknown = { ...naive, costUsd: undefined };
+    expect(recommendPlan([fake("slow", 200, 1), fake("fast", 100, 1)], unknown, { spot: false })?.plan.label).toBe("fast");
+    expect(recommendPlan([{ ...fake("unpriced", 100, 1), expectedCostUsd: undefined }, fake("priced", 100, 1)], unknown, { spot: false })?.plan.label).toBe("priced");
+    expect(recommendPlan([], naive, { spot: false })).toBeUndefined();
   });
 
   test("the flags that choose a plan", () => {
@@ -174,9 +206,10 @@ describe("the recommendation", () => {
 
 describe("the default sweep (lab.yaml: 4 sizes × 4 trials of 100,000 × 100 kB, 120 s cool-downs)", () => {
   const cfg = loadLabConfig().config;
-  const e = estimateSweep(cfg, { sizes: cfg.sender.sizes, workloads: [PUBLISHED_WORKLOAD], trials: 4, coolDownSeconds: 120, inventory: false, destroys: true });
+  // Built inside each test (not at load) so that each test's coverage includes the model.
+  const defaultSweep = () => estimateSweep(cfg, { sizes: cfg.sender.sizes, workloads: [PUBLISHED_WORKLOAD], trials: 4, coolDownSeconds: 120, inventory: false, destroys: true });
   const byLabel = (l: string): ModelledPlan => {
-    const found = e.plans.find((x) => x.label === l);
+    const found = defaultSweep().plans.find((x) => x.label === l);
     if (!found) throw new Error(`no plan ${l}`);
     return found;
   };
@@ -186,6 +219,7 @@ describe("the default sweep (lab.yaml: 4 sizes × 4 trials of 100,000 × 100 kB,
   // Prices: $0.085, $0.192, $0.384, $0.768 per hour; the sink $0.338.
 
   test("naive: 1h38m, $15.52 (as before this model)", () => {
+    const e = defaultSweep();
     // Each lab 420 up + busy + 3 × 120 + 300 destroy = busy + 1080: 1648.333 + 1442.273 + 1408.878 + 1397.353 = 5896.837 s
     expect(e.naive?.wallSeconds).toBeCloseTo(5896.837, 2);
     // 1648.333 × 0.423 + 1442.273 × 0.530 + 1408.878 × 0.722 + 1397.353 × 1.106 = 4024.33 $·s/h → $1.1179 + $14.40
@@ -222,6 +256,7 @@ describe("the default sweep (lab.yaml: 4 sizes × 4 trials of 100,000 × 100 kB,
   });
 
   test("4 labs: 22m13s at $15.27 — recommended; the goal (≤ 0.40× the naive time at ≤ 1.05× its cost) is met", () => {
+    const e = defaultSweep();
     const four = byLabel("4 labs");
     // The slowest lab, c2: 420 + 613.333 + 300 = 1333.333 s
     expect(four.wallSeconds).toBeCloseTo(1333.333, 2);
