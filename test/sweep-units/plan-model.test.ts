@@ -57,6 +57,10 @@ describe("one lab, round numbers", () => {
     expect(e.labs[0]?.standbySeconds).toBeCloseTo(950, 9);
     // On spot the standby costs half as much: 1.57 × 0.5
     expect(plan({ prefetch: true, spot: true }).standbyUsd as number).toBeCloseTo(0.785, 9);
+    // A standby of a size without a price has no price either (never NaN).
+    const unpriced = { ...ctx, work: ctx.work.map((w) => (w.sizeId === "B" ? { ...w, hourlyUsd: undefined } : w)) };
+    expect(modelPlan(shape({}), unpriced, a, p).standbyUsd).toBeUndefined();
+    expect(modelPlan(shape({}), unpriced, a, p).costUsd).toBeUndefined();
   });
 
   test("a measured cool-down is the settle time, never more than the configured cool-down; the full one is the bound", () => {
