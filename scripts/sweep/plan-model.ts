@@ -32,8 +32,8 @@ export interface PlanAssumptions {
 // - settleSeconds: the settle check needs two reads at least (deliveries counted quiet between them,
 //   each read sampling CPU for 1 s), so ~2–3 s; 15 s adds room for a cloud host's CPU and kumod's last
 //   deliveries. An assumption, not a measurement: on the namespace lab (bench figure 2) queue,
-//   deliveries and TIME_WAIT settle at the first reads, but its hosts read the whole machine's CPU,
-//   which on a shared machine never reads idle.
+//   deliveries and TIME_WAIT settle at the first reads, but its hosts read the whole machine's CPU:
+//   18.4 s at load ~6 on the shared 2 cores, never within 120 s at load ~13 (README, Performance).
 // - spot fractions: AWS and Azure price spot "up to 90 %" below on-demand and publish per-type
 //   savings (AWS Spot Instance Advisor: "savings compared to On-Demand … over the last 30 days";
 //   Azure: "variable, based on region and SKU"); 0.4 is an assumption — check today's price history.
