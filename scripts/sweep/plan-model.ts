@@ -62,13 +62,13 @@ export interface SizeWork {
 
 /** The shape of a plan: what the CLI flags choose. */
 export interface PlanShape {
-  /** `--parallel N`: labs at once, each with its own sink, up and destroy. */
+  /** `--parallel N`: labs at once, each with its own sink, up and destroy. Default 1, e.g. 4 (more than the sizes: one per size). */
   labs: number;
-  /** Prefetch (default on; `--no-prefetch` off): only matters on a lab that measures more than one size. */
+  /** Prefetch: only matters on a lab that measures more than one size. Default true (`--no-prefetch`: false). */
   prefetch: boolean;
-  /** `--spot`: sender and sink at spot prices, with the risk of an interruption. */
+  /** `--spot`: sender and sink at spot prices, with the risk of an interruption. Default false. */
   spot: boolean;
-  /** "measured": a cool-down ends when the hosts settle; "full": every cool-down runs its configured length. */
+  /** "measured" (the sweep's, default): a cool-down ends when the hosts settle; "full": each runs its configured length (the naive plan, the TTL check). */
   coolDown: "measured" | "full";
 }
 
