@@ -27,6 +27,7 @@ export default {
     "scripts/trial/counter-poller.ts",
     "scripts/report/statistics.ts",
     "scripts/sweep/estimate.ts",
+    "scripts/sweep/plan-model.ts",
     "scripts/sweep/run-sweep.ts",
     "scripts/provision/port25-firewall.ts",
     "scripts/provision/policies.ts",

@@ -29,6 +29,7 @@ export default defineConfig({
       "test/sweep-units/trial-parts.test.ts",
       "test/sweep-units/estimate-plan.test.ts",
       "test/sweep-units/estimate-figures.test.ts",
+      "test/sweep-units/plan-model.test.ts",
       "test/sweep-units/run-sweep.test.ts",
       "test/sweep-units/run-sweep-prefetch.test.ts",
       "test/report/statistics.test.ts",

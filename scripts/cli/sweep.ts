@@ -7,6 +7,7 @@
  *   npm run sweep -- --parallel 2  (two labs at once, each its own stack: <stack>-lab1, <stack>-lab2)
  *   npm run sweep -- --spot        (spot capacity; a reclaimed host's size is retried on demand)
  *   npm run sweep -- --dry-run     (= npm run plan: the plan and its estimate, offline; nothing opened or created)
+ *   npm run plan -- --parallel 2 --spot --no-prefetch   (the plan options; the plans side by side either way)
  * Exit codes (./exit-codes.ts): 0 every size has a valid figure, 3 the sweep ran but some size has
  * none, 1 failed, 2 config or command line, 130 interrupted.
  */
@@ -324,6 +325,12 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
     process.stderr.write(`${(e as Error).message}\n`);
     return e instanceof InventoryError ? EXIT.CONFIG : EXIT.FAILED;
   }
+  // The plan the run will follow: a resumed parallel run keeps run.json's labs; a generator host turns prefetch off.
+  const planOptions = {
+    parallel: manifest?.labs !== undefined && manifest.labs.length > 1 ? manifest.labs.length : (opts.parallel ?? 1),
+    prefetch: opts.prefetch !== false && !cfg.generator.enabled,
+    spot: opts.spot === true,
+  };
   if (opts.dryRun) {
     if (opts.inventory && !manifest) {
       if (opts.sizes) {
@@ -336,7 +343,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       }
       sizes = [inventorySize];
     }
-    const dry = makePlan(cfg, { sizes, workloads, trials, coolDownSeconds: coolDown, lab: planLab, resultsDir, keep: opts.keep, recorded });
+    const dry = makePlan(cfg, { sizes, workloads, trials, coolDownSeconds: coolDown, lab: planLab, resultsDir, keep: opts.keep, recorded, options: planOptions });
     process.stdout.write(`${formatPlan(dry, cfg)}\n${labsLine(slotsOf(opts, manifest, sizes, planLab.kind === "stack"))}Dry run: nothing was opened or created (no Pulumi CLI, credentials or stack were needed). Run without --dry-run to go ahead.\n`);
     return EXIT.OK;
   }
@@ -367,10 +374,10 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
   }
 
   let slots = slotsOf(opts, manifest, sizes, planLab.kind === "stack");
-  const plan = makePlan(cfg, { sizes, workloads, trials, coolDownSeconds: coolDown, lab: planLab, resultsDir, keep: opts.keep, recorded });
+  const plan = makePlan(cfg, { sizes, workloads, trials, coolDownSeconds: coolDown, lab: planLab, resultsDir, keep: opts.keep, recorded, options: planOptions });
   process.stdout.write(`${formatPlan(plan, cfg)}\n${labsLine(slots)}`);
   // The lab's VMs power themselves off at expiresAt: a plan that outlives the TTL raises it first, visibly.
-  const ttl = planLab.kind === "stack" ? ttlForPlan(plan.estimate.wallSeconds, cfg.lab.ttlHours) : ({ extend: false } as const);
+  const ttl = planLab.kind === "stack" ? ttlForPlan(plan.estimate.wallSecondsAtMost, cfg.lab.ttlHours) : ({ extend: false } as const);
   if ("tooLong" in ttl) {
     process.stderr.write(`${ttl.tooLong}\n`);
     return EXIT.CONFIG;

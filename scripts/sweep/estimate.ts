@@ -3,6 +3,7 @@
  * Every assumption is a named, printed number; the user can edit prices in lab-config/lab.yaml.
  */
 import type { LabConfig, SenderSize } from "../../lab-config/schema";
+import { DEFAULT_PLAN_ASSUMPTIONS, modelLab, modelNaivePlan, modelPlan, type PlanContext } from "./plan-model";
 
 export interface Assumptions {
   /** First `pulumi up`: both VMs plus cloud-init installing KumoMTA. */
@@ -68,10 +69,6 @@ function usd(hourly: number | undefined, seconds: number): number | undefined {
   return hourly === undefined ? undefined : (hourly * seconds) / 3600;
 }
 
-function sum(values: Array<number | undefined>): number | undefined {
-  return values.some((v) => v === undefined) ? undefined : values.reduce<number>((a, v) => a + (v as number), 0);
-}
-
 function sizeWork(input: EstimateInput, a: Assumptions, size: SenderSize, setupSeconds: number): SizeEstimate {
   const rate = input.expectedMsgsPerSec(size);
   const trialSeconds = input.traffic.messageCount / rate + a.trialOverheadSeconds;
@@ -90,46 +87,49 @@ function egressUsd(input: EstimateInput, a: Assumptions): number {
   return dataTransferUsd(input.sizes.length * input.trials * input.traffic.messageCount, input.traffic.bodySize, a);
 }
 
-/** One lab; the sender resized in place between sizes; the sink kept. */
-export function estimateOurPlan(input: EstimateInput, a: Assumptions = DEFAULT_ASSUMPTIONS): PlanEstimate {
-  const up = input.labExists ? 0 : a.labUpSeconds;
-  const sizes = input.sizes.map((s, i) => sizeWork(input, a, s, i === 0 ? 0 : input.labExists ? 0 : a.resizeSeconds));
-  const destroy = input.destroys === false ? 0 : a.destroySeconds;
-  const wall = up + sizes.reduce((t, s) => t + s.seconds, 0) + destroy;
-  // The first size's sender also runs during up and destroy.
-  const senderUsd = sum(sizes.map((s, i) => (i === 0 ? usd(input.sizes[0]?.hourlyUsd, s.seconds + up) : s.senderUsd)));
-  const lastSender = input.sizes[input.sizes.length - 1];
-  const destroyUsd = usd(lastSender?.hourlyUsd, destroy);
-  const costUsd = sum([senderUsd, destroyUsd, usd(input.sinkHourlyUsd, wall)]);
-  const egress = egressUsd(input, a);
+/** The same input as the plan model's context, every cool-down its full length (./plan-model.ts). */
+function planContext(input: EstimateInput, a: Assumptions): PlanContext {
   return {
-    plan: "ours",
-    description: "one lab, sender resized in place, sink kept",
-    wallSeconds: wall,
-    costUsd: costUsd === undefined ? undefined : costUsd + egress,
-    egressUsd: egress,
-    sizes,
+    work: input.sizes.map((s) => ({
+      sizeId: s.id,
+      hourlyUsd: s.hourlyUsd,
+      busySeconds: a.provisionSeconds + input.trials * (input.traffic.messageCount / input.expectedMsgsPerSec(s) + a.trialOverheadSeconds),
+      coolDowns: Math.max(0, input.trials - 1),
+    })),
+    coolDownSeconds: input.coolDownSeconds,
+    sinkHourlyUsd: input.sinkHourlyUsd,
+    labExists: input.labExists ?? false,
+    destroys: input.destroys !== false,
+    transferUsd: egressUsd(input, a),
   };
+}
+
+const FULL = { prefetch: false, spot: false, coolDown: "full" } as const;
+
+function planEstimate(plan: PlanEstimate["plan"], description: string, input: EstimateInput, a: Assumptions, m: { wallSeconds: number; costUsd: number | undefined }, setupOf: (i: number) => number): PlanEstimate {
+  return { plan, description, wallSeconds: m.wallSeconds, costUsd: m.costUsd, egressUsd: egressUsd(input, a), sizes: input.sizes.map((s, i) => sizeWork(input, a, s, setupOf(i))) };
+}
+
+/** One lab; the sender resized in place between sizes; the sink kept; full cool-downs (the plan model's "1 lab, no prefetch"). */
+export function estimateOurPlan(input: EstimateInput, a: Assumptions = DEFAULT_ASSUMPTIONS): PlanEstimate {
+  const ctx = planContext(input, a);
+  // modelLab, not modelPlan: a lab with no sizes still pays its up and destroy.
+  const lab = modelLab(ctx.work, { labs: 1, ...FULL }, ctx, a, DEFAULT_PLAN_ASSUMPTIONS);
+  const costUsd = lab.computeUsd === undefined ? undefined : lab.computeUsd + egressUsd(input, a);
+  return planEstimate("ours", "one lab, sender resized in place, sink kept", input, a, { wallSeconds: lab.wallSeconds, costUsd }, (i) => (i === 0 || input.labExists ? 0 : a.resizeSeconds));
 }
 
 /** A new lab (both VMs) per size, destroyed after it. */
 export function estimateNaivePlan(input: EstimateInput, a: Assumptions = DEFAULT_ASSUMPTIONS): PlanEstimate {
-  const sizes = input.sizes.map((s) => sizeWork(input, a, s, a.labUpSeconds));
-  const perLab = sizes.map((s) => s.seconds + a.destroySeconds);
-  const wall = perLab.reduce((t, v) => t + v, 0);
-  const costUsd = sum(input.sizes.map((s, i) => sum([usd(s.hourlyUsd, perLab[i] ?? 0), usd(input.sinkHourlyUsd, perLab[i] ?? 0)])));
-  const egress = egressUsd(input, a);
-  return { plan: "naive", description: "a new lab per size", wallSeconds: wall, costUsd: costUsd === undefined ? undefined : costUsd + egress, egressUsd: egress, sizes };
+  const m = modelNaivePlan(planContext(input, a), a);
+  return planEstimate("naive", "a new lab per size", input, a, m, () => a.labUpSeconds);
 }
 
-/** One lab per size, all at once (each with its own sink). */
+/** One lab per size, all at once (each with its own sink); full cool-downs. */
 export function estimateParallelPlan(input: EstimateInput, a: Assumptions = DEFAULT_ASSUMPTIONS): PlanEstimate {
-  const sizes = input.sizes.map((s) => sizeWork(input, a, s, a.labUpSeconds));
-  const perLab = sizes.map((s) => s.seconds + a.destroySeconds);
-  const wall = Math.max(0, ...perLab);
-  const costUsd = sum(input.sizes.map((s, i) => sum([usd(s.hourlyUsd, perLab[i] ?? 0), usd(input.sinkHourlyUsd, perLab[i] ?? 0)])));
-  const egress = egressUsd(input, a);
-  return { plan: "parallel", description: "one lab per size, all at once", wallSeconds: wall, costUsd: costUsd === undefined ? undefined : costUsd + egress, egressUsd: egress, sizes };
+  const ctx = { ...planContext(input, a), labExists: false, destroys: true };
+  const m = modelPlan({ labs: input.sizes.length, ...FULL }, ctx, a);
+  return planEstimate("parallel", "one lab per size, all at once", input, a, m, () => a.labUpSeconds);
 }
 
 export function formatDuration(seconds: number): string {

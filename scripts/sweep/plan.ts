@@ -5,6 +5,8 @@ import { matchBaseline } from "../report/published-baseline";
 import { durationCap } from "../trial/duration-cap";
 import { expectedMsgsPerSec } from "./expected-rate";
 import { dataTransferUsd, describeAssumptions, formatDuration, DEFAULT_ASSUMPTIONS, type Assumptions, type EstimateInput } from "./estimate";
+import { allPlans, DEFAULT_PLAN_ASSUMPTIONS, modelNaivePlan, modelPlan, recommendPlan, type ModelledPlan, type PlanAssumptions, type PlanContext, type Recommendation, type SizeWork } from "./plan-model";
+import { describePlanAssumptions, formatPlansTable } from "./plan-table";
 
 /** The lab the plan is for: a stack built and destroyed by the sweep, or an inventory of the user's own two hosts. */
 export type PlanLab =
@@ -33,6 +35,24 @@ export interface SweepEstimate {
   dataTransferUsd: number | undefined;
   cells: CellEstimate[];
   sizes: Array<{ sizeId: string; seconds: number }>;
+  /** The same plan with every cool-down its full length: what the lab's lifetime must cover. */
+  wallSecondsAtMost: number;
+  /** The plan these options run (./plan-model.ts). */
+  chosen: ModelledPlan;
+  /** Every plan the product can run for this sweep, and the naive reference (none on an inventory). */
+  plans: ModelledPlan[];
+  naive: ModelledPlan | undefined;
+  recommended: Recommendation | undefined;
+}
+
+/** The plan options the CLI flags choose (--parallel, --no-prefetch, --spot). */
+export interface PlanOptions {
+  /** `--parallel <n>`: labs at once. Default 1, e.g. 4. */
+  parallel?: number;
+  /** false with `--no-prefetch`. Default true (matters only on a lab measuring more than one size). */
+  prefetch?: boolean;
+  /** `--spot`: spot sender and sink. Default false. */
+  spot?: boolean;
 }
 
 export interface SweepPlan {
@@ -75,48 +95,61 @@ export function knownRate(size: Pick<SenderSize, "vcpu" | "ramGiB">, workload: s
   return exact ? (exact.mmh * 1e6) / 3600 : undefined;
 }
 
-const usd = (hourly: number | undefined, seconds: number): number | undefined => (hourly === undefined ? undefined : (hourly * seconds) / 3600);
-
 export function estimateSweep(
   cfg: LabConfig,
-  o: { sizes: SenderSize[]; workloads: string[]; trials: number; coolDownSeconds: number; inventory: boolean; destroys: boolean },
+  o: { sizes: SenderSize[]; workloads: string[]; trials: number; coolDownSeconds: number; inventory: boolean; destroys: boolean; options?: PlanOptions },
   a: Assumptions = DEFAULT_ASSUMPTIONS,
+  pa: PlanAssumptions = DEFAULT_PLAN_ASSUMPTIONS,
 ): SweepEstimate {
-  const up = o.inventory ? 0 : a.labUpSeconds;
-  const destroy = o.destroys && !o.inventory ? a.destroySeconds : 0;
   const cells: CellEstimate[] = [];
-  const sizes = o.sizes.map((size, i) => {
-    let seconds = (i === 0 || o.inventory ? 0 : a.resizeSeconds) + a.provisionSeconds;
+  const work: SizeWork[] = o.sizes.map((size) => {
+    let busySeconds = a.provisionSeconds;
     o.workloads.forEach((w, k) => {
       const traffic = resolveWorkload(cfg, w).traffic;
       const rate = knownRate(size, w);
       const trialSeconds = (rate === undefined ? durationCap(traffic).seconds : traffic.messageCount / rate) + a.trialOverheadSeconds;
       cells.push({ sizeId: size.id, workload: w, msgsPerSec: rate, trialSeconds, messages: traffic.messageCount, bodySizeBytes: traffic.bodySize });
       // Each workload after the first pushes its policies (a provisioning pass).
-      seconds += (k > 0 ? a.provisionSeconds : 0) + o.trials * trialSeconds;
+      busySeconds += (k > 0 ? a.provisionSeconds : 0) + o.trials * trialSeconds;
     });
-    seconds += Math.max(0, o.trials * o.workloads.length - 1) * o.coolDownSeconds;
-    return { sizeId: size.id, seconds };
+    return { sizeId: size.id, hourlyUsd: o.inventory ? undefined : size.hourlyUsd, busySeconds, coolDowns: Math.max(0, o.trials * o.workloads.length - 1) };
   });
-  const wall = up + sizes.reduce((t, s) => t + s.seconds, 0) + destroy;
-  let computeUsd: number | undefined;
-  if (!o.inventory) {
-    const parts = o.sizes.map((s, i) => usd(s.hourlyUsd, (sizes[i]?.seconds ?? 0) + (i === 0 ? up : 0) + (i === o.sizes.length - 1 ? destroy : 0)));
-    parts.push(usd(cfg.sink.hourlyUsd, wall));
-    computeUsd = parts.some((p) => p === undefined) ? undefined : parts.reduce<number>((t, p) => t + (p as number), 0);
-  }
   const transfer = o.inventory ? undefined : cells.reduce((t, c) => t + dataTransferUsd(o.trials * c.messages, c.bodySizeBytes, a), 0);
-  return { wallSeconds: wall, upperBound: cells.some((c) => c.msgsPerSec === undefined), computeUsd, dataTransferUsd: transfer, cells, sizes };
+  const ctx: PlanContext = { work, coolDownSeconds: o.coolDownSeconds, sinkHourlyUsd: o.inventory ? undefined : cfg.sink.hourlyUsd, labExists: o.inventory, destroys: o.destroys && !o.inventory, transferUsd: transfer };
+  // An inventory is one lab of the user's own hosts: no parallel labs, standby or spot.
+  const shape = o.inventory
+    ? { labs: 1, prefetch: false, spot: false, coolDown: "measured" as const }
+    : { labs: o.options?.parallel ?? 1, prefetch: o.options?.prefetch ?? true, spot: o.options?.spot ?? false, coolDown: "measured" as const };
+  const chosen = modelPlan(shape, ctx, a, pa);
+  const atMost = modelPlan({ ...shape, coolDown: "full" }, ctx, a, pa);
+  const plans = o.inventory ? [] : allPlans(ctx, a, pa);
+  const naive = o.inventory ? undefined : modelNaivePlan(ctx, a, pa);
+  const recommended = naive && recommendPlan(plans, naive, { spot: shape.spot });
+  const cd = Math.min(pa.settleSeconds, o.coolDownSeconds);
+  return {
+    wallSeconds: chosen.wallSeconds,
+    upperBound: cells.some((c) => c.msgsPerSec === undefined),
+    computeUsd: o.inventory ? undefined : chosen.computeUsd,
+    dataTransferUsd: transfer,
+    cells,
+    sizes: work.map((w) => ({ sizeId: w.sizeId, seconds: w.busySeconds + w.coolDowns * cd })),
+    wallSecondsAtMost: atMost.wallSeconds,
+    chosen,
+    plans,
+    naive,
+    recommended,
+  };
 }
 
 export function makePlan(
   cfg: LabConfig,
-  opts: { sizes: SenderSize[]; workloads?: string[]; trials: number; coolDownSeconds: number; lab: PlanLab; resultsDir: string; keep: boolean; recorded?: number },
+  opts: { sizes: SenderSize[]; workloads?: string[]; trials: number; coolDownSeconds: number; lab: PlanLab; resultsDir: string; keep: boolean; recorded?: number; options?: PlanOptions },
 ): SweepPlan {
   const workloads = opts.workloads ?? [PUBLISHED_WORKLOAD];
   const inventory = opts.lab.kind === "inventory";
-  const estimate = estimateSweep(cfg, { sizes: opts.sizes, workloads, trials: opts.trials, coolDownSeconds: opts.coolDownSeconds, inventory, destroys: !opts.keep });
-  return { ...opts, workloads, recorded: opts.recorded ?? 0, estimate };
+  const estimate = estimateSweep(cfg, { sizes: opts.sizes, workloads, trials: opts.trials, coolDownSeconds: opts.coolDownSeconds, inventory, destroys: !opts.keep, ...(opts.options ? { options: opts.options } : {}) });
+  const { options: _options, ...rest } = opts;
+  return { ...rest, workloads, recorded: opts.recorded ?? 0, estimate };
 }
 
 const money = (v: number) => `$${v.toFixed(2)}`;
@@ -162,11 +195,16 @@ export function formatPlan(plan: SweepPlan, cfg: LabConfig): string {
       : `  sink: ${cfg.sink.vmSize}${cfg.sink.hourlyUsd !== undefined ? ` ($${cfg.sink.hourlyUsd}/h)` : ""}, port ${cfg.sink.smtpPort}`,
     `  results: ${plan.resultsDir}`,
     `  at the end: ${end}`,
-    `  estimate: ${e.upperBound ? "at most " : ""}${formatDuration(e.wallSeconds)} wall time; ${formatCost(e, inv !== undefined)}`,
+    `  estimate: ${e.upperBound ? "at most " : ""}${formatDuration(e.wallSeconds)} wall time${inv ? "" : ` (${e.chosen.label}${e.chosen.risk ? `; ${formatDuration(e.chosen.expectedWallSeconds)} expected with interruptions` : ""})`}; ${formatCost(e, inv !== undefined)}`,
     ...e.cells.map((c) => `    ${c.sizeId}${multi ? ` × ${c.workload}` : ""}: ${at(c)}`),
     inv
       ? `  assumptions: your hosts exist already (no lab up, resize or destroy); provision ${DEFAULT_ASSUMPTIONS.provisionSeconds} s; per-trial overhead ${DEFAULT_ASSUMPTIONS.trialOverheadSeconds} s; trial time = messages ÷ the published rate of the size, or traffic-gen's duration cap when there is none`
       : `  assumptions: ${describeAssumptions(DEFAULT_ASSUMPTIONS).join("; ")}`,
+    // An inventory runs no other plan: only the cool-down's assumption applies to it.
+    ...describePlanAssumptions(DEFAULT_PLAN_ASSUMPTIONS, plan.coolDownSeconds)
+      .slice(0, inv ? 1 : undefined)
+      .map((l) => `    ${l}`),
+    ...(e.naive ? formatPlansTable({ plans: e.plans, naive: e.naive, chosen: e.chosen, recommended: e.recommended, sizes: plan.sizes.length, upperBound: e.upperBound }) : []),
   ];
   return lines.join("\n");
 }

@@ -12,7 +12,8 @@ import * as path from "node:path";
 import type { ProgressEvent } from "../../scripts/progress/events";
 import { SENDER_SUBMISSION_ADDRESS } from "../../scripts/provision/lab-endpoints";
 import type { TrialRecord } from "../../scripts/results/trial-record";
-import { prepareLab, runPreparedTrial, type ProvisionedLab } from "../../scripts/sweep/prepare-lab";
+import { prepareLab, runPreparedTrial, settleLab, type ProvisionedLab } from "../../scripts/sweep/prepare-lab";
+import { unsettledBy } from "../../scripts/sweep/settle";
 import { TRAFFIC_GEN_PATH } from "../../scripts/trial/traffic-gen-args";
 import type { LabConfig } from "../../lab-config/schema";
 import { createNamespaceLab, type LabHostHandle, type NamespaceLab } from "../lab/namespace-lab";
@@ -76,7 +77,19 @@ export interface OverheadTrial {
   afterMs: number | null;
   /** From launching traffic-gen to its first progress line. */
   firstRateMs: number | null;
+  /**
+   * The sweep's measured cool-down right after this trial (outside its wall time): until the hosts
+   * settled, at most SETTLE_BOUND_SECONDS; when bounded, what kept them from settling at the last read.
+   */
+  settle: { seconds: number; outcome: "settled" | "bounded"; unsettledBy: string[] };
 }
+
+/**
+ * The bound of the settle measurement, shorter than lab.yaml's 120 s so a machine that never reads
+ * idle costs the bench 30 s a trial, not 2 minutes. The namespace lab's hosts read the whole
+ * machine's /proc/stat: on a busy machine CPU alone keeps them from settling.
+ */
+export const SETTLE_BOUND_SECONDS = 30;
 
 export interface OverheadFigures {
   traffic: SmallTraffic;
@@ -90,6 +103,8 @@ export interface OverheadFigures {
   medianBeforeMs: number | null;
   medianLaunchMs: number | null;
   medianAfterMs: number | null;
+  /** Median of the trials' settle times (the plan's settleSeconds assumption cites it). */
+  medianSettleSeconds: number;
 }
 
 const medianOrNull = (v: Array<number | null>): number | null => {
@@ -121,6 +136,7 @@ export async function benchOverhead(traffic: SmallTraffic, trials: number, start
       for (let t = 1; t <= trials; t++) {
         const { record, wallMs, marks } = await timedTrial(prepared, cfg, t, resultsDir);
         const tgMs = (record.trafficGen?.elapsed.seconds ?? 0) * 1000;
+        const settled = await settleLab(prepared, { boundSeconds: SETTLE_BOUND_SECONDS, signal: new AbortController().signal });
         const row: OverheadTrial = {
           wallMs,
           trafficGenElapsedMs: tgMs,
@@ -129,9 +145,10 @@ export async function benchOverhead(traffic: SmallTraffic, trials: number, start
           launchMs: marks.trafficGenStart !== undefined && marks.trafficGenDone !== undefined ? marks.trafficGenDone - marks.trafficGenStart - tgMs : null,
           afterMs: marks.trafficGenDone !== undefined ? wallMs - marks.trafficGenDone : null,
           firstRateMs: marks.trafficGenStart !== undefined && marks.firstRate !== undefined ? marks.firstRate - marks.trafficGenStart : null,
+          settle: { seconds: settled.seconds, outcome: settled.outcome, unsettledBy: settled.outcome === "bounded" ? (settled.readings ? unsettledBy(settled.readings) : ["no reading came back"]) : [] },
         };
         rows.push(row);
-        log(`  trial ${t}/${trials}: wall ${(wallMs / 1000).toFixed(2)} s, traffic-gen ${(tgMs / 1000).toFixed(2)} s, overhead ${(row.overheadMs / 1000).toFixed(2)} s`);
+        log(`  trial ${t}/${trials}: wall ${(wallMs / 1000).toFixed(2)} s, traffic-gen ${(tgMs / 1000).toFixed(2)} s, overhead ${(row.overheadMs / 1000).toFixed(2)} s; then ${row.settle.outcome === "settled" ? `settled in ${row.settle.seconds.toFixed(1)} s` : `not settled in ${row.settle.seconds.toFixed(0)} s (${row.settle.unsettledBy.join(", ")})`}`);
       }
       const startup = await standinStartup(prepared, lab.hosts["sender"] as LabHostHandle, startupRuns);
       log(`  stand-in traffic-gen start-up + exit: ${startup.map((s) => (s / 1000).toFixed(2)).join(", ")} s`);
@@ -147,6 +164,7 @@ export async function benchOverhead(traffic: SmallTraffic, trials: number, start
         medianBeforeMs: medianOrNull(rows.map((r) => r.beforeMs)),
         medianLaunchMs: medianOrNull(rows.map((r) => r.launchMs)),
         medianAfterMs: medianOrNull(rows.map((r) => r.afterMs)),
+        medianSettleSeconds: median(rows.map((r) => r.settle.seconds)),
       };
     });
   } finally {

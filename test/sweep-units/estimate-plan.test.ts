@@ -118,7 +118,7 @@ describe("formatPlan", () => {
     }
     expect(text).toContain("stack dev (file:///x)");
     expect(text).toContain("trials: 3 per size, 120 s cool-down between them (6 in all)");
-    expect(text).toContain(`estimate: ${formatDuration(plan.estimate.wallSeconds)} wall time; ${formatCost(plan.estimate, false)}`);
+    expect(text).toContain(`estimate: ${formatDuration(plan.estimate.wallSeconds)} wall time (1 lab, prefetch); ${formatCost(plan.estimate, false)}`);
     expect(text).toMatch(/cost: compute \$\d+\.\d\d \+ data transfer \$\d+\.\d\d = \$\d+\.\d\d in all/);
     expect(text).toMatch(/c2-r4: ~750 msgs\/s expected \(published figure\)/);
     expect(text).toMatch(/assumptions: lab up \d+ s, resize \d+ s/);
@@ -145,9 +145,15 @@ describe("formatPlan", () => {
     expect(text).toContain("nothing is destroyed");
     expect(text).toContain("cost: not priced");
     expect(plan.estimate.computeUsd).toBeUndefined();
-    // No lab up, no destroy: provisioning and the trials only.
+    // No lab up, no destroy: provisioning, the trials and two cool-downs that end when the hosts settle (15 s expected).
     const trial = plan.estimate.cells[0]?.trialSeconds ?? NaN;
-    expect(plan.estimate.wallSeconds).toBeCloseTo(DEFAULT_ASSUMPTIONS.provisionSeconds + 3 * trial + 2 * 120, 6);
+    expect(plan.estimate.wallSeconds).toBeCloseTo(DEFAULT_ASSUMPTIONS.provisionSeconds + 3 * trial + 2 * 15, 6);
+    // The lab's lifetime is checked against full cool-downs.
+    expect(plan.estimate.wallSecondsAtMost).toBeCloseTo(DEFAULT_ASSUMPTIONS.provisionSeconds + 3 * trial + 2 * 120, 6);
+    // Your own hosts: no other plan to compare, no standby or spot; the cool-down's assumption still applies.
+    expect(text).not.toContain("recommended:");
+    expect(text).not.toMatch(/spot|standby|naive/);
+    expect(text).toContain("measured cool-down: 15 s expected (settle time 15 s, an assumption");
   });
 
   test("a resume says how many trials are already recorded", () => {
@@ -174,7 +180,7 @@ describe("the plan per workload", () => {
     expect(text).toMatch(/c2-r4 × published: ~750 msgs\/s expected \(published figure\)/);
     expect(text).toMatch(/c2-r4 × dkim: rate unknown \(no published figure for this workload\): at most \S+ per trial \(traffic-gen's duration cap\)/);
     expect(text).toMatch(/traffic-gen \(dkim\): 5000 messages/);
-    expect(text).toMatch(/estimate: at most /);
+    expect(text).toMatch(/estimate: at most \S+ wall time \(1 lab\); /);
     const dkim = plan.estimate.cells.find((c) => c.workload === "dkim");
     expect(dkim?.msgsPerSec).toBeUndefined();
     expect(dkim?.trialSeconds).toBe(100 + DEFAULT_ASSUMPTIONS.trialOverheadSeconds); // auto cap: 5000 / 50 msgs/s

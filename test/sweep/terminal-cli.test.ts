@@ -80,12 +80,25 @@ describe("sweep --dry-run (npm run plan): offline, without the Pulumi CLI, crede
     expect(out).toMatch(/trials: 2 per size, 1 s cool-down between them \(4 in all\)/);
     // No published figure for a 1-vCPU namespace size: unknown, bounded by the duration cap, never guessed.
     expect(out).toMatch(/ns-1cpu: rate unknown \(no published figure for this size\): at most 1m05s per trial \(traffic-gen's duration cap\)/);
-    expect(out).toMatch(/estimate: at most \S+ wall time; cost: compute at most \$\d+\.\d\d \+ data transfer \$\d+\.\d\d = at most \$\d+\.\d\d in all/);
+    expect(out).toMatch(/estimate: at most \S+ wall time \(1 lab, prefetch\); cost: compute at most \$\d+\.\d\d \+ data transfer \$\d+\.\d\d = at most \$\d+\.\d\d in all/);
     expect(out).toMatch(/assumptions: lab up \d+ s/);
     expect(out).toMatch(/Dry run: nothing was opened or created/);
     expect(existsSync(backend)).toBe(false);
     expect(existsSync(path.join(REPO, "Pulumi.drytest.yaml"))).toBe(false);
     expect(readdirSync(work).filter((f) => f.startsWith("results"))).toEqual([]);
+  });
+
+  it("the plan options choose the estimate's plan (--parallel 2 --no-prefetch --spot); every plan is shown, one recommended", async () => {
+    const { code, out } = await run(cli("sweep"), ["--dry-run", "--lab-config", labConfig, "--parallel", "2", "--no-prefetch", "--spot"]);
+    expect(code, out).toBe(0);
+    // Two sizes on two labs: one size each, so prefetch has nothing to do.
+    expect(out).toMatch(/estimate: at most \S+ wall time \(2 labs, spot; \S+ expected with interruptions\); /);
+    expect(out).toMatch(/^ +★?→ 2 labs, spot +\S+/m);
+    expect(out).toMatch(/^ +naive: a new lab per size, in turn +\S+ +\$\d+\.\d\d +1\.00× +1\.00×/m);
+    expect(out).toMatch(/^ {2}recommended: .* \(--parallel \d( --no-prefetch)? --spot\) — /m);
+    const bad = await run(cli("sweep"), ["--dry-run", "--lab-config", labConfig, "--parallel", "0"]);
+    expect(bad.code, bad.out).toBe(2);
+    expect(bad.out).toMatch(/--parallel <n>.*must be a positive integer/);
   });
 
   it("an inventory: its hosts and port, no cloud prices, nothing destroyed, no 'npm run down' (even with --keep)", async () => {
