@@ -138,8 +138,8 @@ export const PROFILES: Readonly<Record<ProfileName, LabProfile>> = {
         list: [
           {
             name: "dkim-sha256",
-            description: "The July 2023 round: every message DKIM-signed (RSA-SHA256), RocksDB spool",
-            sender: { dkim: { algorithm: "rsa2048", domains: [PROFILE_DKIM_DOMAIN] }, spool: { kind: "RocksDB", flush: false } },
+            description: "The July 2023 round: every message DKIM-signed (RSA-SHA256), RocksDB spool, routed through tenant, egress pool/source, listener-domain and shaping policy",
+            sender: { dkim: { algorithm: "rsa2048", domains: [PROFILE_DKIM_DOMAIN] }, spool: { kind: "RocksDB", flush: false }, policyHelpers: true },
           },
         ],
       },
