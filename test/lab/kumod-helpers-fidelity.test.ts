@@ -13,11 +13,12 @@
  *  - crates/kumod/src/smtp_dispatcher.rs: EHLO name = path ehlo_domain, else the source's; the
  *    source's remote_port wins over smtp_port;
  *  - crates/kumod/src/smtp_server.rs: EsmtpDomain is deny_unknown_fields (log_oob, log_arf,
- *    relay_to, relay_from, ttl); an error in get_listener_domain fails RCPT with
- *    "421 4.3.0 <hostname> technical difficulties";
+ *    relay_to, relay_from, ttl); check_relaying asks get_listener_domain at every RCPT for the
+ *    sender's and the recipient's domain and relays on relay_hosts, relay_from or relay_to; an error
+ *    there fails the session with "421 4.3.0 <hostname> technical difficulties";
  *  - crates/message/src/message.rs get_first_named_header_value: first header of the name, any case.
  * Policies are read by the stand-in's own reader (loadPolicy, MessagePolicy: real Lua), as the
- * stand-in kumod reads them at start and per message; one stand-in runs for the 421.
+ * stand-in kumod reads them at start and per message; two stand-ins run for the per-RCPT relaying.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
@@ -118,7 +119,7 @@ ${SOURCE("")}`)).toBe("egress pool 'pool-a' has no sources with a weight above 0
     expect(reason("source-address", `${POOL}\n${SOURCE("source_address = '198.18.9.1'")}`)).toBe("egress source 'ip-1' sets source_address, which the kumod stand-in does not support");
   });
 
-  it("make_listener_domain is strict; an error in get_listener_domain fails every RCPT with 421 technical difficulties", async () => {
+  it("make_listener_domain is strict (the policy reader's probe)", () => {
     const relay = loadPolicy(senderPolicy("ld-ok", "kumo.on('get_listener_domain', function(d) return kumo.make_listener_domain { relay_to = true, log_oob = false } end)"));
     expect(relay.raw.listener_domain_relay_to).toBe(true);
     expect(relay.raw.listener_domain_error).toBeUndefined();
@@ -128,43 +129,70 @@ ${SOURCE("")}`)).toBe("egress pool 'pool-a' has no sources with a weight above 0
     expect(badKey.raw.listener_domain_error).toContain("unknown field `relay_from_authz`, expected one of `log_oob`, `log_arf`, `relay_to`, `relay_from`, `ttl`");
     const plainTable = loadPolicy(senderPolicy("ld-table", "kumo.on('get_listener_domain', function(d) return { relay_to = true } end)"));
     expect(plainTable.raw.listener_domain_error).toBe("get_listener_domain: error converting Lua table to EsmtpDomain");
+  });
 
-    if (!canRunKumod) return;
-    const file = senderPolicy("ld-bad-kumod", "kumo.on('get_listener_domain', function(d) return kumo.make_listener_domain { relay_too = true } end)");
+  it.skipIf(!canRunKumod)("at RCPT, per domain: relay_to for the recipient's, relay_from for the sender's, else 550; an erroring handler fails the session 421", async () => {
     fs.mkdirSync(path.join(dir, "spool"), { recursive: true });
     const uid = Number(spawnSync("id", ["-u", "kumod"], { encoding: "utf8" }).stdout.trim());
     const gid = Number(spawnSync("id", ["-g", "kumod"], { encoding: "utf8" }).stdout.trim());
     fs.chownSync(path.join(dir, "spool"), uid, gid);
-    const child = spawn(process.execPath, ["--require", TSX, KUMOD, "--policy", file, "--user", "kumod"], {
-      env: { ...process.env, KUMOD_STANDIN_TRUTH: path.join(dir, "spool", "truth.json") }, stdio: ["ignore", "pipe", "pipe"],
-    });
-    running.add(child);
-    child.once("exit", () => running.delete(child));
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
-    const talk = (): Promise<string> => new Promise((resolve) => {
-      const s = net.connect({ host: "127.0.0.171", port: 2525 });
+    const startKumod = (file: string, ip: string): string => {
+      const child = spawn(process.execPath, ["--require", TSX, KUMOD, "--policy", file, "--user", "kumod"], {
+        env: { ...process.env, KUMOD_STANDIN_TRUTH: path.join(dir, "spool", `truth-${ip}.json`) }, stdio: ["ignore", "pipe", "pipe"],
+      });
+      running.add(child);
+      child.once("exit", () => running.delete(child));
+      return ip;
+    };
+    /** One SMTP session: each line sent after the previous reply; the transcript of replies. */
+    const talk = (ip: string, lines: string[]): Promise<string[]> => new Promise((resolve) => {
+      const s = net.connect({ host: ip, port: 2525 });
       let buf = "";
-      const lines = ["EHLO t", "MAIL FROM:<a@example.com>", "RCPT TO:<b@example.org>"];
       let sent = 0;
-      s.setTimeout(3000, () => { s.destroy(); resolve(buf); });
+      const replies = (): string[] => buf.split("\r\n").filter((l) => /^\d{3} /.test(l));
+      s.setTimeout(3000, () => { s.destroy(); resolve(replies()); });
       s.on("data", (d: Buffer) => {
         buf += d.toString();
-        const replies = buf.split("\r\n").filter((l) => /^\d{3} /.test(l)).length;
-        if (replies > sent && sent < lines.length) s.write(`${lines[sent++]}\r\n`);
+        if (replies().length > sent && sent < lines.length) s.write(`${lines[sent++]}\r\n`);
+        else if (sent === lines.length && replies().length > sent) s.end();
       });
-      s.on("close", () => resolve(buf));
-      s.on("error", () => resolve(buf));
+      s.on("close", () => resolve(replies()));
+      s.on("error", () => resolve(replies()));
     });
-    let transcript = "";
-    for (let i = 0; i < 100 && !transcript.startsWith("220 "); i++) {
-      transcript = await talk();
-      if (!transcript.startsWith("220 ")) await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(transcript, out).toMatch(/^220 /);
-    // The RCPT's answer, then the connection closes (RejectDisconnect::If421).
-    expect(transcript.trimEnd().split("\r\n").at(-1)).toBe("421 4.3.0 helpers.kumolab.test technical difficulties");
+    const ready = async (ip: string): Promise<void> => {
+      for (let i = 0; i < 100; i++) {
+        if ((await talk(ip, []))[0]?.startsWith("220 ")) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`no 220 from ${ip}`);
+    };
+
+    // Nobody is a relay host: only listener domains can allow relaying.
+    const ok = senderPolicy("ld-relay", `kumo.on('get_listener_domain', function(domain, listener, conn_meta)
+  if domain == 'allowed.example' then return kumo.make_listener_domain { relay_to = true } end
+  if domain == 'trusted.example' then return kumo.make_listener_domain { relay_from = { '127.0.0.0/8' } } end
+end)`);
+    const bad = senderPolicy("ld-error", "kumo.on('get_listener_domain', function(d) return kumo.make_listener_domain { relay_too = true } end)");
+    fs.writeFileSync(ok, fs.readFileSync(ok, "utf8").replace("relay_hosts = { '127.0.0.0/8' }", "relay_hosts = {}"));
+    fs.writeFileSync(bad, fs.readFileSync(bad, "utf8").replace("127.0.0.171", "127.0.0.172"));
+    startKumod(ok, "127.0.0.171");
+    startKumod(bad, "127.0.0.172");
+    await ready("127.0.0.171");
+    await ready("127.0.0.172");
+
+    const t = await talk("127.0.0.171", ["EHLO t", "MAIL FROM:<a@other.example>", "RCPT TO:<b@allowed.example>", "RCPT TO:<c@denied.example>", "RSET", "MAIL FROM:<a@trusted.example>", "RCPT TO:<c@denied.example>", "QUIT"]);
+    expect(t.slice(2, 7)).toEqual([
+      "250 OK EnvelopeAddress",
+      "250 OK EnvelopeAddress", // relay_to of the recipient's domain
+      "550 5.7.1 relaying not permitted for 127.0.0.1",
+      expect.stringMatching(/^250 /),
+      "250 OK EnvelopeAddress",
+    ]);
+    expect(t[7]).toBe("250 OK EnvelopeAddress"); // relay_from of the sender's domain covers the client
+    const e = await talk("127.0.0.172", ["EHLO t", "MAIL FROM:<a@example.com>", "RCPT TO:<b@example.org>", "QUIT"]);
+    // The RCPT's answer, then the connection closes (RejectDisconnect::If421): QUIT is never answered.
+    expect(e.at(-1)).toBe("421 4.3.0 helpers.kumolab.test technical difficulties");
+    expect(e).toHaveLength(4);
   }, 30_000);
 
   it("msg:get_first_named_header_value reads the message's own header, any case, first of several, unfolded", async () => {
