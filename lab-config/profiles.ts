@@ -77,7 +77,6 @@ export const PROFILE_DKIM_DOMAIN = "kumolab.example.com";
 
 const SHARED_DIFFERENCES = [
   "The sink is one KumoMTA on Azure that discards everything (as on the performance-testing page); the rounds do not describe their sink further.",
-  "The rounds' KumoMTA policy helpers (egress sources and pools, listener domains, traffic shaping, tenants) are not reproduced: our sender routes every message to the sink through one egress path.",
 ];
 
 export const PROFILES: Readonly<Record<ProfileName, LabProfile>> = {
@@ -138,8 +137,8 @@ export const PROFILES: Readonly<Record<ProfileName, LabProfile>> = {
         list: [
           {
             name: "dkim-sha256",
-            description: "The July 2023 round: every message DKIM-signed (RSA-SHA256), RocksDB spool",
-            sender: { dkim: { algorithm: "rsa2048", domains: [PROFILE_DKIM_DOMAIN] }, spool: { kind: "RocksDB", flush: false } },
+            description: "The July 2023 round: every message DKIM-signed (RSA-SHA256), RocksDB spool, routed through tenant, egress pool/source, listener-domain and shaping policy",
+            sender: { dkim: { algorithm: "rsa2048", domains: [PROFILE_DKIM_DOMAIN] }, spool: { kind: "RocksDB", flush: false }, policyHelpers: true },
           },
         ],
       },
@@ -148,6 +147,7 @@ export const PROFILES: Readonly<Record<ProfileName, LabProfile>> = {
       "The round states a 7,200 IOPS disk but not its size, type or throughput: the profile uses the 2025 round's 100 GB gp3 at 225 MB/s.",
       "The round's RSA key size is not stated: the profile signs with a 2048-bit key (kumo.dkim.rsa_sha256_signer).",
       "The round's OS, BIND9 caching resolver and sysctl values are not stated in full: the profile keeps lab.yaml's OS and KumoMTA's published Linux tuning, and the sender resolves nothing (the sink is an address literal).",
+      "The round's policy helpers (egress sources and pools, listener domains, shaping, tenants) are reproduced by kumolab's own equivalent, not KumoMTA's policy-extras helpers and their TOML files, whose contents the round does not publish: one tenant (or X-Tenant's), one pool with one source (the sender's own address), relay_to for traffic-gen's domains, and shaping entries for the sink only — every message still goes to the one sink.",
       ...SHARED_DIFFERENCES,
     ],
   },

@@ -65,6 +65,12 @@ export const senderOptionsSchema = z
     spool: z.object({ kind: z.enum(["RocksDB", "LocalDisk"]).default("RocksDB"), flush: z.boolean().default(false) }).strict().default({ kind: "RocksDB", flush: false }),
     /** kumo.configure_local_logs: off, local logs, or local logs that also record the message headers. */
     logging: z.enum(["off", "local", "local-headers"]).default("off"),
+    /**
+     * Route through our equivalent of KumoMTA's policy helpers (tenant from X-Tenant, egress pool and
+     * source, listener domains, shaping; scripts/provision/workload-policy.ts routingLua), still to the
+     * sink only. Default false; true in the kumomta-2023-07 profile.
+     */
+    policyHelpers: z.boolean().default(false),
   })
   .strict();
 export type SenderOptions = z.infer<typeof senderOptionsSchema>;
@@ -103,7 +109,7 @@ export const workloadSchema = z
     name: workloadNameSchema,
     description: z.string().max(200).optional(),
     traffic: workloadTrafficSchema.default({}),
-    sender: senderOptionsSchema.default({ dkim: null, spool: { kind: "RocksDB", flush: false }, logging: "off" }),
+    sender: senderOptionsSchema.default({ dkim: null, spool: { kind: "RocksDB", flush: false }, logging: "off", policyHelpers: false }),
     sink: sinkBehaviourSchema.default({ kind: "discard" }),
   })
   .strict();
@@ -158,7 +164,7 @@ export function resolveWorkload(cfg: Pick<LabConfig, "traffic" | "kumomta" | "wo
       http: t.http ?? null,
       starttls: t.starttls ?? false,
     },
-    sender: { dkim: w.sender.dkim, spool: w.sender.spool, logging: w.sender.logging, egressTls: w.sender.egressTls ?? cfg.kumomta.egressTls },
+    sender: { dkim: w.sender.dkim, spool: w.sender.spool, logging: w.sender.logging, policyHelpers: w.sender.policyHelpers, egressTls: w.sender.egressTls ?? cfg.kumomta.egressTls },
     sink: w.sink,
   };
 }

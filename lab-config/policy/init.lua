@@ -9,6 +9,15 @@ local SINK_QUEUE = '{{SINK_QUEUE}}'
 -- The sink's SMTP port (never 25). Set on the egress path, which every release honours; a port
 -- inside mx_list is accepted only since 2025.10.06.
 local SINK_PORT = {{SINK_PORT}}
+-- The egress path to the sink: its port, TLS as the lab says (a kumod sink offers STARTTLS with a
+-- self-signed certificate, which kumod's default 'Opportunistic' refuses without falling back),
+-- and the ready-queue limits in force, recorded with every trial.
+local SINK_PATH = {
+  smtp_port = SINK_PORT,
+  enable_tls = '{{ENABLE_TLS}}',
+  max_ready = {{MAX_READY}},
+  connection_limit = {{CONNECTION_LIMIT}},
+}
 
 kumo.on('init', function()
   kumo.define_spool {
@@ -45,14 +54,15 @@ end)
 
 {{DKIM}}
 
--- Everything goes to one scheduled queue named after the sink's address literal.
+{{ROUTING}}
+
 kumo.on('smtp_server_message_received', function(msg)
-  msg:set_meta('queue', SINK_QUEUE)
+  assign_queue(msg)
   dkim_sign(msg)
 end)
 
 kumo.on('http_message_generated', function(msg)
-  msg:set_meta('queue', SINK_QUEUE)
+  assign_queue(msg)
   dkim_sign(msg)
 end)
 
@@ -62,6 +72,7 @@ kumo.on('get_queue_config', function(domain, tenant, campaign, routing_domain)
   return kumo.make_queue_config {
     retry_interval = '{{RETRY_INTERVAL}}',
     max_retry_interval = '{{MAX_RETRY_INTERVAL}}',
+    egress_pool = egress_pool_for(tenant),
     protocol = {
       smtp = {
         mx_list = { SINK_QUEUE },
@@ -70,14 +81,6 @@ kumo.on('get_queue_config', function(domain, tenant, campaign, routing_domain)
   }
 end)
 
--- The path to the sink: its port, TLS as the lab says (a kumod sink offers STARTTLS with a
--- self-signed certificate, which kumod's default 'Opportunistic' refuses without falling back),
--- and the ready-queue limits in force, recorded with every trial.
 kumo.on('get_egress_path_config', function(routing_domain, egress_source, site_name)
-  return kumo.make_egress_path {
-    smtp_port = SINK_PORT,
-    enable_tls = '{{ENABLE_TLS}}',
-    max_ready = {{MAX_READY}},
-    connection_limit = {{CONNECTION_LIMIT}},
-  }
+  return kumo.make_egress_path(egress_path_for(routing_domain))
 end)

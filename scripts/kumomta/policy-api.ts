@@ -50,3 +50,16 @@ export const LOGGED_HEADERS = ["From", "To", "Subject", "Message-Id"] as const;
  * (examples/smart-sink-docker/policy/init.lua) answers `451 later!` and `550 boing!` by default.
  */
 export const SMART_SINK_DEFAULT_ANSWERS = { defer: { code: 451, msg: "later!" }, bounce: { code: 550, msg: "boing!" } } as const;
+
+/**
+ * traffic-gen appends this to every domain it addresses (crates/traffic-gen/src/main.rs
+ * `--domain-suffix`, default "mx-sink.wezfurlong.org"; kumolab never changes it): recipients are
+ * `user-N@gmail.com.mx-sink.wezfurlong.org` and senders `noreply@…` under it.
+ */
+export const TRAFFIC_GEN_DOMAIN_SUFFIX = "mx-sink.wezfurlong.org";
+
+/**
+ * The tenant header of KumoMTA's queue helper (assets/policy-extras/queue.lua `tenant_header`,
+ * default "X-Tenant"); traffic-gen adds it with `--header "X-Tenant: …"` (traffic.headers).
+ */
+export const TENANT_HEADER = "X-Tenant";

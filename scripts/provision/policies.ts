@@ -13,7 +13,7 @@ import type { KumomtaSettings } from "../../lab-config/schema";
 import { ENABLE_TLS, humantimeSeconds } from "../kumomta/policy-api";
 import { SENDER_GENERATOR_PORT, SENDER_HTTP_LISTEN, SENDER_SUBMISSION_ADDRESS, SINK_HTTP_LISTEN } from "./lab-endpoints";
 import type { ResolvedWorkload, SinkBehaviour } from "../../lab-config/workloads";
-import { dkimLua, localLogsLua, sinkReceptionLua } from "./workload-policy";
+import { dkimLua, localLogsLua, routingLua, sinkReceptionLua } from "./workload-policy";
 
 /** The packaged spool directory (data and meta beneath it). */
 export const SPOOL_DIR = "/var/spool/kumomta";
@@ -151,7 +151,7 @@ function checkCount(n: number, what: string): string {
 
 /** A workload's sender options, and where the rendered policy keeps its files (tests relocate them). */
 export interface SenderPolicyOptions {
-  workload?: Pick<ResolvedWorkload["sender"], "dkim" | "spool" | "logging">;
+  workload?: Pick<ResolvedWorkload["sender"], "dkim" | "spool" | "logging"> & Partial<Pick<ResolvedWorkload["sender"], "policyHelpers">>;
   dkimKeyDir?: string;
   spoolDir?: string;
   logDir?: string;
@@ -178,7 +178,7 @@ export function renderSenderPolicy(p: PolicyInputs, d: SenderDelivery, dir = POL
       SPOOL_FLUSH: w.spool.flush ? "true" : "false",
     },
     "init.lua",
-    { DKIM: dkimLua(w.dkim, o.dkimKeyDir), LOCAL_LOGS: localLogsLua(w.logging, o.logDir), GENERATOR_LISTENER: generatorListenerLua(p.generator) },
+    { DKIM: dkimLua(w.dkim, o.dkimKeyDir), LOCAL_LOGS: localLogsLua(w.logging, o.logDir), GENERATOR_LISTENER: generatorListenerLua(p.generator), ROUTING: routingLua(w.policyHelpers ?? false) },
   );
 }
 

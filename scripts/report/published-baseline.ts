@@ -23,6 +23,11 @@ export interface PublishedSetup {
   spoolKind: "RocksDB" | "LocalDisk" | null;
   /** DKIM signing on every message: `rsa-sha256`, or null when the source says nothing of it. */
   dkim: "rsa-sha256" | null;
+  /**
+   * Routed through KumoMTA's policy helpers (egress sources and pools, listener domains, shaping,
+   * tenants): true when the source says so; null when it says nothing of it.
+   */
+  policyHelpers: true | null;
   /** Messages per run and the body size in bytes ("100,000 messages", "100 KB"). */
   messageCount: number;
   bodySizeBytes: number;
@@ -31,11 +36,11 @@ export interface PublishedSetup {
 /** Every source's setup, from its own words (published-results.md quotes them). */
 export const PUBLISHED_SETUPS: Readonly<Record<BaselineSource, PublishedSetup>> = {
   // "Sender: one KumoMTA instance on AWS, CPU/RAM varied. Sink: … Azure, 8 CPU / 16 GB. … 100 KB messages, 100,000 messages per run."
-  "performance-testing-page": { profile: "minimal", os: null, spoolDisk: null, spoolKind: null, dkim: null, messageCount: 100_000, bodySizeBytes: 100_000 },
-  // "100 KB payload; configuration with DKIM (sha256) signing, RocksDB spool, 7200 IOPS disk"
-  "july-2023-blog": { profile: "kumomta-2023-07", os: null, spoolDisk: { iops: 7200, throughputMBps: null, sizeGiB: null }, spoolKind: "RocksDB", dkim: "rsa-sha256", messageCount: 100_000, bodySizeBytes: 100_000 },
+  "performance-testing-page": { profile: "minimal", os: null, spoolDisk: null, spoolKind: null, dkim: null, policyHelpers: null, messageCount: 100_000, bodySizeBytes: 100_000 },
+  // "100 KB payload; configuration with DKIM (sha256) signing, RocksDB spool, 7200 IOPS disk, egress_source/listener-domains/shaping/tenants helpers"
+  "july-2023-blog": { profile: "kumomta-2023-07", os: null, spoolDisk: { iops: 7200, throughputMBps: null, sizeGiB: null }, spoolKind: "RocksDB", dkim: "rsa-sha256", policyHelpers: true, messageCount: 100_000, bodySizeBytes: 100_000 },
   // "storage 100 GB gp3 provisioned at 7,200 IOPS and 225 MB/s; Ubuntu 24; RocksDB spool … 100,000 messages of 100 KB"
-  "performance-update-2025": { profile: "kumomta-2025", os: "ubuntu-24.04", spoolDisk: { iops: 7200, throughputMBps: 225, sizeGiB: 100 }, spoolKind: "RocksDB", dkim: null, messageCount: 100_000, bodySizeBytes: 100_000 },
+  "performance-update-2025": { profile: "kumomta-2025", os: "ubuntu-24.04", spoolDisk: { iops: 7200, throughputMBps: 225, sizeGiB: 100 }, spoolKind: "RocksDB", dkim: null, policyHelpers: null, messageCount: 100_000, bodySizeBytes: 100_000 },
 };
 
 export interface BaselineEntry {

@@ -22,6 +22,8 @@ export interface OurSetup {
   spoolKind: string;
   /** `rsa-sha256` (rsa2048), `ed25519`, or null: no DKIM. */
   dkim: string | null;
+  /** The workload routed through our equivalent of KumoMTA's policy helpers (sender.policyHelpers). */
+  policyHelpers: boolean;
   messageCount: number;
   bodySizeBytes: number;
 }
@@ -32,6 +34,7 @@ const workloadSenderSchema = z.looseObject({
     .looseObject({
       dkim: z.looseObject({ algorithm: z.string() }).nullable().optional(),
       spool: z.looseObject({ kind: z.string() }).optional(),
+      policyHelpers: z.boolean().optional(),
     })
     .optional(),
 });
@@ -55,6 +58,8 @@ export function setupOfRecord(r: TrialRecord, instanceType: string): OurSetup {
     // The lab's policy spools on RocksDB unless a workload says otherwise (lab-config/workloads.ts).
     spoolKind: sender?.spool?.kind ?? "RocksDB",
     dkim: algorithm === undefined ? null : (DKIM_NAMES[algorithm] ?? algorithm),
+    // Records from before the option routed through one egress path: no helpers.
+    policyHelpers: sender?.policyHelpers ?? false,
     messageCount: r.params.messageCount,
     bodySizeBytes: r.params.bodySizeBytes,
   };
@@ -91,6 +96,7 @@ export function setupDifferences(ours: OurSetup, published: PublishedSetup, publ
     if (ours.dkim === null) out.push("no DKIM");
     else if (ours.dkim !== published.dkim) out.push(`DKIM ${ours.dkim} vs ${published.dkim}`);
   }
+  if (published.policyHelpers === true && !ours.policyHelpers) out.push("no policy helpers (egress pool and source, listener domains, shaping, tenants)");
   if (ours.messageCount !== published.messageCount) out.push(`${n(ours.messageCount)} messages per trial vs ${n(published.messageCount)}`);
   if (ours.bodySizeBytes !== published.bodySizeBytes) out.push(`${n(ours.bodySizeBytes)}-byte bodies vs ${n(published.bodySizeBytes)}`);
   return out;

@@ -48,7 +48,7 @@ describe("profiles resolve", () => {
     expect(config.os).toBe("ubuntu-24.04");
     expect(config.aws.spoolVolume).toEqual({ sizeGiB: 100, iops: 7200, throughputMBps: 225 });
     expect([config.traffic.messageCount, config.traffic.bodySize, config.trials.count]).toEqual([100_000, 100_000, 4]);
-    expect(resolveWorkload(config, config.workloads.baseline).sender).toMatchObject({ dkim: null, spool: { kind: "RocksDB" } });
+    expect(resolveWorkload(config, config.workloads.baseline).sender).toMatchObject({ dkim: null, spool: { kind: "RocksDB" }, policyHelpers: false });
     // `npm run lab -- config` says where each value came from.
     expect(sources["aws.spoolVolume.iops"]).toEqual({ kind: "profile", profile: "kumomta-2025" });
     expect(sources["profile"]).toMatchObject({ kind: "override", key: "kumolab:profile" });
@@ -70,6 +70,8 @@ describe("profiles resolve", () => {
     const w = resolveWorkload(config, config.workloads.baseline);
     expect(w.sender.dkim).toMatchObject({ algorithm: "rsa2048", domains: ["kumolab.example.com"] });
     expect(w.sender.spool.kind).toBe("RocksDB");
+    // "egress_source/listener-domains/shaping/tenants helpers": routed through kumolab's equivalent.
+    expect(w.sender.policyHelpers).toBe(true);
     expect(w.traffic.bodySize).toBe(100_000);
   });
 

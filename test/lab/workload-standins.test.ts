@@ -60,7 +60,8 @@ function senderPolicyFile(name: string, ip: string, sinkIp: string, sender: Para
     .replace("relay_hosts = { '127.0.0.1', '::1' }", "relay_hosts = { '127.0.0.0/8' }")
     .replace("trusted_hosts = { '127.0.0.1', '::1' }", "trusted_hosts = { '127.0.0.0/8' }")
     // loopback is a prohibited host by default (egress_path.rs); these tests deliver to it
-    .replace("kumo.make_egress_path {", "kumo.make_egress_path {\n    prohibited_hosts = {},");
+    .replace("return kumo.make_egress_path(egress_path_for(routing_domain))", "local params = {}\n  for k, v in pairs(egress_path_for(routing_domain)) do params[k] = v end\n  params.prohibited_hosts = {}\n  return kumo.make_egress_path(params)");
+  if (!lua.includes("params.prohibited_hosts = {}")) throw new Error("the sender template changed: loopback would stay prohibited");
   const p = path.join(dir, `${name}.lua`);
   fs.writeFileSync(p, lua, { mode: 0o644 });
   return p;

@@ -25,7 +25,7 @@ const M5_2XL = { id: "c8-r32", label: "m5.2xlarge", vcpu: 8, ramGiB: 32, arch: "
 const MINIMAL: TrialProfile = { name: "minimal", built: { os: "ubuntu-22.04", spoolVolume: null } };
 const P2023: TrialProfile = { name: "kumomta-2023-07", built: { os: "ubuntu-22.04", spoolVolume: { sizeGiB: 100, iops: 7200, throughputMBps: 225 } } };
 const P2025: TrialProfile = { name: "kumomta-2025", built: { os: "ubuntu-24.04", spoolVolume: { sizeGiB: 100, iops: 7200, throughputMBps: 225 } } };
-const RSA = { name: "dkim-sha256", settings: { name: "dkim-sha256", sender: { dkim: { algorithm: "rsa2048", domains: ["kumolab.example.com"], selector: "kumolab" }, spool: { kind: "RocksDB", flush: false }, logging: "off", egressTls: "opportunistic-insecure" } } };
+const RSA = { name: "dkim-sha256", settings: { name: "dkim-sha256", sender: { dkim: { algorithm: "rsa2048", domains: ["kumolab.example.com"], selector: "kumolab" }, spool: { kind: "RocksDB", flush: false }, logging: "off", policyHelpers: true, egressTls: "opportunistic-insecure" } } };
 
 function manifestWith(size: RunManifest["sizes"][number], workload?: string): RunManifest {
   const m = readManifest(FIXTURE);
@@ -33,7 +33,7 @@ function manifestWith(size: RunManifest["sizes"][number], workload?: string): Ru
 }
 
 /** Two trials of `size`: 90 s and 90 s of 100,000 messages = 360 ÷ 90 = 4.0 MMH, unless `elapsed` says otherwise. */
-function records(size: typeof C5_2XL, profile: TrialProfile | undefined, opts: { workload?: typeof RSA; elapsed?: number; messageCount?: number } = {}): TrialRecord[] {
+function records(size: typeof C5_2XL, profile: TrialProfile | undefined, opts: { workload?: { name: string; settings: Record<string, unknown> }; elapsed?: number; messageCount?: number } = {}): TrialRecord[] {
   return [1, 2].map((trial) => {
     const r = makeRecord({ sizeId: size.id, trial, startedAt: `2026-03-01T09:${10 + trial * 5}:00Z`, elapsedSeconds: opts.elapsed ?? 90, vcpu: size.vcpu, ramGiB: size.ramGiB, label: size.label });
     return {
@@ -45,7 +45,7 @@ function records(size: typeof C5_2XL, profile: TrialProfile | undefined, opts: {
   });
 }
 
-function row(size: typeof C5_2XL, profile: TrialProfile | undefined, opts: { workload?: typeof RSA; elapsed?: number; messageCount?: number } = {}): ReportRow {
+function row(size: typeof C5_2XL, profile: TrialProfile | undefined, opts: { workload?: { name: string; settings: Record<string, unknown> }; elapsed?: number; messageCount?: number } = {}): ReportRow {
   const r = aggregate(manifestWith(size, opts.workload?.name), records(size, profile, opts), []).rows[0];
   if (!r) throw new Error("no row");
   return r;
@@ -56,12 +56,12 @@ describe("July 2023 figure (c5.2xlarge, 4.034 MMH: DKIM sha256, RocksDB, 7,200 I
     const r = row(C5_2XL, MINIMAL);
     expect(r.published?.mmh).toBe(4.034);
     expect(r.ratioToPublished).toBeNull();
-    expect(ratioCell(r)).toBe("not comparable: spool volume 3,000 IOPS vs 7,200; no DKIM (profile kumomta-2023-07 reproduces it)");
+    expect(ratioCell(r)).toBe("not comparable: spool volume 3,000 IOPS vs 7,200; no DKIM; no policy helpers (egress pool and source, listener domains, shaping, tenants) (profile kumomta-2023-07 reproduces it)");
     const csv = renderCsv(aggregate(manifestWith(C5_2XL), records(C5_2XL, MINIMAL), [])).trim().split("\n");
     const head = csv[0]?.split(",") ?? [];
     expect(head.slice(head.indexOf("ratioToPublished"), head.indexOf("ratioToPublished") + 2)).toEqual(["ratioToPublished", "publishedNotComparable"]);
-    expect(csv[1]).toContain(',4.034,july-2023-blog c5.2xlarge,,"spool volume 3,000 IOPS vs 7,200; no DKIM",');
-    expect(summaryCells(r)[5]).toBe("4.034 (not comparable: spool volume 3,000 IOPS vs 7,200; no DKIM (profile kumomta-2023-07 reproduces it))");
+    expect(csv[1]).toContain(',4.034,july-2023-blog c5.2xlarge,,"spool volume 3,000 IOPS vs 7,200; no DKIM; no policy helpers (egress pool and source, listener domains, shaping, tenants)",');
+    expect(summaryCells(r)[5]).toBe("4.034 (not comparable: spool volume 3,000 IOPS vs 7,200; no DKIM; no policy helpers (egress pool and source, listener domains, shaping, tenants) (profile kumomta-2023-07 reproduces it))");
   });
 
   it("a kumomta-2023-07 run (RSA-SHA256 on every message, 7,200 IOPS volume) is compared: 4.0 ÷ 4.034 = 0.99×", () => {
@@ -70,6 +70,13 @@ describe("July 2023 figure (c5.2xlarge, 4.034 MMH: DKIM sha256, RocksDB, 7,200 I
     expect(r.ratioToPublished).toBeCloseTo(4 / 4.034, 9);
     expect(ratioCell(r)).toBe("0.99×");
     expect(r.profiles).toEqual(["kumomta-2023-07"]);
+  });
+
+  it("RSA signing on the 7,200 IOPS volume without the round's policy helpers is not the round's setup (records from before sender.policyHelpers have none)", () => {
+    const plain = { ...RSA, settings: { ...RSA.settings, sender: { dkim: RSA.settings.sender.dkim, spool: RSA.settings.sender.spool, logging: "off", egressTls: "opportunistic-insecure" } } };
+    const r = row(C5_2XL, P2023, { workload: plain });
+    expect(r.ratioToPublished).toBeNull();
+    expect(ratioCell(r)).toBe("not comparable: no policy helpers (egress pool and source, listener domains, shaping, tenants) (profile kumomta-2023-07 reproduces it)");
   });
 
   it("Ed25519 signing is another DKIM than the round's", () => {
@@ -119,7 +126,7 @@ describe("the report says what it compared and what it did not", () => {
   it("no 'Against the published figures' line when no figure is comparable; the profile and its stated differences in the run facts", () => {
     const report = aggregate(manifestWith(C5_2XL), records(C5_2XL, MINIMAL), []);
     expect(report.headline.join("\n")).not.toContain("Against the published figures");
-    expect(report.headline).toContain("Not compared with the published figures (the setups differ): 8 vCPU, 4.034 MMH — spool volume 3,000 IOPS vs 7,200, no DKIM (profile kumomta-2023-07 reproduces it).");
+    expect(report.headline).toContain("Not compared with the published figures (the setups differ): 8 vCPU, 4.034 MMH — spool volume 3,000 IOPS vs 7,200, no DKIM, no policy helpers (egress pool and source, listener domains, shaping, tenants) (profile kumomta-2023-07 reproduces it).");
     const md = renderMarkdown(report);
     expect(md).toContain("- lab profile: minimal: the lab.yaml setup (spool on the root gp3 volume at its baseline 3,000 IOPS / 125 MB/s, minimal policy)\n");
     const p2023 = renderMarkdown(aggregate(manifestWith(C5_2XL, "dkim-sha256"), records(C5_2XL, P2023, { workload: RSA }), []));

@@ -1,6 +1,7 @@
 /**
  * Issue 16's done-when, as a user runs it — a process — over the namespace lab: a sweep of two
- * sizes × three workloads (published; DKIM RSA + egress TLS + 50 KB + local logs; a smart sink with
+ * sizes × three workloads (published; DKIM RSA + egress TLS + 50 KB + local logs, routed through the
+ * kumomta-2023-07 profile's policy helpers; a smart sink with
  * 5 % deferrals and 10 % bounces, sending a body file) runs end to end, is killed (SIGKILL) in the
  * middle of a trial, resumes with exactly the planned trials, and records every workload's settings.
  *
@@ -112,7 +113,9 @@ describe.skipIf(skip)("workloads: npm run sweep, 2 sizes × 3 workloads, on the 
         {
           name: "dkim-tls-50k",
           traffic: { bodySize: "50kb", messageCount: DKIM_N },
-          sender: { dkim: { algorithm: "rsa2048", domains: ["mail.example.com"] }, egressTls: "opportunistic-insecure", logging: "local" },
+          // policyHelpers: the kumomta-2023-07 profile's routing (tenant, egress pool/source, listener
+          // domains, shaping) with its RSA signing: a trial under that policy must reach the sink.
+          sender: { dkim: { algorithm: "rsa2048", domains: ["mail.example.com"] }, egressTls: "opportunistic-insecure", logging: "local", policyHelpers: true },
         },
         { name: "smart", traffic: { messageCount: SMART_N, bodyFile }, sink: { kind: "smart", default: { deferPct: 5, bouncePct: 10 } } },
       ],
@@ -172,9 +175,12 @@ describe.skipIf(skip)("workloads: npm run sweep, 2 sizes × 3 workloads, on the 
         expect(r.params).toMatchObject({ messageCount: PUBLISHED_N, bodySizeBytes: 10_000 });
       } else if (r.workload?.name === "dkim-tls-50k") {
         expect(s.traffic).toMatchObject({ messageCount: DKIM_N, bodySize: 50_000 });
-        expect(s.sender).toMatchObject({ dkim: { algorithm: "rsa2048", domains: ["mail.example.com"], selector: "kumolab" }, egressTls: "opportunistic-insecure", logging: "local" });
+        expect(s.sender).toMatchObject({ dkim: { algorithm: "rsa2048", domains: ["mail.example.com"], selector: "kumolab" }, egressTls: "opportunistic-insecure", logging: "local", policyHelpers: true });
         expect(r.params).toMatchObject({ messageCount: DKIM_N, bodySizeBytes: 50_000 });
         expect(r.trafficGen?.sent).toBe(DKIM_N);
+        // Through the helpers' pool and source, every message reached the sink.
+        expect(r.kumodCounters?.sender?.delivered).toBe(DKIM_N);
+        expect(r.endToEnd?.sinkReceived).toBe(DKIM_N);
       } else {
         expect(s.sink).toEqual({ kind: "smart", default: { deferPct: 5, bouncePct: 10, latencyMs: 0 }, domains: {} });
         // The body file was copied to the sender and handed to traffic-gen, which sent it.

@@ -15,7 +15,7 @@ describe("workloads in lab-config", () => {
     expect(base.workloads.list.map((w) => w.name)).toEqual(["published"]);
     const w = resolveWorkload(base, "published");
     expect(w.traffic).toMatchObject({ concurrency: 20000, messageCount: 100000, bodySize: 100000, bodyFile: null, http: null, starttls: false });
-    expect(w.sender).toEqual({ dkim: null, spool: { kind: "RocksDB", flush: false }, logging: "off", egressTls: "opportunistic-insecure" });
+    expect(w.sender).toEqual({ dkim: null, spool: { kind: "RocksDB", flush: false }, logging: "off", policyHelpers: false, egressTls: "opportunistic-insecure" });
     expect(w.sink).toEqual({ kind: "discard" });
   });
 
