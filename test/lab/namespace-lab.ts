@@ -224,12 +224,27 @@ function pickSubnet(): number {
   throw new Error("namespace lab: no free 198.18.N.0/24 subnet (250 in use); destroy old labs (`ip -o addr | grep 198.18`)");
 }
 
+/**
+ * useradd/usermod take /etc/passwd's lock and fail at once ("cannot lock /etc/passwd; try again
+ * later", shadow-utils) while another test process holds it: try again, bounded (30 × 100 ms).
+ */
+function runUserTool(argv: string[]): ReturnType<typeof run> {
+  let r = run(argv);
+  for (let i = 0; i < 30 && r.code !== 0 && /lock/i.test(r.stderr); i++) {
+    sleepSync(100);
+    r = run(argv);
+  }
+  return r;
+}
+
 function ensureUser(name: string, opts: { system: boolean }): void {
   if (run(["id", "-u", name]).code === 0) return;
   const argv = opts.system
     ? ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name]
     : ["useradd", "-m", "-s", "/bin/bash", name];
-  mustRun(argv, `create user ${name}`);
+  const r = runUserTool(argv);
+  // Another test process may create the same user at the same moment: it existing now is success.
+  if (r.code !== 0 && run(["id", "-u", name]).code !== 0) throw new Error(`namespace lab: create user ${name} failed: \`${argv.join(" ")}\` exited ${r.code}: ${r.stderr.trim()}`);
 }
 
 /**
@@ -239,12 +254,14 @@ function ensureUser(name: string, opts: { system: boolean }): void {
  */
 function ensureNonRootUser(): void {
   ensureUser(NON_ROOT_USER, { system: false });
-  mustRun(["usermod", "-p", "*", NON_ROOT_USER], `unlock ${NON_ROOT_USER} for key login`);
+  const unlock = runUserTool(["usermod", "-p", "*", NON_ROOT_USER]);
+  if (unlock.code !== 0) throw new Error(`namespace lab: unlock ${NON_ROOT_USER} for key login failed: usermod exited ${unlock.code}: ${unlock.stderr.trim()}`);
   const want = `${NON_ROOT_USER} ALL=(ALL) NOPASSWD:ALL\nDefaults:${NON_ROOT_USER} !requiretty\n`;
   fs.mkdirSync("/etc/sudoers.d", { recursive: true });
   if (!fs.existsSync(SUDOERS_FILE) || fs.readFileSync(SUDOERS_FILE, "utf8") !== want) {
-    fs.writeFileSync(`${SUDOERS_FILE}.tmp`, want, { mode: 0o440 });
-    fs.renameSync(`${SUDOERS_FILE}.tmp`, SUDOERS_FILE);
+    // A temporary file of this process's own: test files run two at a time.
+    fs.writeFileSync(`${SUDOERS_FILE}.${process.pid}.tmp`, want, { mode: 0o440 });
+    fs.renameSync(`${SUDOERS_FILE}.${process.pid}.tmp`, SUDOERS_FILE);
   }
   fs.chmodSync(SUDOERS_FILE, 0o440);
 }
