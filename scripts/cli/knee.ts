@@ -12,10 +12,9 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Command, InvalidArgumentError } from "commander";
-import { DEFAULTS_FILE, loadLabConfig, PROJECT_DIR } from "../../lab-config/load";
-import { LabConfigError } from "../../lab-config/resolve";
+import { DEFAULTS_FILE, PROJECT_DIR } from "../../lab-config/load";
 import { senderSizeById, type LabConfig, type SenderSize } from "../../lab-config/schema";
-import { INVENTORY_CONNECT_DEADLINE_SECONDS, InventoryError } from "../hosts/inventory";
+import { InventoryError } from "../hosts/inventory";
 import { backendUrl } from "../cloud/backend";
 import { formatTeardownFailure, type LabDriver } from "../lab-drivers/lab-driver";
 import { terminalProgress } from "../progress/terminal";
@@ -26,6 +25,7 @@ import { trialVerdictLine } from "../sweep/verdict";
 import { DEFAULT_FRACTIONS, parseFractions, writeKneeRun, type KneeRun } from "../knee/knee-run";
 import { writeKneeReport } from "../knee/knee-report";
 import { runKnee, stepDurationCap, type KneeDeps } from "../knee/run-knee";
+import { loadRunConfig } from "./run-config";
 import { EXIT } from "./exit-codes";
 import { runMain } from "./run-main";
 import { makeDriver } from "./sweep";
@@ -104,15 +104,9 @@ export async function kneeMain(argv: string[], hooks: KneeCliHooks = {}): Promis
   const opts = program.opts<KneeCliOptions>();
   const progress = terminalProgress(process.stdout);
 
-  let cfg: LabConfig;
-  try {
-    cfg = loadLabConfig({ stack: opts.inventory ? undefined : opts.stack, defaultsFile: opts.labConfig }).config;
-    if (opts.inventory && cfg.ssh.connectDeadlineSeconds > INVENTORY_CONNECT_DEADLINE_SECONDS) cfg = { ...cfg, ssh: { ...cfg.ssh, connectDeadlineSeconds: INVENTORY_CONNECT_DEADLINE_SECONDS } };
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
-    return e instanceof LabConfigError ? EXIT.CONFIG : EXIT.FAILED;
-  }
-  if (opts.duration !== undefined) cfg = { ...cfg, trials: { ...cfg.trials, durationSeconds: opts.duration } };
+  const loaded = loadRunConfig(opts);
+  if ("exit" in loaded) return loaded.exit;
+  let cfg: LabConfig = loaded.cfg;
   if (cfg.traffic.throttle !== null) {
     process.stderr.write(`traffic.throttle is set (${cfg.traffic.throttle}) in the lab config: the knee sets traffic-gen's --throttle itself; set it to null\n`);
     return EXIT.CONFIG;

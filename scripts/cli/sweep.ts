@@ -16,19 +16,18 @@ import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { formatTeardownFailure } from "../lab-drivers/lab-driver";
 import { runMain } from "./run-main";
+import { loadRunConfig } from "./run-config";
 import { EXIT } from "./exit-codes";
 import { hostsFromInventory, InventoryError } from "../hosts/inventory";
 import { configForRun, refuseResumeMessage, runSettingsOf, settingsDifferences, workloadTrafficOf } from "../sweep/run-settings";
 import { sweepVerdict, trialVerdictLine } from "../sweep/verdict";
 import { Command, InvalidArgumentError } from "commander";
-import { DEFAULTS_FILE, loadLabConfig, PROJECT_DIR } from "../../lab-config/load";
-import { LabConfigError } from "../../lab-config/resolve";
+import { DEFAULTS_FILE, PROJECT_DIR } from "../../lab-config/load";
 import { senderSizeById, type LabConfig, type SenderSize } from "../../lab-config/schema";
 import { fetchTextOverHttp, resolveOperatorCidr } from "../../infra/operator-cidr";
 import { backendUrl } from "../cloud/backend";
 import type { LabDriver } from "../lab-drivers/lab-driver";
 import { InventoryLabDriver } from "../lab-drivers/inventory-lab-driver";
-import { INVENTORY_CONNECT_DEADLINE_SECONDS } from "../hosts/inventory";
 import { terminalProgress } from "../progress/terminal";
 import { buildAndWriteReport } from "../report/write-report";
 import { appendRecord, appendTimelineEvent, readManifest, readRecords, writeManifest } from "../results/results-dir";
@@ -190,16 +189,9 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
   const opts = program.opts<SweepCliOptions>();
   const progress = terminalProgress(process.stdout);
 
-  let cfg: LabConfig;
-  try {
-    cfg = loadLabConfig({ stack: opts.inventory ? undefined : opts.stack, defaultsFile: opts.labConfig }).config;
-    // An inventory's hosts are up already: an unreachable one fails in seconds, not after a boot's deadline.
-    if (opts.inventory && cfg.ssh.connectDeadlineSeconds > INVENTORY_CONNECT_DEADLINE_SECONDS) cfg = { ...cfg, ssh: { ...cfg.ssh, connectDeadlineSeconds: INVENTORY_CONNECT_DEADLINE_SECONDS } };
-  } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
-    return e instanceof LabConfigError ? EXIT.CONFIG : EXIT.FAILED;
-  }
-  if (opts.duration !== undefined) cfg = { ...cfg, trials: { ...cfg.trials, durationSeconds: opts.duration } };
+  const loaded = loadRunConfig(opts);
+  if ("exit" in loaded) return loaded.exit;
+  let cfg: LabConfig = loaded.cfg;
 
   // What to run: a resumed sweep keeps what it set out to do.
   let manifest: RunManifest | undefined;

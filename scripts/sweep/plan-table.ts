@@ -1,6 +1,6 @@
 /** The plans side by side, as `npm run plan` and the sweep print them before anything is created. */
 import { formatDuration } from "./estimate";
-import { COST_TOLERANCE, planFlags, RECOMMENDATION_RULE, type ModelledPlan, type PlanAssumptions, type Recommendation } from "./plan-model";
+import { planFlags, RECOMMENDATION_RULE, type ModelledPlan, type PlanAssumptions, type Recommendation } from "./plan-model";
 
 const money = (v: number | undefined): string => (v === undefined ? "unknown" : `$${v.toFixed(2)}`);
 const ratio = (v: number | undefined, of: number | undefined): string => (v === undefined || of === undefined || of === 0 ? "—" : `${(v / of).toFixed(2)}×`);
