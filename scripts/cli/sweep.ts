@@ -418,6 +418,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       labs: slots,
       sizes: sizes.map((s) => ({ id: s.id, label: s.instanceType, vcpu: s.vcpu, ramGiB: s.ramGiB, arch: s.arch, ...(s.hourlyUsd !== undefined ? { hourlyUsd: s.hourlyUsd } : {}) })),
       sink: { label: cfg.sink.vmSize, ...(cfg.sink.hourlyUsd !== undefined ? { hourlyUsd: cfg.sink.hourlyUsd } : {}) },
+      ...(planLab.kind === "stack" && cfg.generator.enabled ? { generator: { label: cfg.generator.instanceType, ...(cfg.generator.hourlyUsd !== undefined ? { hourlyUsd: cfg.generator.hourlyUsd } : {}) } } : {}),
       trialsPerSize: trials,
       profile: cfg.profile,
       workloads: { names: workloads, baseline: cfg.workloads.baseline },

@@ -128,7 +128,7 @@ function cost(report: Report): string {
   const tr = report.transfer;
   const total = c.totalUsd !== null && tr.usd !== null ? usd(c.totalUsd + tr.usd) : "unknown (a price is missing)";
   const rows: Array<[string, string]> = [
-    ["compute", `${c.totalUsd === null ? "unknown (a price is missing in run.json)" : usd(c.totalUsd)} — sink ${usd(c.sinkUsd)} over ${duration(c.lab.seconds)}; ${c.sizes.map((s) => `${s.sizeId} ${usd(s.usd)} over ${duration(s.window.seconds)}`).join("; ")}`],
+    ["compute", `${c.totalUsd === null ? "unknown (a price is missing in run.json)" : usd(c.totalUsd)} — sink ${usd(c.sinkUsd)}${c.generator ? `, generator host ${usd(c.generator.usd)}` : ""} over ${duration(c.lab.seconds)}; ${c.sizes.map((s) => `${s.sizeId} ${usd(s.usd)} over ${duration(s.window.seconds)}`).join("; ")}`],
     ["data transfer", `${tr.usd === null ? "not priced" : usd(tr.usd)} — ${(tr.bytes / 1e9).toFixed(1)} GB at $${tr.usdPerGB}/GB: ${tr.definition}`],
     ["total", `<strong>${esc(total)}</strong> (compute + data transfer)`],
   ];

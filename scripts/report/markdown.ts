@@ -101,7 +101,7 @@ export function renderMarkdown(report: Report): string {
   const c = report.cost;
   out.push("## Cost", "");
   out.push(`Method: ${COST_METHOD}.`, "");
-  out.push(`- Lab window: ${duration(c.lab.seconds)} (from ${c.lab.source === "timeline" ? "the timeline" : c.lab.source === "trials" ? "the trials" : "nowhere: no data"}); sink ${usd(c.sinkHourlyUsd, 3)}/h → ${usd(c.sinkUsd)}`);
+  out.push(`- Lab window: ${duration(c.lab.seconds)} (from ${c.lab.source === "timeline" ? "the timeline" : c.lab.source === "trials" ? "the trials" : "nowhere: no data"}); sink ${usd(c.sinkHourlyUsd, 3)}/h → ${usd(c.sinkUsd)}${c.generator ? `; generator host ${c.generator.label} ${usd(c.generator.hourlyUsd, 3)}/h → ${usd(c.generator.usd)}` : ""}`);
   for (const s of c.sizes) out.push(`- ${s.sizeId}: ${duration(s.window.seconds)} (from ${s.window.source === "timeline" ? "the timeline" : s.window.source === "trials" ? "its trials" : "nowhere: no data"}) at ${usd(s.hourlyUsd, 3)}/h → ${usd(s.usd)}`);
   out.push(`- **Sweep total: ${c.totalUsd === null ? "unknown (a price is missing)" : usd(c.totalUsd)}** compute`);
   const tr = report.transfer;

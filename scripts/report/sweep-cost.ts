@@ -28,15 +28,17 @@ export interface SweepCost {
   lab: CostWindow;
   sinkHourlyUsd: number | null;
   sinkUsd: number | null;
+  /** The generator host over the lab window (run.json `generator`); absent without one, null without its price. */
+  generator?: { label: string; hourlyUsd: number | null; usd: number | null };
   sizes: SizeCost[];
-  /** Sink + every sender size; null when a price is missing. */
+  /** Sink + generator + every sender size; null when a price is missing. */
   totalUsd: number | null;
   /** How each figure was obtained and what is missing, for the report. */
   notes: string[];
 }
 
 export const COST_METHOD =
-  "sink hourly price × the whole lab window (first lab-up-start to last lab-destroyed; with parallel labs, one sink per lab: the sum of the labs' windows) + each sender size's hourly price × its window (size-start — with prefetch, standby-start — to size-done); " +
+  "sink hourly price (and the generator host's, when the lab has one) × the whole lab window (first lab-up-start to last lab-destroyed; with parallel labs, one sink per lab: the sum of the labs' windows) + each sender size's hourly price × its window (size-start — with prefetch, standby-start — to size-done); " +
   "windows missing from the timeline fall back to the first trial start and last trial end";
 
 const ms = (iso: string): number => Date.parse(iso);
@@ -123,7 +125,13 @@ export function computeSweepCost(manifest: RunManifest, timeline: readonly Timel
     if (hourlyUsd === null) notes.push(`no hourly price for size ${s.id} (${s.label}) in run.json: its cost is unknown`);
     return { sizeId: s.id, hourlyUsd, window, usd: hourlyUsd === null ? null : (hourlyUsd * window.seconds) / 3600 };
   });
-  const parts = [sinkUsd, ...sizes.map((s) => s.usd)];
+  let generator: SweepCost["generator"];
+  if (manifest.generator) {
+    const hourlyUsd = manifest.generator.hourlyUsd ?? null;
+    if (hourlyUsd === null) notes.push(`no hourly price for the generator host (${manifest.generator.label}) in run.json: its cost is unknown (generator.hourlyUsd)`);
+    generator = { label: manifest.generator.label, hourlyUsd, usd: hourlyUsd === null ? null : (hourlyUsd * lab.seconds) / 3600 };
+  }
+  const parts = [sinkUsd, ...(generator ? [generator.usd] : []), ...sizes.map((s) => s.usd)];
   const totalUsd = parts.some((p) => p === null) ? null : parts.reduce<number>((a, b) => a + (b ?? 0), 0);
-  return { lab, sinkHourlyUsd, sinkUsd, sizes, totalUsd, notes };
+  return { lab, sinkHourlyUsd, sinkUsd, ...(generator ? { generator } : {}), sizes, totalUsd, notes };
 }

@@ -38,6 +38,8 @@ export const runManifestSchema = z
     sink: z
       .object({ label: z.string().min(1), vcpu: z.number().int().positive().optional(), ramGiB: z.number().positive().optional(), hourlyUsd: z.number().nonnegative().optional() })
       .strict(),
+    /** The lab's generator host (lab-config/generator.ts), billed over the lab's window like the sink; absent = none. */
+    generator: z.object({ label: z.string().min(1), hourlyUsd: z.number().nonnegative().optional() }).strict().optional(),
     trialsPerSize: z.number().int().positive(),
     /** The lab profile the sweep ran under (lab-config/profiles.ts), e.g. `kumomta-2025`; absent in runs from before profiles. */
     profile: z.string().min(1).optional(),

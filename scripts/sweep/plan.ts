@@ -81,11 +81,21 @@ export function estimateInput(
     trials: opts.trials ?? cfg.trials.count,
     coolDownSeconds: opts.coolDownSeconds ?? cfg.trials.coolDownSeconds,
     traffic: cfg.traffic,
-    sinkHourlyUsd: cfg.sink.hourlyUsd,
+    sinkHourlyUsd: labFixedHourlyUsd(cfg),
     expectedMsgsPerSec,
     labExists: opts.labExists ?? false,
     destroys: opts.destroys ?? true,
   };
+}
+
+/**
+ * What a lab costs per hour besides its sender: the sink, and the generator host when the lab has
+ * one (both live from the lab's up to its destroy). Unknown when either price is missing.
+ */
+export function labFixedHourlyUsd(cfg: Pick<LabConfig, "sink" | "generator">): number | undefined {
+  if (!cfg.generator.enabled) return cfg.sink.hourlyUsd;
+  if (cfg.sink.hourlyUsd === undefined || cfg.generator.hourlyUsd === undefined) return undefined;
+  return cfg.sink.hourlyUsd + cfg.generator.hourlyUsd;
 }
 
 /** The published rate of a size for a workload: only the published workload on a published shape has one. */
@@ -115,7 +125,7 @@ export function estimateSweep(
     return { sizeId: size.id, hourlyUsd: o.inventory ? undefined : size.hourlyUsd, busySeconds, coolDowns: Math.max(0, o.trials * o.workloads.length - 1) };
   });
   const transfer = o.inventory ? undefined : cells.reduce((t, c) => t + dataTransferUsd(o.trials * c.messages, c.bodySizeBytes, a), 0);
-  const ctx: PlanContext = { work, coolDownSeconds: o.coolDownSeconds, sinkHourlyUsd: o.inventory ? undefined : cfg.sink.hourlyUsd, labExists: o.inventory, destroys: o.destroys && !o.inventory, transferUsd: transfer };
+  const ctx: PlanContext = { work, coolDownSeconds: o.coolDownSeconds, sinkHourlyUsd: o.inventory ? undefined : labFixedHourlyUsd(cfg), labExists: o.inventory, destroys: o.destroys && !o.inventory, transferUsd: transfer };
   // An inventory is one lab of the user's own hosts: no parallel labs, standby or spot.
   const shape = o.inventory
     ? { labs: 1, prefetch: false, spot: false, coolDown: "measured" as const }
@@ -193,6 +203,9 @@ export function formatPlan(plan: SweepPlan, cfg: LabConfig): string {
     inv
       ? `  hosts: sender ${inv.senderAddress}, sink ${inv.sinkAddress} port ${inv.sinkPort} (your inventory)`
       : `  sink: ${cfg.sink.vmSize}${cfg.sink.hourlyUsd !== undefined ? ` ($${cfg.sink.hourlyUsd}/h)` : ""}, port ${cfg.sink.smtpPort}`,
+    ...(!inv && cfg.generator.enabled
+      ? [`  generator host: ${cfg.generator.instanceType} (${cfg.generator.hourlyUsd !== undefined ? `$${cfg.generator.hourlyUsd}/h` : "no price: generator.hourlyUsd"}), runs traffic-gen; billed with the sink for the lab's whole life`]
+      : []),
     `  results: ${plan.resultsDir}`,
     `  at the end: ${end}`,
     `  estimate: ${e.upperBound ? "at most " : ""}${formatDuration(e.wallSeconds)} wall time${inv ? "" : ` (${e.chosen.label}${e.chosen.risk ? `; ${formatDuration(e.chosen.expectedWallSeconds)} expected with interruptions` : ""})`}; ${formatCost(e, inv !== undefined)}`,
