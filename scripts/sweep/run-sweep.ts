@@ -166,6 +166,8 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
   let labBuilt = false;
   const started = Date.now();
   let trialSecondsSum = 0;
+  /** The measured cool-downs so far (seconds each), for the ETA. */
+  const coolDownWaits: number[] = [];
   /** Sizes retried on demand after a spot interruption (once each). */
   const retriedOnDemand = new Set<string>();
   let spotInterrupted = 0;
@@ -275,6 +277,7 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
             progress({ type: "log", level: "info", message: `cool-down: up to ${opts.coolDownSeconds} s, until the hosts settle, before trial ${spec.trial} of ${spec.trials} (size ${spec.sizeId})` });
             coolDown = await deps.settle(lab, { boundSeconds: opts.coolDownSeconds, progress, signal });
             if (signal.aborted) break;
+            coolDownWaits.push(coolDown.seconds);
             const why = coolDown.outcome === "bounded" ? (coolDown.readings ? unsettledBy(coolDown.readings) : ["no reading came back"]) : [];
             progress({ type: "log", level: "info", message: `cool-down: ${coolDownText(coolDown)}${why.length > 0 ? ` — ${why.join(", ")}` : ""}` });
           } else if (k > 0 && opts.coolDownSeconds > 0) {
@@ -298,7 +301,8 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
             trials: spec.trials,
             done,
             total,
-            ...etaOf(avg ?? opts.plannedTrialSeconds?.(spec), avg === undefined, total - done, opts.coolDownSeconds),
+            // Cool-downs that end when the hosts settle: the ETA counts the mean wait measured so far.
+            ...etaOf(avg ?? opts.plannedTrialSeconds?.(spec), avg === undefined, total - done, coolDownWaits.length > 0 ? coolDownWaits.reduce((a, b) => a + b, 0) / coolDownWaits.length : opts.coolDownSeconds),
           });
           const workload = spec.workload ?? PUBLISHED_WORKLOAD;
           if (deps.useWorkload && workload !== current) {

@@ -115,3 +115,27 @@ describe("runSweep with a settle check", () => {
     expect(result.interrupted).toBe(true);
   });
 });
+
+describe("the ETA with measured cool-downs", () => {
+  test("counts the mean wait measured so far, not the 120-s bound: waits 4.2 s and 10 s → 7.1 s per cool-down left", async () => {
+    const waits = [4.2, 10, 10];
+    let i = 0;
+    const events: ProgressEvent[] = [];
+    await runSweep(
+      {
+        driver,
+        prepare: async (hosts) => ({ hosts, close: async () => undefined }),
+        runTrial: async () => ({ status: "ok", detail: "fine" }),
+        settle: async () => ({ seconds: waits[i++] ?? 0, boundSeconds: 120, outcome: "settled", readings: READINGS }),
+        recordedTrials: async () => new Set(),
+        timeline: async () => undefined,
+      },
+      { sizes: [C2], trials: 4, coolDownSeconds: 120, keep: true, failFast: false, signal: new AbortController().signal, pulumiSignal: new AbortController().signal, progress: (e) => void events.push(e) },
+    );
+    const third = events.find((e) => e.type === "sweep" && e.trial === 3);
+    // Before trial 3: two trials done, two left, one cool-down between them: 2 × (a trial of a few ms) + 1 × (4.2 + 10) / 2.
+    const eta = third?.type === "sweep" ? third.etaSeconds : undefined;
+    expect(eta).toBeGreaterThanOrEqual(7.1);
+    expect(eta).toBeLessThan(8);
+  });
+});
