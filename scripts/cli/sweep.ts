@@ -420,6 +420,7 @@ export async function sweepMain(argv: string[], hooks: SweepCliHooks = {}): Prom
       sink: { label: cfg.sink.vmSize, ...(cfg.sink.hourlyUsd !== undefined ? { hourlyUsd: cfg.sink.hourlyUsd } : {}) },
       ...(planLab.kind === "stack" && cfg.generator.enabled ? { generator: { label: cfg.generator.instanceType, ...(cfg.generator.hourlyUsd !== undefined ? { hourlyUsd: cfg.generator.hourlyUsd } : {}) } } : {}),
       trialsPerSize: trials,
+      ...(spot.sender || spot.sink ? { spot: { sender: spot.sender, sink: spot.sink } } : {}),
       profile: cfg.profile,
       workloads: { names: workloads, baseline: cfg.workloads.baseline },
       coolDownSeconds: coolDown,

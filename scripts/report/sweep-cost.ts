@@ -131,6 +131,9 @@ export function computeSweepCost(manifest: RunManifest, timeline: readonly Timel
     if (hourlyUsd === null) notes.push(`no hourly price for the generator host (${manifest.generator.label}) in run.json: its cost is unknown (generator.hourlyUsd)`);
     generator = { label: manifest.generator.label, hourlyUsd, usd: hourlyUsd === null ? null : (hourlyUsd * lab.seconds) / 3600 };
   }
+  const onSpot = [manifest.spot?.sender ? "sender" : null, manifest.spot?.sink ? "sink" : null].filter((h): h is string => h !== null);
+  // run.json's prices are on-demand ones: a spot host's real price was lower (and varies by the hour).
+  if (onSpot.length > 0) notes.push(`the ${onSpot.join(" and ")} ran on spot capacity, priced here at on-demand rates: the real cost was lower (see your cloud bill)`);
   const parts = [sinkUsd, ...(generator ? [generator.usd] : []), ...sizes.map((s) => s.usd)];
   const totalUsd = parts.some((p) => p === null) ? null : parts.reduce<number>((a, b) => a + (b ?? 0), 0);
   return { lab, sinkHourlyUsd, sinkUsd, ...(generator ? { generator } : {}), sizes, totalUsd, notes };

@@ -41,6 +41,8 @@ export const runManifestSchema = z
     /** The lab's generator host (lab-config/generator.ts), billed over the lab's window like the sink; absent = none. */
     generator: z.object({ label: z.string().min(1), hourlyUsd: z.number().nonnegative().optional() }).strict().optional(),
     trialsPerSize: z.number().int().positive(),
+    /** Hosts asked for on spot capacity (--spot / kumolab:spot.*); absent = on demand. A reclaimed host went on demand for the rest of the run. */
+    spot: z.object({ sender: z.boolean(), sink: z.boolean() }).strict().optional(),
     /** The lab profile the sweep ran under (lab-config/profiles.ts), e.g. `kumomta-2025`; absent in runs from before profiles. */
     profile: z.string().min(1).optional(),
     /** Workloads run at each size, in order (lab-config/workloads.ts); absent = published only; `baseline` for the report's differences. */

@@ -48,3 +48,11 @@ describe("the generator host's cost", () => {
     expect(labFixedHourlyUsd({ sink, generator: gen(false, 0.34) })).toBe(0.338);
   });
 });
+
+describe("a spot run's cost", () => {
+  test("priced at the on-demand rates run.json holds, and the report says the real cost was lower", () => {
+    const cost = computeSweepCost({ ...base, spot: { sender: true, sink: false } } as unknown as RunManifest, timeline, []);
+    expect(cost.notes).toContain("the sender ran on spot capacity, priced here at on-demand rates: the real cost was lower (see your cloud bill)");
+    expect(computeSweepCost(base as unknown as RunManifest, timeline, []).notes.join("\n")).not.toContain("spot");
+  });
+});
