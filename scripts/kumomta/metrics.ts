@@ -53,6 +53,15 @@ export const KUMOD_SERIES = {
   deliveryLatencySum: { name: "deliver_message_latency_rollup_sum", labels: { service: "smtp_client" } },
   deliveryLatencyCount: { name: "deliver_message_latency_rollup_count", labels: { service: "smtp_client" } },
   /**
+   * message_save_latency: an unlabelled histogram (crates/message/src/message.rs SAVE_HIST) timed
+   * around each `Message::save`, which writes the message's meta and/or data to the spool. kumod
+   * saves once per accepted message at reception (smtp_server.rs, http_server/inject_v1.rs; not
+   * with `deferred_spool`) and again only when a later change must be kept (queue.rs
+   * save_if_needed). Absent until the first save: read as 0.
+   */
+  spoolSaveLatencySum: { name: "message_save_latency_sum", labels: {} },
+  spoolSaveLatencyCount: { name: "message_save_latency_count", labels: {} },
+  /**
    * Times the soft memory limit (75 % of RAM by default) was exceeded (unlabelled IntCounter;
    * crates/kumo-server-memory/src/lib.rs OVER_LIMIT_COUNT). Absent until it first happens: read as 0.
    */

@@ -241,6 +241,10 @@ export const kumomtaViewSchema = z
       })
       .strict()
       .optional(),
+    /** Spool saves over the trial (message_save_latency_count delta): about one per accepted message. Absent in older records. */
+    spoolSaves: count.optional(),
+    /** Mean seconds per spool save (message_save_latency _sum ÷ _count deltas); null when nothing was saved. Absent in older records. */
+    meanSpoolSaveSeconds: nonNeg.nullable().optional(),
   })
   .strict();
 export type KumomtaView = z.infer<typeof kumomtaViewSchema>;

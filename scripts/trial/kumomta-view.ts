@@ -28,6 +28,9 @@ export function kumomtaView(x: KumomtaViewInput): KumomtaView {
   const deliveries = Math.max(0, seriesDelta(x.before, x.after, KUMOD_SERIES.deliveryLatencyCount));
   const sum = Math.max(0, seriesDelta(x.before, x.after, KUMOD_SERIES.deliveryLatencySum));
   const mean = deliveries > 0 ? sum / deliveries : null;
+  // message_save_latency is absent until kumod's first spool save: absent before and after reads as 0 saves.
+  const spoolSaves = Math.max(0, seriesDelta(x.before, x.after, KUMOD_SERIES.spoolSaveLatencyCount));
+  const saveSum = Math.max(0, seriesDelta(x.before, x.after, KUMOD_SERIES.spoolSaveLatencySum));
   return {
     peakConnections: x.peakConnections,
     connectionLimit: x.connectionLimit,
@@ -42,5 +45,7 @@ export function kumomtaView(x: KumomtaViewInput): KumomtaView {
     deliveries,
     meanDeliverySeconds: mean,
     ceilingMsgsPerSec: mean !== null && mean > 0 && x.connectionLimit !== null ? x.connectionLimit / mean : null,
+    spoolSaves,
+    meanSpoolSaveSeconds: spoolSaves > 0 ? saveSum / spoolSaves : null,
   };
 }

@@ -17,7 +17,8 @@
  *     filled the sender's CPU.
  *  3. Otherwise the resource with the highest share at or above LIMIT_SHARE: sender CPU (mean %),
  *     sink CPU, the sender's spool disk (mean io_ticks utilisation; a RocksDB write stall or
- *     write slowdown counts as at the limit), the network (share of the link speed; any dropped
+ *     write slowdown counts as at the limit; its text adds kumod's mean spool save time,
+ *     message_save_latency, when kumod exported it), the network (share of the link speed; any dropped
  *     packet, or packets over the ENA allowance, counts as at the limit).
  *  4. Otherwise undetermined, listing every figure.
  */
@@ -85,13 +86,15 @@ export function verdictOf(x: VerdictInput): TrialVerdict {
     : null;
   const allowance = x.nicAllowanceExceeded ?? 0;
   const diskShare = x.diskUtilPct === null ? null : x.diskUtilPct / 100;
+  // kumod's own view of the disk: how long each spool save took (message_save_latency).
+  const saveText = k?.meanSpoolSaveSeconds != null && k.spoolSaves ? `, spool save ${ms(k.meanSpoolSaveSeconds)} ms mean over ${k.spoolSaves} saves` : "";
   const resources: Array<[Exclude<LimitKind, "kumomta-config" | "undetermined">, number | null, string]> = [
     ["sender-cpu", x.senderCpuPct === null ? null : x.senderCpuPct / 100, x.senderCpuPct === null ? "sender CPU unknown" : `sender CPU ${x.senderCpuPct.toFixed(0)} %`],
     ["sink-cpu", x.sinkCpuPct === null ? null : x.sinkCpuPct / 100, x.sinkCpuPct === null ? "sink CPU unknown" : `sink CPU ${x.sinkCpuPct.toFixed(0)} %`],
     [
       "disk",
       stalled ? Math.max(1, diskShare ?? 0) : diskShare,
-      `${x.diskUtilPct === null ? "spool disk unknown" : `spool disk ${x.diskUtilPct.toFixed(0)} % busy`}${stallText ? `, ${stallText}` : ""}`,
+      `${x.diskUtilPct === null ? "spool disk unknown" : `spool disk ${x.diskUtilPct.toFixed(0)} % busy`}${saveText}${stallText ? `, ${stallText}` : ""}`,
     ],
     [
       "network",

@@ -44,7 +44,9 @@ export function formatTrialSummary(r: TrialRecord, recordFile: string): string {
   if (view) {
     const conns = view.peakConnections === null ? "peak connections unknown" : `peak ${n(view.peakConnections)} of ${view.connectionLimit ?? "?"} connections`;
     const per = view.meanDeliverySeconds === null ? "no delivery timed" : `${ms(view.meanDeliverySeconds)} per message, ceiling ${view.ceilingMsgsPerSec === null ? "unknown" : `${n(view.ceilingMsgsPerSec, 1)} msgs/s`}`;
-    lines.push(`  kumod: ${conns}, ${per}; ${n(view.delayedReadyQueueFull)} ready-queue-full delays, ${n(view.connectionsDenied)} connections denied, memory limit exceeded ${n(view.memoryOverLimit)} times`);
+    // message_save_latency: absent from records made before kumolab read it.
+    const save = view.spoolSaves === undefined ? "" : view.meanSpoolSaveSeconds == null ? ", no spool save" : `, spool save ${ms(view.meanSpoolSaveSeconds)} mean over ${n(view.spoolSaves)} saves`;
+    lines.push(`  kumod: ${conns}, ${per}${save}; ${n(view.delayedReadyQueueFull)} ready-queue-full delays, ${n(view.connectionsDenied)} connections denied, memory limit exceeded ${n(view.memoryOverLimit)} times`);
   }
   const run = r.trafficGenRun;
   if (run) {

@@ -378,4 +378,47 @@ end)`);
     expect(narrowed.stderr).toContain("Error: Initialization raised an error: call init callback: unknown field `trusted_host`, expected one of");
     expect(narrowed.code).toBe(1);
   });
+  it("message_save_latency: absent until the first save, one save per relayed message written to the data and meta spools, removed once delivered; none for the null queue (crates/message/src/message.rs SAVE_HIST, crates/kumod/src/smtp_server.rs, crates/spool/src/local_disk.rs, smtp_dispatcher.rs remove_from_spool)", async () => {
+    const sink = start(["--policy", sinkPolicy("127.0.0.180"), "--user", "kumod"]);
+    // Delivers (and flushes each spool write: define_spool flush = true).
+    const okPolicy = senderPolicy("127.0.0.181", "127.0.0.180", "enable_tls = 'OpportunisticInsecure'");
+    fs.writeFileSync(okPolicy, fs.readFileSync(okPolicy, "utf8").replace(/(path = '[^']*\/(data|meta)')/g, "$1, flush = true"));
+    const ok = start(["--policy", okPolicy, "--user", "kumod"]);
+    // Default Opportunistic TLS to a self-signed sink: every attempt fails transiently, messages stay spooled.
+    const stuck = start(["--policy", senderPolicy("127.0.0.182", "127.0.0.180", ""), "--user", "kumod"]);
+    await until220("127.0.0.180", 2525, sink);
+    await until220("127.0.0.181", 2525, ok);
+    await until220("127.0.0.182", 2525, stuck);
+    const before = (await metricsText("127.0.0.181", 8000)).body;
+    expect(before).not.toContain("message_save_latency");
+
+    await submit("127.0.0.181", 2525, 3);
+    const body = await waitSeries("127.0.0.181", 8000, 'total_messages_delivered{service="smtp_client"}', (v) => v === 3);
+    expect(body).toContain("# TYPE message_save_latency histogram\n");
+    expect(series(body, "message_save_latency_count")).toBe(3);
+    expect(series(body, 'message_save_latency_bucket{le="+Inf"}')).toBe(3);
+    expect(series(body, "message_save_latency_sum")).toBeGreaterThan(0);
+    // Delivered messages leave the spool: no file left under either spool's data/ (bounded wait: removal follows the 250).
+    const files = (d: string): string[] => (fs.existsSync(d) ? fs.readdirSync(d, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)) : []);
+    const okSpool = path.join(dir, "sender-127.0.0.181-spool");
+    for (let i = 0; i < 50 && files(okSpool).length > 0; i++) await sleep(100);
+    expect(files(okSpool)).toEqual([]);
+
+    await submit("127.0.0.182", 2525, 2);
+    const stuckBody = await waitSeries("127.0.0.182", 8000, 'total_messages_transfail{service="smtp_client"}', (v) => (v ?? 0) >= 2);
+    expect(series(stuckBody, "message_save_latency_count")).toBe(2);
+    // Really on disk, in local_disk.rs's layout: <spool>/data/aa/bb/cc/dd/<rest of the id>, message bytes in data, JSON in meta.
+    const stuckSpool = path.join(dir, "sender-127.0.0.182-spool");
+    const dataFiles = files(path.join(stuckSpool, "data", "data"));
+    const metaFiles = files(path.join(stuckSpool, "meta", "data"));
+    expect(dataFiles).toHaveLength(2);
+    expect(metaFiles).toHaveLength(2);
+    expect(dataFiles.map((f) => path.relative(path.join(stuckSpool, "data", "data"), f))[0]).toMatch(/^[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{24}$/);
+    expect(dataFiles.map((f) => fs.readFileSync(f, "latin1")).join("\n")).toContain("Subject: 0");
+    expect(fs.readdirSync(path.join(stuckSpool, "data", "new"))).toEqual([]); // temporary files renamed away
+
+    // The sink sends everything to the null queue: nothing saved, the histogram never appears.
+    const sinkBody = await waitSeries("127.0.0.180", 8002, 'total_messages_received{service="esmtp_listener"}', (v) => v === 3);
+    expect(sinkBody).not.toContain("message_save_latency");
+  });
 });

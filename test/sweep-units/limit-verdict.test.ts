@@ -113,6 +113,24 @@ describe("kumod's own view and its configured ceiling", () => {
     expect(v.memoryOverLimit).toBe(2); // absent before: 0
   });
 
+  test("spool saves: 1.5 s over 3000 saves is 0.5 ms each; a histogram absent before the trial reads as 0", () => {
+    // kumod exports message_save_latency only once it has saved (message.rs): absent in `before`.
+    const after = parsePrometheusText(["message_save_latency_sum 1.5", "message_save_latency_count 3000"].join("\n"));
+    const v = kumomtaView({ before, after, counters, peakConnections: 32, connectionLimit: 32, maxReady: 1024 });
+    expect(v.spoolSaves).toBe(3000);
+    expect(v.meanSpoolSaveSeconds).toBeCloseTo(0.0005, 15);
+    // Present before: the delta. (2.0 − 0.5) s over (1200 − 200) saves = 1.5 ms.
+    const b2 = parsePrometheusText(["message_save_latency_sum 0.5", "message_save_latency_count 200"].join("\n"));
+    const a2 = parsePrometheusText(["message_save_latency_sum 2.0", "message_save_latency_count 1200"].join("\n"));
+    const v2 = kumomtaView({ before: b2, after: a2, counters, peakConnections: null, connectionLimit: null, maxReady: null });
+    expect(v2.spoolSaves).toBe(1000);
+    expect(v2.meanSpoolSaveSeconds).toBeCloseTo(0.0015, 15);
+    // No save in the trial (absent throughout, e.g. every message to the null queue): no mean.
+    const v3 = kumomtaView({ before, after: before, counters, peakConnections: null, connectionLimit: null, maxReady: null });
+    expect(v3.spoolSaves).toBe(0);
+    expect(v3.meanSpoolSaveSeconds).toBeNull();
+  });
+
   test("the stand-in kumod exports the histogram and gauge the real one does, read by the same selectors", () => {
     const m = new Metrics();
     m.touch("connection_count", { service: "smtp_client" });
@@ -153,6 +171,14 @@ describe("the verdict", () => {
     // 1600 / 1684.21 = 0.95
     expect(v.evidence.ceilingShare).toBeCloseTo(0.95, 12);
     expect(v.text).toBe("configuration ceiling: connection_limit (32 connections × 19 ms = 1684 msgs/s; measured 1600 msgs/s, 95 % of it); also at the limit: sender CPU 93 %");
+  });
+
+  test("a disk-limited trial names kumod's mean spool save time as evidence", () => {
+    // 2,000 saves taking 9 s in all: 4.5 ms each.
+    const v = verdictOf({ ...none, diskUtilPct: 96, msgsPerSec: 500, kumomta: view({ peakConnections: 10, spoolSaves: 2000, meanSpoolSaveSeconds: 9 / 2000 }) });
+    expect(v).toMatchObject({ limit: "disk", text: "spool disk 96 % busy, spool save 4.5 ms mean over 2000 saves" });
+    // No save timed (null mean): the disk text stays as before.
+    expect(verdictOf({ ...none, diskUtilPct: 96, msgsPerSec: 500, kumomta: view({ peakConnections: 10, spoolSaves: 0, meanSpoolSaveSeconds: null }) }).text).toBe("spool disk 96 % busy");
   });
 
   test("connections below the limit: not the ceiling; the busiest resource at ≥ 80 % is", () => {
@@ -207,6 +233,14 @@ describe("the one-screen trial summary", () => {
     // 32 / 0.019 = 1684.2
     expect(text).toContain("  kumod: peak 32 of 32 connections, 19.0 ms per message, ceiling 1,684.2 msgs/s; 5 ready-queue-full delays, 0 connections denied, memory limit exceeded 0 times\n");
     expect(text).toContain("  limited by: configuration ceiling: x\n");
+  });
+
+  test("shows kumod's mean spool save time beside its delivery time", () => {
+    const r = makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-03-01T09:15:00Z", senderCpu: 60, sinkCpu: 30, e2eMmh: (1600 * 3600) / 1e6 });
+    // 3,000 saves in 1.5 s: 0.5 ms each.
+    const kumomta = { peakConnections: 32, connectionLimit: 32, maxReady: 1024, delayedReadyQueueFull: 0, connectionsDenied: 0, memoryOverLimit: 0, deliveries: 200, meanDeliverySeconds: 0.019, ceilingMsgsPerSec: 32 / 0.019, spoolSaves: 3000, meanSpoolSaveSeconds: 1.5 / 3000 };
+    const text = formatTrialSummary(trialRecordSchema.parse({ ...r, kumomta }), "results/x/trials.jsonl");
+    expect(text).toContain("  kumod: peak 32 of 32 connections, 19.0 ms per message, ceiling 1,684.2 msgs/s, spool save 0.5 ms mean over 3,000 saves; 0 ready-queue-full delays");
   });
 });
 

@@ -85,6 +85,9 @@ describe.skipIf(skip)("what limited a trial, on the namespace lab", () => {
     const polls = parseCounterPolls(readFileSync(path.join(dir, r.files["senderConnections"]!), "utf8"));
     expect(Math.max(...polls.map((p) => p.value))).toBe(2);
     expect(k.deliveries).toBe(MESSAGES);
+    // One spool save per accepted message (message.rs SAVE_HIST, smtp_server.rs), each a real write.
+    expect(k.spoolSaves).toBe(MESSAGES);
+    expect(k.meanSpoolSaveSeconds!).toBeGreaterThan(0);
     // Each delivery waited the sink's 100 ms, plus the SMTP exchange on loopback-class links.
     expect(k.meanDeliverySeconds!).toBeGreaterThanOrEqual(LATENCY_MS / 1000);
     expect(k.meanDeliverySeconds!).toBeLessThan(LATENCY_MS / 1000 + 0.15);
