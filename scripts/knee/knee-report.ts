@@ -41,7 +41,9 @@ export function kneeMarkdown(run: KneeRun, curve: KneeCurve, records: readonly T
   for (const p of curve.points) {
     const rec = records.find((r) => r.sizeId === run.sizeId && r.trial === p.trial);
     const spark = rec?.rateOverTime ? sparkline(rec.rateOverTime.series.accepted) + (rec.rateOverTime.drop?.dropped ? " ⚠ rate-dropped" : "") : "—";
-    const mark = curve.knee.kneeIndex !== null && curve.points[curve.knee.kneeIndex] === p ? " ← knee" : curve.knee.turnIndex !== null && curve.points[curve.knee.turnIndex] === p ? " ← turns up" : "";
+    // Without a step that turns up, the knee lies at or beyond the heaviest step: say so, not "knee".
+    const atKnee = curve.knee.kneeIndex !== null && curve.points[curve.knee.kneeIndex] === p;
+    const mark = atKnee ? (curve.knee.turnIndex === null ? " ← heaviest step, p99 not yet turned up" : " ← knee") : curve.knee.turnIndex !== null && curve.points[curve.knee.turnIndex] === p ? " ← turns up" : "";
     lines.push(
       `| ${p.trial}${mark} | ${p.offeredMsgsPerSec === null ? "unthrottled" : rate(p.offeredMsgsPerSec)} | ${p.throttle ?? "—"} | ${rate(p.achievedMsgsPerSec)} | ${ms(p.p50Seconds)} | ${ms(p.p99Seconds)} | ${ref && p.p99Seconds !== null ? `${(p.p99Seconds / ref).toFixed(2)}×` : "—"} | ${ms(p.kumodMeanDeliverySeconds)} | ${spark} | ${p.valid ? "yes" : `no (${p.notes.join("; ")}${judged(p) ? "; judged" : "; not judged"})`} |`,
     );

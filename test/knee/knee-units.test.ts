@@ -10,6 +10,7 @@ import { throttleFor } from "../../scripts/knee/throttle-spec";
 import { kneeOf } from "../../scripts/knee/knee-rule";
 import { parseFractions } from "../../scripts/knee/knee-run";
 import { judged, kneeCurve } from "../../scripts/knee/knee-curve";
+import { kneeMarkdown } from "../../scripts/knee/knee-report";
 import { makeRecord } from "../results/make-record";
 import { stepDurationCap, throttledSteps } from "../../scripts/knee/run-knee";
 import { sparkline } from "../../scripts/report/sparkline";
@@ -193,6 +194,17 @@ describe("the curve from a knee run's records (read back as the report reads the
     expect(c.knee.turnIndex).toBeNull();
     expect(c.points[c.knee.kneeIndex ?? -1]?.trial).toBe(3);
     expect(c.caveats).toEqual(["sink-cpu-high"]);
+  });
+  it("the report's marks: '← knee' and '← turns up' when a step turns up; without one, the heaviest step is not called the knee", () => {
+    const run = kneeRun([[1, null, null], [2, 0.25, 250], [3, 0.5, 500]]);
+    const turned = [rec(1, 0.08), rec(2, 0.012), rec(3, 0.03)];
+    const md = kneeMarkdown(run, kneeCurve(run, turned), turned);
+    expect(md).toMatch(/\| 2 ← knee \|/);
+    expect(md).toMatch(/\| 3 ← turns up \|/);
+    const flat = [rec(1, 0.014), rec(2, 0.012), rec(3, 0.013)];
+    const md2 = kneeMarkdown(run, kneeCurve(run, flat), flat);
+    expect(md2).not.toContain("← knee");
+    expect(md2).toMatch(/\| 1 ← heaviest step, p99 not yet turned up \|/);
   });
   it("a step without a record shows as missing", () => {
     const c = kneeCurve(kneeRun([[1, null, null], [2, 0.25, 250]]), [rec(1, 0.05)]);
