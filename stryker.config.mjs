@@ -33,6 +33,12 @@ export default {
     "scripts/provision/policies.ts",
     "scripts/ssh/shell-quote.ts",
     "scripts/results/trial-record.ts",
+    "scripts/trial/rate-drop.ts",
+    "scripts/knee/knee-rule.ts",
+    "scripts/report/setup-match.ts",
+    "scripts/sweep/lab-slots.ts",
+    "scripts/sweep/spot-retry.ts",
+    "scripts/lab-drivers/spot-reclaim.ts",
   ],
   // The machine has 2 cores, often shared: one or two test processes, never more.
   concurrency: 2,

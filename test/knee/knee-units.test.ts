@@ -44,6 +44,13 @@ describe("rate-dropped: after the first interval, the last third's rate below 80
     expect(rateDropOfSeries({ accepted: [100, 100, 100, 100], delivered: [100, 100, 90, 50] })).toMatchObject({ series: "delivered", dropped: true, lastRate: 50 });
     expect(rateDropOfSeries({ accepted: [100, 100, 100, 100], delivered: [100, 100, 100, 100] })).toMatchObject({ dropped: false });
   });
+  it("acceptance dropped while deliveries held: the accepted series is named; neither dropped: the accepted one is shown; too short: nothing", () => {
+    expect(rateDropOfSeries({ accepted: [100, 100, 90, 40], delivered: [100, 100, 100, 100] })).toMatchObject({ series: "accepted", dropped: true, lastRate: 40 });
+    expect(rateDropOfSeries({ accepted: [100, 100, 100, 95], delivered: [100, 100, 100, 100] })).toMatchObject({ series: "accepted", dropped: false, lastRate: 95 });
+    // Only the delivered series is long enough to judge: it is the one shown.
+    expect(rateDropOfSeries({ accepted: [100, 100], delivered: [100, 100, 100, 100] })).toMatchObject({ series: "delivered", dropped: false });
+    expect(rateDropOfSeries({ accepted: [100], delivered: [100] })).toBeUndefined();
+  });
   it("the terminal verdict line carries the flag with its figures", () => {
     const line = trialVerdictLine({
       sizeId: "c2-r4", trial: 1, status: "ok", valid: true, invalidReasons: [], trafficGen: { rate: { msgsPerSec: 85 } },
@@ -130,6 +137,16 @@ describe("the knee: the highest offered load before p99 exceeds 2× the lightest
     expect(k.kneeIndex).toBe(0); // nothing exceeded 20 ms: the highest (unthrottled) step
     expect(k.turnIndex).toBeNull();
     expect(k.text).toMatch(/no knee within the measured range/);
+  });
+  it("exactly 2× does not turn up (the rule is 'exceeds'); the texts name the loads and latencies", () => {
+    const at = kneeOf([step(100, 10), step(200, 20)]);
+    expect(at.turnIndex).toBeNull();
+    expect(at.text).toBe("p99 stayed within 2× the lightest step's (10.0 ms) up to 200.0 msgs/s: no knee within the measured range");
+    const up = kneeOf([step(100, 4), step(200, 9), step(null, 30)]);
+    // 9 ms > 2 × 4 ms: turns at 200; sub-10-ms latencies get two decimals.
+    expect(up.text).toBe("p99 turns up at 200.0 msgs/s (9.00 ms > 2× the lightest step's 4.00 ms): the knee is 100.0 msgs/s");
+    expect(kneeOf([step(100, 10), step(null, 25)]).text).toBe("p99 turns up at the unthrottled step (25.0 ms > 2× the lightest step's 10.0 ms): the knee is 100.0 msgs/s");
+    expect(kneeOf([step(100, null)]).text).toBe("no step has a latency: no knee");
   });
   it("steps without a latency are skipped; none at all = no knee", () => {
     expect(kneeOf([step(100, null), step(200, 10), step(300, 21)])).toMatchObject({ kneeIndex: 1, turnIndex: 2 });

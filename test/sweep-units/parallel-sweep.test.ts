@@ -63,11 +63,39 @@ describe("sizes dealt to labs", () => {
     expect(labsForResume(undefined, [C2, C4], "dev")).toEqual([{ lab: "lab1", stack: "dev", sizes: ["c2-r4", "c4-r16"] }]);
   });
 
+  test("a resume after run.json or the config changed: a size no longer in the sweep is dropped, a size run.json does not name goes to the lab of the size before it, a lab left empty is not opened", () => {
+    const recorded = [
+      { lab: "lab1", stack: "dev-lab1", sizes: ["c2-r4", "c8-r32"] },
+      { lab: "lab2", stack: "dev-lab2", sizes: ["c4-r16"] },
+    ];
+    // c8-r32 is gone from the sweep; c16-r64 is new and follows c4-r16 (lab2).
+    expect(labsForResume(recorded, [C2, C4, C16], "dev")).toEqual([
+      { lab: "lab1", stack: "dev-lab1", sizes: ["c2-r4"] },
+      { lab: "lab2", stack: "dev-lab2", sizes: ["c4-r16", "c16-r64"] },
+    ]);
+    // Only lab1's sizes are left: lab2 has nothing to measure and is not opened.
+    expect(labsForResume(recorded, [C2, C8], "dev")).toEqual([{ lab: "lab1", stack: "dev-lab1", sizes: ["c2-r4", "c8-r32"] }]);
+  });
+
+  test("a resume of labs recorded without stacks (run.json of an older sweep) names them from --stack; on an inventory none", () => {
+    const recorded = [
+      { lab: "lab1", sizes: ["c2-r4"] },
+      { lab: "lab2", sizes: ["c4-r16"] },
+    ];
+    expect(labsForResume(recorded, [C2, C4], "dev")).toEqual([
+      { lab: "lab1", stack: "dev-lab1", sizes: ["c2-r4"] },
+      { lab: "lab2", stack: "dev-lab2", sizes: ["c4-r16"] },
+    ]);
+    expect(labsForResume(recorded, [C2, C4])).toEqual(recorded);
+  });
+
   test("stack names: dev-lab2 comes from dev; one lab keeps the stack's own name", () => {
     expect(labStackName("dev", 1, 3)).toBe("dev-lab2");
     expect(labStackName("dev", 0, 1)).toBe("dev");
     expect(baseStackOf("team-a-lab12")).toBe("team-a");
     expect(baseStackOf("dev")).toBe("dev");
+    // Only a trailing -labN is a lab's suffix.
+    expect(baseStackOf("dev-lab2-old")).toBe("dev-lab2-old");
   });
 });
 
