@@ -103,6 +103,24 @@ describe("the retry on demand", () => {
     expect(trialVerdictLine(r)).toMatch(/FAILED — traffic-gen: spot-interrupted: sender/);
     // Nothing reclaimed, or an ok trial: unchanged.
     expect(markSpotInterrupted(failed, [])).toBe(failed);
+    const ok = makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-11-30T08:00:00.000Z" });
+    expect(markSpotInterrupted(ok, [SENDER])).toBe(ok);
+  });
+
+  test("both hosts reclaimed are named together; only the 'failed' invalid reason carries the interruption", () => {
+    const SINK: ReclaimedHost = { host: "sink", evidence: "Azure spot VM deallocated before expiresAt" };
+    const failed = makeRecord({ sizeId: "c2-r4", trial: 1, startedAt: "2026-11-30T08:00:00.000Z", failedStep: { step: "traffic-gen", message: "ssh connection lost" } });
+    const withOther = { ...failed, invalidReasons: [...failed.invalidReasons, { code: "queue-not-drained", detail: "12 left" }] } as typeof failed;
+    const r = markSpotInterrupted(withOther, [SENDER, SINK]);
+    expect(r.failure?.message).toBe(
+      "spot-interrupted: sender (EC2 instance terminated, state reason Server.SpotInstanceTermination) and sink (Azure spot VM deallocated before expiresAt) reclaimed by the cloud — the trial's own error: traffic-gen: ssh connection lost",
+    );
+    expect(r.invalidReasons.find((x) => x.code === "queue-not-drained")?.detail).toBe("12 left");
+  });
+
+  test("why no retry, in words", () => {
+    expect(spotRetryDecision({ reclaimed: [], sizeId: "c2-r4", retriedSizes: new Set(), failFast: false })).toEqual({ action: "none", why: "no host was reclaimed: an ordinary failure" });
+    expect(spotRetryDecision({ reclaimed: [SENDER], sizeId: "c2-r4", retriedSizes: new Set(), failFast: true })).toEqual({ action: "none", why: "--fail-fast stops at the first failed trial" });
   });
 });
 
