@@ -25,6 +25,7 @@ import { trialVerdictLine } from "../sweep/verdict";
 import { DEFAULT_FRACTIONS, parseFractions, writeKneeRun, type KneeRun } from "../knee/knee-run";
 import { writeKneeReport } from "../knee/knee-report";
 import { runKnee, stepDurationCap, type KneeDeps } from "../knee/run-knee";
+import { nonNegative, positive } from "./cli-args";
 import { loadRunConfig } from "./run-config";
 import { EXIT } from "./exit-codes";
 import { runMain } from "./run-main";
@@ -62,16 +63,6 @@ export interface KneeCliHooks {
   makeDriver?: (cfg: LabConfig, opts: KneeCliOptions) => Promise<LabDriver>;
 }
 
-const positive = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive integer");
-  return n;
-};
-const nonNegative = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number of seconds");
-  return n;
-};
 const fractions = (v: string): number[] => {
   try {
     return parseFractions(v);

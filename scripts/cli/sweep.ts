@@ -16,12 +16,13 @@ import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { formatTeardownFailure } from "../lab-drivers/lab-driver";
 import { runMain } from "./run-main";
+import { nonNegative, positive } from "./cli-args";
 import { loadRunConfig } from "./run-config";
 import { EXIT } from "./exit-codes";
 import { hostsFromInventory, InventoryError } from "../hosts/inventory";
 import { configForRun, refuseResumeMessage, runSettingsOf, settingsDifferences, workloadTrafficOf } from "../sweep/run-settings";
 import { sweepVerdict, trialVerdictLine } from "../sweep/verdict";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { DEFAULTS_FILE, PROJECT_DIR } from "../../lab-config/load";
 import { senderSizeById, type LabConfig, type SenderSize } from "../../lab-config/schema";
 import { fetchTextOverHttp, resolveOperatorCidr } from "../../infra/operator-cidr";
@@ -89,16 +90,6 @@ export interface SweepCliHooks {
   makeDriver?: (cfg: LabConfig, opts: SweepCliOptions, slot: LabSlot) => Promise<LabDriver>;
 }
 
-const positive = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("must be a positive integer");
-  return n;
-};
-const nonNegative = (v: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number of seconds");
-  return n;
-};
 
 function newRunId(now = new Date()): string {
   return now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z").replace("T", "-");
