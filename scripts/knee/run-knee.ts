@@ -8,7 +8,7 @@
 import type { LabConfig, SenderSize } from "../../lab-config/schema";
 import { durationCap } from "../trial/duration-cap";
 import type { LabHosts } from "../hosts/lab-hosts";
-import type { LabDriver, TeardownOutcome } from "../lab-drivers/lab-driver";
+import { recoverAndTeardown, type LabDriver, type TeardownOutcome } from "../lab-drivers/lab-driver";
 import type { ProgressSink } from "../progress/events";
 import type { TrialRecord } from "../results/trial-record";
 import type { PreparedLab } from "../sweep/run-sweep";
@@ -115,19 +115,6 @@ export async function runKnee<L extends PreparedLab>(deps: KneeDeps<L>, opts: Kn
   }
   const interrupted = signal.aborted;
   let teardown: KneeOutcome["teardown"] = { ok: true, detail: "lab kept (--keep)" };
-  if (!opts.keep) {
-    if (interrupted || error) {
-      try {
-        await deps.driver.recover({ progress });
-      } catch (e) {
-        progress({ type: "log", level: "warn", message: `recovery failed (${(e as Error).message.split("\n")[0] ?? ""}); destroying anyway` });
-      }
-    }
-    try {
-      teardown = await deps.driver.teardown({ progress });
-    } catch (e) {
-      teardown = { ok: false, remaining: [`the teardown itself failed: ${(e as Error).message}`], howToRemove: `check ${deps.driver.description} by hand and destroy what is left ('npm run down' for a stack)` };
-    }
-  }
+  if (!opts.keep) teardown = await recoverAndTeardown(deps.driver, { recover: interrupted || error !== undefined, progress });
   return { run, interrupted, ...(error ? { error } : {}), teardown };
 }

@@ -69,6 +69,32 @@ export interface LabDriver {
   reclaimed?(opts: { progress: ProgressSink; signal: AbortSignal }): Promise<ReclaimedHost[]>;
 }
 
+/**
+ * The end of a run's lab: after a failure or an interrupt, clear what an interrupted operation left
+ * first; then destroy. A recovery that fails (expired credentials, a provider error) must not skip
+ * the destroy, and a driver that throws instead of reporting still leaves the operator what to do.
+ * `beforeDestroy` runs between the two (the sweep's timeline marks the destroy's start).
+ */
+export async function recoverAndTeardown(
+  driver: Pick<LabDriver, "description" | "recover" | "teardown">,
+  opts: { recover: boolean; progress: ProgressSink; beforeDestroy?: () => Promise<void> },
+): Promise<TeardownOutcome> {
+  const { progress } = opts;
+  if (opts.recover) {
+    try {
+      await driver.recover({ progress });
+    } catch (e) {
+      progress({ type: "log", level: "warn", message: `recovery failed (${(e as Error).message.split("\n")[0] ?? ""}); destroying anyway` });
+    }
+  }
+  await opts.beforeDestroy?.();
+  try {
+    return await driver.teardown({ progress });
+  } catch (e) {
+    return { ok: false, remaining: [`the teardown itself failed: ${(e as Error).message}`], howToRemove: `check ${driver.description} by hand and destroy what is left ('npm run down' for a stack)` };
+  }
+}
+
 /** What a failed teardown leaves, and how to remove it, for the operator. */
 export function formatTeardownFailure(outcome: Extract<TeardownOutcome, { ok: false }>): string {
   return `destroy FAILED — still there:\n${outcome.remaining.map((r) => `  - ${r}`).join("\n")}\nTo remove: ${outcome.howToRemove}\n`;

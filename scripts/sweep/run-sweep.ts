@@ -7,7 +7,7 @@
  */
 import type { SenderSize } from "../../lab-config/schema";
 import type { LabHosts } from "../hosts/lab-hosts";
-import type { LabDriver, LabReady, TeardownOutcome } from "../lab-drivers/lab-driver";
+import { recoverAndTeardown, type LabDriver, type LabReady, type TeardownOutcome } from "../lab-drivers/lab-driver";
 import type { ProgressSink } from "../progress/events";
 import { abortableSleep } from "./interrupts";
 import { coolDownText, unsettledBy, type CoolDown } from "./settle";
@@ -379,21 +379,7 @@ export async function runSweep<L extends PreparedLab>(deps: SweepDeps<L>, opts: 
 
   let teardown: SweepResult["teardown"] = { ok: true, detail: "lab kept (--keep)" };
   if (!opts.keep) {
-    if (interrupted || error) {
-      // A recovery that fails (expired credentials, a provider error) must not skip the destroy.
-      try {
-        await deps.driver.recover({ progress });
-      } catch (e) {
-        progress({ type: "log", level: "warn", message: `recovery failed (${(e as Error).message.split("\n")[0] ?? ""}); destroying anyway` });
-      }
-    }
-    await deps.timeline("lab-destroy-start");
-    try {
-      teardown = await deps.driver.teardown({ progress });
-    } catch (e) {
-      // A driver should report, not throw; if it throws, the operator still gets what to do.
-      teardown = { ok: false, remaining: [`the teardown itself failed: ${(e as Error).message}`], howToRemove: `check ${deps.driver.description} by hand and destroy what is left ('npm run down' for a stack)` };
-    }
+    teardown = await recoverAndTeardown(deps.driver, { recover: interrupted || error !== undefined, progress, beforeDestroy: () => deps.timeline("lab-destroy-start") });
     if (teardown.ok) await deps.timeline("lab-destroyed", undefined, teardown.detail);
   }
   progress({ type: "log", level: "info", message: `sweep finished in ${Math.round((Date.now() - started) / 1000)} s: ${ran - invalid} valid, ${invalid} invalid, ${failed} failed, ${skipped} already recorded${spotInterrupted > 0 ? `, ${spotInterrupted} lost to a spot interruption (retried on demand)` : ""}${interrupted ? ", interrupted" : ""}${error ? ", stopped by an error" : ""}` });
