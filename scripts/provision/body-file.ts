@@ -12,7 +12,12 @@ import path from "node:path";
 import { PROJECT_DIR } from "../../lab-config/load";
 import { WORKLOAD_NAME } from "../../lab-config/workloads";
 import type { LabConfig } from "../../lab-config/schema";
+import type { ResolvedWorkload } from "../../lab-config/workloads";
+import type { ProgressSink } from "../progress/events";
+import type { SshSession } from "../ssh/session";
+import { hostStep } from "./host-step";
 import { LAB_ETC_DIR } from "./lab-endpoints";
+import { ensureRemoteFile } from "./remote-file";
 
 /** Where the sender keeps the workloads' body files. */
 export const BODY_FILE_DIR = `${LAB_ETC_DIR}/bodies`;
@@ -73,4 +78,26 @@ export function checkBodyFiles(cfg: Pick<LabConfig, "workloads">, names: readonl
     }
   }
   return errors;
+}
+
+/**
+ * The provisioning step that copies a workload's body file to where traffic-gen reads it on `host`
+ * (the sender, or the generator host when traffic-gen runs there). Read and checked on this machine
+ * first: a bad path stops here, saying what to fix. Nothing without a body file.
+ */
+export async function pushBodyFileStep(
+  progress: ProgressSink,
+  host: string,
+  session: SshSession,
+  changes: Record<string, boolean>,
+  workload: ResolvedWorkload | undefined,
+): Promise<void> {
+  const bodyFile = workload?.traffic.bodyFile;
+  if (!workload || !bodyFile) return;
+  await hostStep(progress, host, "push body file", changes, async () => {
+    const body = readBodyFile(workload.name, bodyFile);
+    const target = remoteBodyFilePath(workload.name);
+    const r = await ensureRemoteFile(session, { path: target, content: body.content, mode: 0o644 }, "push body file");
+    return { changed: r.changed, detail: `${body.localPath} → ${target} (${body.bytes} bytes)`, value: undefined };
+  });
 }

@@ -12,8 +12,7 @@ import { gatherFacts, type ProvisionFacts } from "./host-facts";
 import { hostStep } from "./host-step";
 import { ensurePort25Table } from "./port25-firewall";
 import type { ResolvedWorkload } from "../../lab-config/workloads";
-import { readBodyFile, remoteBodyFilePath } from "./body-file";
-import { ensureRemoteFile } from "./remote-file";
+import { pushBodyFileStep } from "./body-file";
 
 export interface GeneratorProvisionResult {
   facts: ProvisionFacts;
@@ -56,16 +55,7 @@ export async function provisionGenerator(session: SshSession, opts: ProvisionGen
     return { changed: false, detail: TRAFFIC_GEN_PATH, value: undefined };
   });
   // A workload's body file goes where traffic-gen reads it: here, at the same path as on the sender.
-  const workload = opts.workload;
-  const bodyFile = workload?.traffic.bodyFile;
-  if (workload && bodyFile) {
-    await hostStep(progress, name, "push body file", changes, async () => {
-      const body = readBodyFile(workload.name, bodyFile);
-      const target = remoteBodyFilePath(workload.name);
-      const r = await ensureRemoteFile(session, { path: target, content: body.content, mode: 0o644 }, "push body file");
-      return { changed: r.changed, detail: `${body.localPath} → ${target} (${body.bytes} bytes)`, value: undefined };
-    });
-  }
+  await pushBodyFileStep(progress, name, session, changes, opts.workload);
   await firewall;
   return { facts, changes };
 }

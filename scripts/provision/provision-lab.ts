@@ -25,7 +25,7 @@ import { provePort25Closed, provePort25ClosedFromGenerator, type Port25Proof } f
 import { provisionGenerator, type GeneratorProvisionResult } from "./provision-generator";
 import { ensureRemoteFile } from "./remote-file";
 import { ensureDkimKeys } from "./dkim-keys";
-import { readBodyFile, remoteBodyFilePath } from "./body-file";
+import { pushBodyFileStep } from "./body-file";
 import type { ResolvedWorkload } from "../../lab-config/workloads";
 import { waitForSmtpBanner } from "./smtp-ready";
 
@@ -146,17 +146,7 @@ async function provisionHost(session: SshSession, hosts: LabHosts, role: Role, o
         return { changed: k.created.length > 0, detail: `${k.created.length} generated, ${k.kept.length} kept (${dkim.algorithm})`, value: undefined };
       });
     }
-    const workload = opts.workload;
-    const bodyFile = workload?.traffic.bodyFile;
-    if (workload && bodyFile) {
-      await hostStep(progress, name, "push body file", changes, async () => {
-        // Read and checked on this machine first: a bad path stops here, saying what to fix.
-        const body = readBodyFile(workload.name, bodyFile);
-        const target = remoteBodyFilePath(workload.name);
-        const r = await ensureRemoteFile(session, { path: target, content: body.content, mode: 0o644 }, "push body file");
-        return { changed: r.changed, detail: `${body.localPath} → ${target} (${body.bytes} bytes)`, value: undefined };
-      });
-    }
+    await pushBodyFileStep(progress, name, session, changes, opts.workload);
     const delivery = opts.workload ? { ...opts.kumomta, egressTls: opts.workload.sender.egressTls } : opts.kumomta;
     policyChanged = await hostStep(progress, name, "push init.lua", changes, async () => {
       // The packaged init.lua is kept aside once, so the host's own policy can be put back by hand.
