@@ -79,6 +79,18 @@ export function senderIngressRules(operatorCidr: string, generator?: { securityG
 /** The port traffic-gen on the generator submits to on the sender (scripts/provision/lab-endpoints.ts SENDER_GENERATOR_PORT; infra/ and scripts/ share no runtime). */
 export const GENERATOR_SUBMISSION_PORT = 2025;
 
+/** What every AWS host of the lab needs out: HTTP(S) for package repositories, DNS and NTP. */
+function hostServicesEgress(): SgRule[] {
+  const anywhere = ["0.0.0.0/0"];
+  return [
+    { description: "HTTP for package repositories", protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: anywhere },
+    { description: "HTTPS for package repositories", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: anywhere },
+    { description: "DNS", protocol: "udp", fromPort: 53, toPort: 53, cidrBlocks: anywhere },
+    { description: "DNS over TCP", protocol: "tcp", fromPort: 53, toPort: 53, cidrBlocks: anywhere },
+    { description: "NTP", protocol: "udp", fromPort: 123, toPort: 123, cidrBlocks: anywhere },
+  ];
+}
+
 /** Generator ingress: SSH from the operator only. */
 export function generatorIngressRules(operatorCidr: string): SgRule[] {
   return [{ description: "SSH from the operator", protocol: "tcp", fromPort: SSH_PORT, toPort: SSH_PORT, ...towards(operatorCidr) }];
@@ -90,13 +102,8 @@ export function generatorIngressRules(operatorCidr: string): SgRule[] {
  * generator's, so naming the sender's address here would make a cycle). Never 25/465/587.
  */
 export function generatorEgressRules(senderSubnetCidr: string, port: number): SgRule[] {
-  const anywhere = ["0.0.0.0/0"];
   return assertNoSmtpEgress([
-    { description: "HTTP for package repositories", protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: anywhere },
-    { description: "HTTPS for package repositories", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: anywhere },
-    { description: "DNS", protocol: "udp", fromPort: 53, toPort: 53, cidrBlocks: anywhere },
-    { description: "DNS over TCP", protocol: "tcp", fromPort: 53, toPort: 53, cidrBlocks: anywhere },
-    { description: "NTP", protocol: "udp", fromPort: 123, toPort: 123, cidrBlocks: anywhere },
+    ...hostServicesEgress(),
     { description: "SMTP submission to the lab sender only", protocol: "tcp", fromPort: port, toPort: port, cidrBlocks: [senderSubnetCidr] },
   ]);
 }
@@ -108,14 +115,9 @@ export function generatorEgressRules(senderSubnetCidr: string, port: number): Sg
 export function senderEgressRules(sinkPublicIp: string, sinkPort: number): SgRule[];
 export function senderEgressRules(sinkPublicIp: pulumi.Output<string>, sinkPort: number): SgRule<pulumi.Input<string>>[];
 export function senderEgressRules(sinkPublicIp: string | pulumi.Output<string>, sinkPort: number): SgRule<pulumi.Input<string>>[] {
-  const anywhere = ["0.0.0.0/0"];
   const sinkCidr = typeof sinkPublicIp === "string" ? `${sinkPublicIp}/32` : sinkPublicIp.apply((ip) => `${ip}/32`);
   return assertNoSmtpEgress<pulumi.Input<string>>([
-    { description: "HTTP for package repositories", protocol: "tcp", fromPort: 80, toPort: 80, cidrBlocks: anywhere },
-    { description: "HTTPS for package repositories", protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: anywhere },
-    { description: "DNS", protocol: "udp", fromPort: 53, toPort: 53, cidrBlocks: anywhere },
-    { description: "DNS over TCP", protocol: "tcp", fromPort: 53, toPort: 53, cidrBlocks: anywhere },
-    { description: "NTP", protocol: "udp", fromPort: 123, toPort: 123, cidrBlocks: anywhere },
+    ...hostServicesEgress(),
     { description: "SMTP to the lab sink only", protocol: "tcp", fromPort: sinkPort, toPort: sinkPort, cidrBlocks: [sinkCidr] },
   ]);
 }
