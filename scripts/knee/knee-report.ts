@@ -4,8 +4,8 @@
  * rule's limit drawn and the knee marked). Rebuilt from knee.json + trials.jsonl alone.
  */
 import { join } from "node:path";
-import { compile, type TopLevelSpec } from "vega-lite";
-import { parse, View } from "vega";
+import type { TopLevelSpec } from "vega-lite";
+import { toSvg } from "../report/chart";
 import { writeTextAtomic } from "../results/durable-file";
 import { readRecords } from "../results/results-dir";
 import { judged, kneeCurve, type KneeCurve } from "./knee-curve";
@@ -80,15 +80,6 @@ export function kneeChartSpec(run: KneeRun, curve: KneeCurve): TopLevelSpec {
       ...(kneeX !== null ? [{ data: { values: [{ x: kneeX, text: "knee" }] }, mark: { type: "rule" as const, color: "#2f8f4e", strokeWidth: 2 }, encoding: { x: { field: "x", type: "quantitative" as const } } }] : []),
     ],
   } as TopLevelSpec;
-}
-
-async function toSvg(spec: TopLevelSpec): Promise<string> {
-  const view = new View(parse(compile(spec).spec), { renderer: "none" });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
 }
 
 /** Builds the knee report from the results folder and writes it there; returns the curve and the markdown. */

@@ -106,7 +106,8 @@ export function costChartSpec(report: Report, width = PAGE_CHART_WIDTH): TopLeve
   };
 }
 
-async function toSvg(spec: TopLevelSpec): Promise<string> {
+/** A vega-lite spec rendered to SVG headlessly (the report's charts and the knee's). */
+export async function toSvg(spec: TopLevelSpec): Promise<string> {
   const view = new View(parse(compile(spec).spec), { renderer: "none" });
   try {
     return await view.toSVG();
