@@ -68,7 +68,9 @@ function outcomeOf(rc: number, detail: string): z.infer<typeof probeOutcomeSchem
   return "error";
 }
 
-export function parseProbeLines(stdout: string, specs: { port: number; command: string; expect: "blocked" | "open" }[]): Port25Probe[] {
+type ProbeSpec = { port: number; command: string; expect: "blocked" | "open" };
+
+export function parseProbeLines(stdout: string, specs: ProbeSpec[]): Port25Probe[] {
   return specs.map((spec) => {
     const m = new RegExp(`^PROBE ${spec.port} (\\d+) (\\d+) (\\d+) ?(.*)$`, "m").exec(stdout);
     if (!m || !m[1] || !m[2] || !m[3]) throw new Error(`no result for port ${spec.port} in: ${stdout.slice(0, 300)}`);
@@ -89,6 +91,25 @@ export function parseProbeLines(stdout: string, specs: { port: number; command: 
   });
 }
 
+/**
+ * The probes from `host` and its own port-25 table, read at once: what both proofs (the sender's,
+ * the generator's) record. `role` names the host in the error when the probes do not report.
+ */
+async function probeAndReadTable(host: SshSession, specs: ProbeSpec[], step: string, role: string): Promise<{ probes: Port25Probe[]; table: Port25Proof["senderTable"] }> {
+  const [probeRun, table] = await Promise.all([
+    host.exec(proofScript(specs), { step, timeoutMs: (PROBE_TIMEOUT_SECONDS * 2 + 20) * 1000 }),
+    host.exec(`${LIST_TABLE_COMMAND} 2>&1`, { sudo: true, step, timeoutMs: 15_000 }),
+  ]);
+  let probes: Port25Probe[];
+  try {
+    probes = parseProbeLines(probeRun.stdout, specs);
+  } catch (e) {
+    throw host.error("exit-status", step, `the probes did not report: ${(e as Error).message}; stderr: ${probeRun.stderr.trim()}`, `check that bash and coreutils \`timeout\` exist on the ${role}`);
+  }
+  const present = table.code === 0;
+  return { probes, table: { command: LIST_TABLE_COMMAND, present, effective: present && tableIsEffective(table.stdout) } };
+}
+
 /** Runs the proof; returns it when it passed, throws a LabHostError (kind port25-open / not-ready) otherwise. */
 export async function provePort25Closed(sender: SshSession, hosts: LabHosts, step = "port-25 proof"): Promise<Port25Proof> {
   const sink = hosts.sinkAddressFromSender;
@@ -96,23 +117,13 @@ export async function provePort25Closed(sender: SshSession, hosts: LabHosts, ste
     { port: 25, command: probeCommand(sink, 25), expect: "blocked" as const },
     { port: hosts.sinkPort, command: probeCommand(sink, hosts.sinkPort), expect: "open" as const },
   ];
-  const [probeRun, table] = await Promise.all([
-    sender.exec(proofScript(specs), { step, timeoutMs: (PROBE_TIMEOUT_SECONDS * 2 + 20) * 1000 }),
-    sender.exec(`${LIST_TABLE_COMMAND} 2>&1`, { sudo: true, step, timeoutMs: 15_000 }),
-  ]);
-  let probes: Port25Probe[];
-  try {
-    probes = parseProbeLines(probeRun.stdout, specs);
-  } catch (e) {
-    throw sender.error("exit-status", step, `the probes did not report: ${(e as Error).message}; stderr: ${probeRun.stderr.trim()}`, "check that bash and coreutils `timeout` exist on the sender");
-  }
-  const tablePresent = table.code === 0;
+  const { probes, table } = await probeAndReadTable(sender, specs, step, "sender");
   const proof: Port25Proof = port25ProofSchema.parse({
     at: new Date().toISOString(),
     from: sender.name,
     to: sink,
     expectedBlockers: [`nftables table inet ${PORT25_TABLE} on the sender`, ...hosts.cloudFirewalls],
-    senderTable: { command: LIST_TABLE_COMMAND, present: tablePresent, effective: tablePresent && tableIsEffective(table.stdout) },
+    senderTable: table,
     probes,
     passed: probes.every((p) => p.ok),
   });
@@ -177,23 +188,13 @@ export async function provePort25ClosedFromGenerator(generator: SshSession, host
     { port: 25, command: probeCommand(sink, 25), expect: "blocked" as const },
     { port: listenerPort, command: probeCommand(g.senderAddress, listenerPort), expect: "open" as const },
   ];
-  const [probeRun, table] = await Promise.all([
-    generator.exec(proofScript(specs), { step, timeoutMs: (PROBE_TIMEOUT_SECONDS * 2 + 20) * 1000 }),
-    generator.exec(`${LIST_TABLE_COMMAND} 2>&1`, { sudo: true, step, timeoutMs: 15_000 }),
-  ]);
-  let probes: Port25Probe[];
-  try {
-    probes = parseProbeLines(probeRun.stdout, specs);
-  } catch (e) {
-    throw generator.error("exit-status", step, `the probes did not report: ${(e as Error).message}; stderr: ${probeRun.stderr.trim()}`, "check that bash and coreutils `timeout` exist on the generator");
-  }
-  const tablePresent = table.code === 0;
+  const { probes, table } = await probeAndReadTable(generator, specs, step, "generator");
   const proof = generatorProofSchema.parse({
     at: new Date().toISOString(),
     from: generator.name,
     to: sink,
     expectedBlockers: [`nftables table inet ${PORT25_TABLE} on the generator`, ...hosts.cloudFirewalls],
-    senderTable: { command: LIST_TABLE_COMMAND, present: tablePresent, effective: tablePresent && tableIsEffective(table.stdout) },
+    senderTable: table,
     probes,
     passed: probes.every((p) => p.ok),
   });
